@@ -1,0 +1,200 @@
+/* main.c: the `sweep` command line. The only place that exits. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+#include "sweep.h"
+
+enum {
+    EXIT_OK = 0,          /* every run done */
+    EXIT_FAILURE_RUN = 1, /* runtime error (I/O, memory, HDF5) */
+    EXIT_USAGE = 2        /* bad command line, config or data file */
+};
+
+static const char USAGE[] =
+    "usage: sweep CONFIG [-o OUT] [-j N] [--set KEY=VALUE ...] [--dry-run] [--overwrite]\n"
+    "             [--max-runs N] [-q] [--version] [--help]\n";
+
+static const char HELP[] =
+    "Train one textbook network (Do it! ch. 6-3) per point of a hyperparameter grid\n"
+    "and write every run's loss curves and scores into one HDF5 file.\n"
+    "\n"
+    "  CONFIG              YAML file describing the data set, model and grid\n"
+    "  -o, --output OUT    results file (default: the config's output:, or results/<name>.h5)\n"
+    "  -j, --jobs N        worker threads (default: the config's threads:; 0 = all cores)\n"
+    "  --set KEY=VALUE     override a config value, e.g. --set model.epochs=50\n"
+    "                      or --set grid.batch_size=[16,32] (YAML flow syntax); repeatable\n"
+    "  --dry-run           print the expanded runs and their count; train nothing\n"
+    "  --overwrite         replace an existing results file\n"
+    "  --max-runs N        refuse grids of more than N runs (default 1000000)\n"
+    "  -q, --quiet         no progress on stderr\n"
+    "  --version           print the version\n"
+    "  -h, --help          print this help\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime error, 2 usage, config or data error.\n";
+
+typedef struct {
+    const char *config_path;
+    const char **overrides;  /* (n_overrides) pointers into argv */
+    int n_overrides;
+    size_t max_runs;
+    sweep_options sweep;
+} command_line;
+
+/* A whole number in [min, max] from an option's argument. */
+static int parse_count(const char *option, const char *text, long long min, long long max,
+                       long long *value, sweep_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long long parsed = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || parsed < min || parsed > max)
+        return error_set(err, ERROR_INPUT, "%s: expected a whole number in %lld..%lld, got '%s'",
+                         option, min, max, text);
+    *value = parsed;
+    return 0;
+}
+
+/* The value of an option given as "--opt VALUE", "--opt=VALUE" or "-oVALUE". */
+static int option_value(int argc, char **argv, int *index, const char *long_name, const char *short_name,
+                        const char **value, bool *matched, sweep_error *err)
+{
+    const char *arg = argv[*index];
+    size_t long_length = strlen(long_name);
+    *matched = false;
+    if (strcmp(arg, long_name) == 0 || (short_name != NULL && strcmp(arg, short_name) == 0)) {
+        *matched = true;
+        if (*index + 1 >= argc)
+            return error_set(err, ERROR_INPUT, "%s needs a value", arg);
+        *value = argv[++*index];
+        return 0;
+    }
+    if (strncmp(arg, long_name, long_length) == 0 && arg[long_length] == '=') {
+        *matched = true;
+        *value = arg + long_length + 1;
+        return 0;
+    }
+    if (short_name != NULL && strncmp(arg, short_name, 2) == 0 && arg[2] != '\0') {
+        *matched = true;
+        *value = arg + 2;
+    }
+    return 0;
+}
+
+/* Returns 1 when the program should stop with status 0 (--help, --version). */
+static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_error *err)
+{
+    cmd->overrides = calloc((size_t)argc, sizeof *cmd->overrides);
+    if (cmd->overrides == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    cmd->sweep.threads = -1;
+    bool options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        bool matched = false;
+        if (options_done || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (cmd->config_path != NULL)
+                return error_set(err, ERROR_INPUT, "unexpected argument '%s' (one CONFIG only)", arg);
+            cmd->config_path = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            options_done = true;
+        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(USAGE, stdout);
+            fputs(HELP, stdout);
+            return 1;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("sweep %s\n", SWEEP_VERSION);
+            return 1;
+        } else if (strcmp(arg, "--dry-run") == 0) {
+            cmd->sweep.dry_run = true;
+        } else if (strcmp(arg, "--overwrite") == 0) {
+            cmd->sweep.overwrite = true;
+        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+            cmd->sweep.quiet = true;
+        } else if (option_value(argc, argv, &i, "--output", "-o", &value, &matched, err) != 0) {
+            return -1;
+        } else if (matched) {
+            if (value[0] == '\0')
+                return error_set(err, ERROR_INPUT, "-o: the output path is empty");
+            cmd->sweep.output = value;
+        } else if (option_value(argc, argv, &i, "--jobs", "-j", &value, &matched, err) != 0) {
+            return -1;
+        } else if (matched) {
+            long long threads;
+            if (parse_count("-j", value, 0, 4096, &threads, err) != 0)
+                return -1;
+            cmd->sweep.threads = (int)threads;
+        } else if (option_value(argc, argv, &i, "--set", NULL, &value, &matched, err) != 0) {
+            return -1;
+        } else if (matched) {
+            if (strchr(value, '=') == NULL)
+                return error_set(err, ERROR_INPUT, "--set %s: expected KEY=VALUE", value);
+            cmd->overrides[cmd->n_overrides++] = value;
+        } else if (option_value(argc, argv, &i, "--max-runs", NULL, &value, &matched, err) != 0) {
+            return -1;
+        } else if (matched) {
+            long long max_runs;
+            if (parse_count("--max-runs", value, 1, LLONG_MAX, &max_runs, err) != 0)
+                return -1;
+            cmd->max_runs = (size_t)max_runs;
+        } else {
+            return error_set(err, ERROR_INPUT, "unknown option '%s' (see sweep --help)", arg);
+        }
+    }
+    if (cmd->config_path == NULL)
+        return error_set(err, ERROR_INPUT, "no CONFIG given (usage: sweep CONFIG [options]; see sweep --help)");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int status = EXIT_FAILURE_RUN;
+    command_line cmd = {0};
+    sweep_config config = {0};
+    sweep_error err = {0};
+    sweep_outcome outcome = {0};
+
+    int parsed = parse_command_line(argc, argv, &cmd, &err);
+    if (parsed == 1) {
+        status = EXIT_OK;
+        goto cleanup;
+    }
+    if (parsed != 0) {
+        fprintf(stderr, "sweep: %s\n", err.message);
+        goto fail;
+    }
+    config_options options = {
+        .overrides = cmd.overrides,
+        .n_overrides = cmd.n_overrides,
+        .max_runs = cmd.max_runs,
+    };
+    if (config_load(cmd.config_path, &options, &config, &err) != 0) {
+        fprintf(stderr, "sweep: %s\n", err.message);
+        goto fail;
+    }
+    if (sweep_execute(&config, &cmd.sweep, stdout, &outcome, &err) != 0) {
+        fprintf(stderr, "sweep: %s\n", err.message);
+        goto fail;
+    }
+    if (!cmd.sweep.dry_run && !cmd.sweep.quiet) {
+        const char *output = cmd.sweep.output != NULL ? cmd.sweep.output : config.output;
+        fprintf(stderr, "sweep: %zu runs (%zu done, %zu failed) in %.2f s -> %s\n", outcome.n_runs,
+                outcome.n_done, outcome.n_failed, outcome.seconds, output);
+    }
+    status = outcome.n_failed > 0 ? EXIT_FAILURE_RUN : EXIT_OK;
+    goto cleanup;
+fail:
+    status = err.kind == ERROR_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
+cleanup:
+    config_free(&config);
+    free(cmd.overrides);
+    return status;
+}

@@ -1,0 +1,87 @@
+#include "params.h"
+
+#include <math.h>
+#include <string.h>
+
+const param_info PARAM_INFO[PARAM_COUNT] = {
+    [PARAM_BATCH_SIZE]    = {"batch_size", true, 1, false, 1e9, 32},
+    [PARAM_LEARNING_RATE] = {"learning_rate", false, 0, true, HUGE_VAL, 0.1},
+    [PARAM_L1]            = {"l1", false, 0, false, HUGE_VAL, 0.0},
+    [PARAM_L2]            = {"l2", false, 0, false, HUGE_VAL, 0.0},
+    [PARAM_UNITS]         = {"units", true, 1, false, 1e6, 10},
+    [PARAM_EPOCHS]        = {"epochs", true, 1, false, 1e7, 500},
+    [PARAM_SEED]          = {"seed", true, 0, false, 4294967295.0, 42},
+};
+
+train_params params_defaults(void)
+{
+    train_params params;
+    for (int id = 0; id < PARAM_COUNT; id++)
+        params_set(&params, (param_id)id, PARAM_INFO[id].default_value);
+    return params;
+}
+
+int params_find(const char *name)
+{
+    for (int id = 0; id < PARAM_COUNT; id++)
+        if (strcmp(PARAM_INFO[id].name, name) == 0)
+            return id;
+    return -1;
+}
+
+double params_get(const train_params *params, param_id id)
+{
+    switch (id) {
+    case PARAM_BATCH_SIZE: return params->batch_size;
+    case PARAM_LEARNING_RATE: return params->learning_rate;
+    case PARAM_L1: return params->l1;
+    case PARAM_L2: return params->l2;
+    case PARAM_UNITS: return params->units;
+    case PARAM_EPOCHS: return params->epochs;
+    case PARAM_SEED: return params->seed;
+    case PARAM_COUNT: break;
+    }
+    return NAN;
+}
+
+void params_set(train_params *params, param_id id, double value)
+{
+    switch (id) {
+    case PARAM_BATCH_SIZE: params->batch_size = (int)value; break;
+    case PARAM_LEARNING_RATE: params->learning_rate = value; break;
+    case PARAM_L1: params->l1 = value; break;
+    case PARAM_L2: params->l2 = value; break;
+    case PARAM_UNITS: params->units = (int)value; break;
+    case PARAM_EPOCHS: params->epochs = (int)value; break;
+    case PARAM_SEED: params->seed = (uint32_t)value; break;
+    case PARAM_COUNT: break;
+    }
+}
+
+const char *params_check(param_id id, double value)
+{
+    const param_info *info = &PARAM_INFO[id];
+    if (!isfinite(value))
+        return "must be a finite number";
+    if (info->is_integer && value != floor(value))
+        return "must be a whole number";
+    if (info->min_exclusive ? value <= info->min : value < info->min) {
+        switch (id) {
+        case PARAM_LEARNING_RATE: return "must be > 0";
+        case PARAM_L1:
+        case PARAM_L2: return "must be >= 0";
+        case PARAM_SEED: return "must be in 0..4294967295";
+        default: return "must be >= 1";
+        }
+    }
+    if (value > info->max) {
+        switch (id) {
+        case PARAM_SEED: return "must be in 0..4294967295";
+        case PARAM_BATCH_SIZE: return "must be <= 1000000000";
+        case PARAM_UNITS: return "must be <= 1000000";
+        case PARAM_EPOCHS: return "must be <= 10000000";
+        default: return "is too large";
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,64 @@
+/* params.h: the hyperparameters of one training run, and their schema.
+ *
+ * Every module that names a hyperparameter (config reader, grid expansion,
+ * results writer, dry-run table, summary) goes through the table here, so a
+ * new hyperparameter is added in one place.
+ */
+#ifndef SWEEP_PARAMS_H
+#define SWEEP_PARAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    int batch_size;        /* rows per minibatch, >= 1 (larger than n_train means full batch) */
+    double learning_rate;  /* SGD step, > 0 */
+    double l1;             /* L1 strength, >= 0 */
+    double l2;             /* L2 strength, >= 0 */
+    int units;             /* hidden units, >= 1 */
+    int epochs;            /* passes over the train rows, >= 1 */
+    uint32_t seed;         /* numpy legacy seed for init and shuffles, 0..2^32-1 */
+} train_params;
+
+/* The order here is the order of the results file's per-run datasets and of
+ * the dry-run table's columns. */
+typedef enum {
+    PARAM_BATCH_SIZE,
+    PARAM_LEARNING_RATE,
+    PARAM_L1,
+    PARAM_L2,
+    PARAM_UNITS,
+    PARAM_EPOCHS,
+    PARAM_SEED,
+    PARAM_COUNT
+} param_id;
+
+typedef struct {
+    const char *name;     /* as written in YAML and in the results file */
+    bool is_integer;      /* values must be whole numbers */
+    double min;           /* smallest allowed value (or bound, see min_exclusive) */
+    bool min_exclusive;   /* true: value must be > min, not >= min */
+    double max;           /* largest allowed value */
+    double default_value; /* the textbook's value */
+} param_info;
+
+extern const param_info PARAM_INFO[PARAM_COUNT];
+
+/* The textbook's defaults: units 10, learning rate 0.1, 500 epochs, batch 32,
+ * no regularization, seed 42. */
+train_params params_defaults(void);
+
+/* Index of the parameter called `name`, or -1. */
+int params_find(const char *name);
+
+/* Value of one parameter as a double (integers are exact). */
+double params_get(const train_params *params, param_id id);
+
+/* Set one parameter; the value must already have passed params_check(). */
+void params_set(train_params *params, param_id id, double value);
+
+/* NULL when `value` is allowed for `id`, else a static phrase saying what is
+ * wrong, e.g. "must be an integer >= 1". */
+const char *params_check(param_id id, double value);
+
+#endif

@@ -1,0 +1,235 @@
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grid.h"
+
+double report_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+void progress_start(progress *state, FILE *stream, size_t n_runs, bool quiet)
+{
+    state->stream = stream;
+    state->quiet = quiet;
+    state->is_terminal = isatty(fileno(stream)) != 0;
+    state->n_runs = n_runs;
+    state->start_seconds = report_now();
+    state->last_print = state->start_seconds;
+    state->last_width = 0;
+}
+
+/* "1h02m", "3m05s", "12.3s": short enough for one terminal line. */
+static void format_duration(double seconds, char *text, size_t size)
+{
+    if (!isfinite(seconds) || seconds < 0) {
+        snprintf(text, size, "?");
+    } else if (seconds < 60) {
+        snprintf(text, size, "%.1fs", seconds);
+    } else if (seconds < 3600) {
+        long whole = (long)seconds;
+        snprintf(text, size, "%ldm%02lds", whole / 60, whole % 60);
+    } else {
+        long whole = (long)seconds;
+        snprintf(text, size, "%ldh%02ldm", whole / 3600, whole % 3600 / 60);
+    }
+}
+
+void progress_update(progress *state, size_t n_finished, size_t n_failed)
+{
+    if (state->quiet)
+        return;
+    double now = report_now();
+    bool last = n_finished >= state->n_runs;
+    double since_print = now - state->last_print;
+    if (!last) {
+        if (state->is_terminal && since_print < 0.2)
+            return;
+        /* A log file gets a line per tenth of the runs, or twice a minute. */
+        size_t tenth = state->n_runs / 10 > 0 ? state->n_runs / 10 : 1;
+        if (!state->is_terminal && n_finished % tenth != 0 && since_print < 30)
+            return;
+    }
+    state->last_print = now;
+
+    double elapsed = now - state->start_seconds;
+    double rate = elapsed > 0 ? (double)n_finished / elapsed : 0;
+    double eta = rate > 0 ? (double)(state->n_runs - n_finished) / rate : NAN;
+    char elapsed_text[32], eta_text[32], failed_text[48] = "";
+    format_duration(elapsed, elapsed_text, sizeof elapsed_text);
+    format_duration(last ? 0 : eta, eta_text, sizeof eta_text);
+    if (n_failed > 0)
+        snprintf(failed_text, sizeof failed_text, ", %zu failed", n_failed);
+    char line[256];
+    int width = snprintf(line, sizeof line, "sweep: %zu/%zu runs (%.0f%%%s), %.1f runs/s, elapsed %s, ETA %s",
+                         n_finished, state->n_runs,
+                         state->n_runs ? 100.0 * (double)n_finished / (double)state->n_runs : 100.0,
+                         failed_text, rate, elapsed_text, eta_text);
+    if (state->is_terminal) {
+        /* Pad with spaces so a shorter line wipes the end of a longer one. */
+        int pad = state->last_width > width ? state->last_width - width : 0;
+        fprintf(state->stream, "\r%s%*s", line, pad, "");
+        state->last_width = width;
+    } else {
+        fprintf(state->stream, "%s\n", line);
+    }
+    fflush(state->stream);
+}
+
+void progress_finish(progress *state)
+{
+    if (!state->quiet && state->is_terminal && state->last_width > 0)
+        fputc('\n', state->stream);
+    state->last_width = 0;
+}
+
+/* A parameter's value in a table cell: integers plainly, reals shortest. */
+static void format_param(char *text, size_t size, param_id id, double value)
+{
+    if (PARAM_INFO[id].is_integer)
+        snprintf(text, size, "%.0f", value);
+    else
+        snprintf(text, size, "%g", value);
+}
+
+void report_runs(FILE *out, const train_params *runs, size_t n_runs)
+{
+    fprintf(out, "%6s", "run");
+    for (int id = 0; id < PARAM_COUNT; id++)
+        fprintf(out, " %13s", PARAM_INFO[id].name);
+    fputc('\n', out);
+    for (size_t run = 0; run < n_runs; run++) {
+        fprintf(out, "%6zu", run);
+        for (int id = 0; id < PARAM_COUNT; id++) {
+            char cell[32];
+            format_param(cell, sizeof cell, (param_id)id, params_get(&runs[run], (param_id)id));
+            fprintf(out, " %13s", cell);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "%zu run%s\n", n_runs, n_runs == 1 ? "" : "s");
+}
+
+/* One grid point of the summary: the runs that differ only in their seed. */
+typedef struct {
+    size_t first_run;       /* a run of the group, for its parameter values */
+    size_t n_done;          /* runs averaged */
+    size_t n_other;         /* failed or pending runs */
+    double val_sum, val_sum_sq, test_sum, loss_sum;
+    double val_mean, val_std, test_mean, loss_mean;
+} summary_group;
+
+static bool same_point(const train_params *a, const train_params *b)
+{
+    for (int id = 0; id < PARAM_COUNT; id++)
+        if (id != PARAM_SEED && params_get(a, (param_id)id) != params_get(b, (param_id)id))
+            return false;
+    return true;
+}
+
+static int compare_groups(const void *left, const void *right)
+{
+    const summary_group *a = left, *b = right;
+    /* Groups with no finished run sink to the bottom. */
+    if ((a->n_done == 0) != (b->n_done == 0))
+        return a->n_done == 0 ? 1 : -1;
+    if (a->val_mean != b->val_mean)
+        return a->val_mean > b->val_mean ? -1 : 1;
+    if (a->loss_mean != b->loss_mean)
+        return a->loss_mean < b->loss_mean ? -1 : 1;
+    return a->first_run < b->first_run ? -1 : (a->first_run > b->first_run);
+}
+
+int report_summary(FILE *out, const train_params *runs, const double *val_score,
+                   const double *test_score, const double *final_val_loss,
+                   const signed char *status, size_t n_runs, sweep_error *err)
+{
+    int rc = -1;
+    size_t n_groups = 0;
+    summary_group *groups = calloc(n_runs > 0 ? n_runs : 1, sizeof *groups);
+    size_t *group_of_run = malloc((n_runs > 0 ? n_runs : 1) * sizeof *group_of_run);
+    if (groups == NULL || group_of_run == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory for the summary of %zu runs", n_runs);
+        goto cleanup;
+    }
+    /* Grid points in order of first appearance; a linear search per run is
+     * too slow for a million runs, so compare with the previous seed's run
+     * first (seeds are usually the fastest key) before scanning. */
+    for (size_t run = 0; run < n_runs; run++) {
+        size_t group = n_groups;
+        if (run > 0 && same_point(&runs[run], &runs[groups[group_of_run[run - 1]].first_run]))
+            group = group_of_run[run - 1];
+        for (size_t g = 0; group == n_groups && g < n_groups; g++)
+            if (same_point(&runs[run], &runs[groups[g].first_run]))
+                group = g;
+        if (group == n_groups)
+            groups[n_groups++].first_run = run;
+        group_of_run[run] = group;
+        summary_group *point = &groups[group];
+        if (status[run] == 1) {
+            point->n_done++;
+            point->val_sum += val_score[run];
+            point->val_sum_sq += val_score[run] * val_score[run];
+            point->test_sum += test_score[run];
+            point->loss_sum += final_val_loss[run];
+        } else {
+            point->n_other++;
+        }
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        summary_group *point = &groups[g];
+        double n = (double)point->n_done;
+        point->val_mean = n > 0 ? point->val_sum / n : NAN;
+        point->test_mean = n > 0 ? point->test_sum / n : NAN;
+        point->loss_mean = n > 0 ? point->loss_sum / n : NAN;
+        double variance = n > 1 ? (point->val_sum_sq - n * point->val_mean * point->val_mean) / (n - 1) : NAN;
+        point->val_std = isnan(variance) ? NAN : sqrt(variance > 0 ? variance : 0);
+    }
+    qsort(groups, n_groups, sizeof *groups, compare_groups);
+
+    bool swept[PARAM_COUNT];
+    grid_swept(runs, n_runs, swept);
+    bool any_test = false;
+    for (size_t run = 0; run < n_runs; run++)
+        any_test = any_test || (status[run] == 1 && !isnan(test_score[run]));
+
+    for (int id = 0; id < PARAM_COUNT; id++)
+        if (swept[id] && id != PARAM_SEED)
+            fprintf(out, "%13s ", PARAM_INFO[id].name);
+    /* Written out rather than "%21s": the ± is two bytes but one column. */
+    fprintf(out, "%5s  val_acc (mean ± std)%s%12s\n", "runs", any_test ? "   test_acc" : "", "val_loss");
+    for (size_t g = 0; g < n_groups; g++) {
+        const summary_group *point = &groups[g];
+        for (int id = 0; id < PARAM_COUNT; id++) {
+            if (!swept[id] || id == PARAM_SEED)
+                continue;
+            char cell[32];
+            format_param(cell, sizeof cell, (param_id)id, params_get(&runs[point->first_run], (param_id)id));
+            fprintf(out, "%13s ", cell);
+        }
+        char count[32];
+        if (point->n_other > 0)
+            snprintf(count, sizeof count, "%zu+%zu", point->n_done, point->n_other);
+        else
+            snprintf(count, sizeof count, "%zu", point->n_done);
+        char spread[32] = "";
+        if (!isnan(point->val_std))
+            snprintf(spread, sizeof spread, " ± %.4f", point->val_std);
+        fprintf(out, "%5s %12.4f%-9s", count, point->val_mean, spread);
+        if (any_test)
+            fprintf(out, " %10.4f", point->test_mean);
+        fprintf(out, " %11.4f\n", point->loss_mean);
+    }
+    rc = 0;
+cleanup:
+    free(groups);
+    free(group_of_run);
+    return rc;
+}

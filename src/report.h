@@ -1,0 +1,50 @@
+/* report.h: what a person sees on the terminal.
+ *
+ * The progress line on stderr while a sweep runs, the dry-run table of the
+ * expanded runs, and the summary table printed when a sweep ends.
+ */
+#ifndef SWEEP_REPORT_H
+#define SWEEP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "params.h"
+
+typedef struct {
+    FILE *stream;            /* where progress goes (stderr) */
+    bool quiet;              /* print nothing */
+    bool is_terminal;        /* one updating line instead of plain lines */
+    size_t n_runs;           /* total runs */
+    double start_seconds;    /* monotonic clock at the start */
+    double last_print;       /* monotonic time of the last line printed */
+    int last_width;          /* characters of the last updating line */
+} progress;
+
+/* Seconds on a monotonic clock. */
+double report_now(void);
+
+void progress_start(progress *state, FILE *stream, size_t n_runs, bool quiet);
+
+/* Report that `n_finished` runs are finished, `n_failed` of them failed.
+ * Rate-limited: prints at most a few times a second on a terminal and every
+ * ~10% or 30 s otherwise, and always for the last run. */
+void progress_update(progress *state, size_t n_finished, size_t n_failed);
+
+/* End the updating line. */
+void progress_finish(progress *state);
+
+/* The dry-run table: one row per run, then the count. */
+void report_runs(FILE *out, const train_params *runs, size_t n_runs);
+
+/* The final table: mean ± sample std (ddof 1) of val accuracy over seeds for
+ * each grid point (runs equal in every parameter but the seed), best first;
+ * failed and pending runs are counted, not averaged. `status` holds 0/1/2
+ * per run as in the results file. */
+int report_summary(FILE *out, const train_params *runs, const double *val_score,
+                   const double *test_score, const double *final_val_loss,
+                   const signed char *status, size_t n_runs, sweep_error *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* train.h: one training run of the textbook's MinibatchNetwork.
+ *
+ * A 2-layer sigmoid network (n_features -> units -> 1) trained by minibatch
+ * SGD with L1/L2 penalties, exactly as chapter 6-3 of "Do it! 딥러닝 입문"
+ * does it in numpy: same initialization draws, same epoch shuffles, same
+ * update and loss formulas (see README, "The training"). Each worker owns a
+ * train_workspace and its run_result; the dataset is shared read-only.
+ */
+#ifndef SWEEP_TRAIN_H
+#define SWEEP_TRAIN_H
+
+#include <stdbool.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "params.h"
+
+typedef enum {
+    RUN_PENDING = 0,   /* not trained (yet) */
+    RUN_DONE = 1,      /* trained to the last epoch */
+    RUN_FAILED = 2     /* stopped early: the loss became NaN or infinite */
+} run_status;
+
+typedef struct {
+    int epochs;            /* capacity of the curves: the run's epoch count */
+    int epochs_done;       /* epochs actually trained (< epochs when failed) */
+    double *train_loss;    /* (epochs) NaN past epochs_done */
+    double *val_loss;      /* (epochs) NaN past epochs_done */
+    double train_score;    /* accuracy of z2 > 0 on the train rows; NaN when failed */
+    double val_score;      /* the same on the val rows */
+    double test_score;     /* the same on the test rows; NaN without test rows */
+    run_status status;
+    char failure[160];     /* why a run failed, "" otherwise */
+    double seconds;        /* wall time of the training (set by the caller) */
+} run_result;
+
+/* Allocate the curves for `epochs` epochs, filled with NaN. */
+int run_result_init(run_result *result, int epochs, sweep_error *err);
+void run_result_free(run_result *result);
+
+/* Scratch memory of one worker, reused across its runs so that the hot loop
+ * never allocates. Grows as needed for the run's units and batch size. */
+typedef struct train_workspace train_workspace;
+
+train_workspace *train_workspace_new(void);
+void train_workspace_delete(train_workspace *workspace);
+
+/* Train one run. `result` must have been initialized for params->epochs.
+ * Returns -1 only for a runtime error (out of memory); a diverging run is
+ * not an error: it returns 0 with result->status == RUN_FAILED. */
+int train_run(train_workspace *workspace, const dataset *data, const train_params *params,
+              run_result *result, sweep_error *err);
+
+#endif

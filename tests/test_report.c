@@ -1,0 +1,147 @@
+/* Tests of src/report.c: the dry-run table, the summary table and the
+ * progress lines. Expected texts are exact (formatting is the contract). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* Everything written to a temporary stream, as a malloc'd string. */
+static char *stream_text(FILE *stream)
+{
+    long size = ftell(stream);
+    rewind(stream);
+    char *text = calloc((size_t)size + 1, 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)size, stream), (size_t)size);
+    return text;
+}
+
+static train_params run_with(int batch_size, double l2, uint32_t seed)
+{
+    train_params params = params_defaults();
+    params.batch_size = batch_size;
+    params.l2 = l2;
+    params.seed = seed;
+    return params;
+}
+
+static void test_runs_table(void **state)
+{
+    (void)state;
+    train_params runs[2] = {run_with(32, 0.01, 42), run_with(128, 0.01, 42)};
+    FILE *out = tmpfile();
+    assert_non_null(out);
+    report_runs(out, runs, 2);
+    char *text = stream_text(out);
+    const char *expected =
+        "   run    batch_size learning_rate            l1            l2         units        epochs          seed\n"
+        "     0            32           0.1             0          0.01            10           500            42\n"
+        "     1           128           0.1             0          0.01            10           500            42\n"
+        "2 runs\n";
+    assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* Two grid points with three seeds each; the second point is better, one of
+ * its runs failed and is counted, not averaged. Means and sample std are
+ * checked against values worked out by hand (exact to the printed digits). */
+static void test_summary_groups_and_orders(void **state)
+{
+    (void)state;
+    train_params runs[6] = {run_with(32, 0, 0), run_with(32, 0, 1), run_with(32, 0, 2),
+                            run_with(128, 0, 0), run_with(128, 0, 1), run_with(128, 0, 2)};
+    double val[6] = {0.90, 0.92, 0.94, 0.97, 0.99, NAN};
+    double test[6] = {0.80, 0.80, 0.80, 0.90, 0.90, NAN};
+    double loss[6] = {0.3, 0.3, 0.3, 0.1, 0.2, NAN};
+    signed char status[6] = {1, 1, 1, 1, 1, 2};
+    FILE *out = tmpfile();
+    sweep_error err = {0};
+    assert_int_equal(report_summary(out, runs, val, test, loss, status, 6, &err), 0);
+    char *text = stream_text(out);
+    /* 128: mean 0.98, std sqrt(((0.01)^2*2)/1) = 0.0141; 32: mean 0.92, std 0.02. */
+    const char *expected =
+        "   batch_size  runs  val_acc (mean ± std)   test_acc    val_loss\n"
+        "          128   2+1       0.9800 ± 0.0141     0.9000      0.1500\n"
+        "           32     3       0.9200 ± 0.0200     0.8000      0.3000\n";
+    assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* One run per point: no spread to show; no test rows: no test column. */
+static void test_summary_single_seed_without_test_rows(void **state)
+{
+    (void)state;
+    train_params runs[2] = {run_with(32, 0.01, 42), run_with(128, 0.01, 42)};
+    double val[2] = {0.978021978021978, 0.978021978021978};
+    double test[2] = {NAN, NAN};
+    double loss[2] = {0.07, 0.08};
+    signed char status[2] = {1, 1};
+    FILE *out = tmpfile();
+    sweep_error err = {0};
+    assert_int_equal(report_summary(out, runs, val, test, loss, status, 2, &err), 0);
+    char *text = stream_text(out);
+    const char *expected =
+        "   batch_size  runs  val_acc (mean ± std)    val_loss\n"
+        "           32     1       0.9780               0.0700\n"
+        "          128     1       0.9780               0.0800\n";
+    assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* Not a terminal: a plain line per tenth of the runs, and the last one. */
+static void test_progress_plain_lines(void **state)
+{
+    (void)state;
+    FILE *out = tmpfile();
+    progress bar;
+    progress_start(&bar, out, 20, false);
+    for (size_t done = 1; done <= 20; done++)
+        progress_update(&bar, done, done >= 19 ? done - 18 : 0);
+    progress_finish(&bar);
+    char *text = stream_text(out);
+    int lines = 0;
+    for (const char *c = text; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 10); /* every 2nd run of 20 */
+    assert_non_null(strstr(text, "sweep: 2/20 runs (10%)"));
+    assert_non_null(strstr(text, "sweep: 20/20 runs (100%, 2 failed)"));
+    assert_null(strchr(text, '\r'));
+    free(text);
+    fclose(out);
+}
+
+static void test_progress_quiet_prints_nothing(void **state)
+{
+    (void)state;
+    FILE *out = tmpfile();
+    progress bar;
+    progress_start(&bar, out, 3, true);
+    for (size_t done = 1; done <= 3; done++)
+        progress_update(&bar, done, 0);
+    progress_finish(&bar);
+    assert_int_equal(ftell(out), 0);
+    fclose(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_runs_table),
+        cmocka_unit_test(test_summary_groups_and_orders),
+        cmocka_unit_test(test_summary_single_seed_without_test_rows),
+        cmocka_unit_test(test_progress_plain_lines),
+        cmocka_unit_test(test_progress_quiet_prints_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
