@@ -4,6 +4,37 @@
  * reports the first problem as "CONFIG:LINE:COL: what is wrong" (1-based, from
  * libyaml's marks). `--set KEY=VALUE` overrides are applied to the parsed
  * document before it is interpreted, so they are checked like the file.
+ *
+ * Decisions a user can see:
+ * - A problem in a value that came from --set is reported without a file
+ *   position, as "--set model.epochs=abc: epochs must be a whole number, got
+ *   'abc'". KEY is names joined by dots; VALUE is YAML (flow) text. Missing
+ *   keys and mappings are created; a scalar on the path (dataset: wdbc, an
+ *   empty model:) is replaced by a mapping; a list cannot be walked into
+ *   (grid.KEY on a list of grids is an error: replace it with grid=[...]).
+ * - Numbers follow the YAML 1.2 core schema: 1, -1, .5, 1e-3, 0x10, 0o17;
+ *   .inf and .nan parse but are refused as not finite. A quoted scalar is a
+ *   string, never a number. Whole-number settings accept any number that is
+ *   exactly whole (32.0, 1e3). Booleans are true/false (True, TRUE).
+ * - YAML aliases (*name) are refused; so are a second document and nesting
+ *   deeper than 64 levels.
+ * - Unknown keys are refused; the message suggests the closest valid key
+ *   (optimal string alignment distance <= 3 and <= a third of its length)
+ *   or lists the valid ones.
+ * - dataset: is "wdbc" or a mapping of builtin ("wdbc"; exclusive with
+ *   path), path, target, split, val_fraction, test_fraction, split_seed,
+ *   standardize. Without path it is the built-in set. split excludes the
+ *   fractions and split_seed; without split and with path (or with any
+ *   fraction) the rows are split stratified, defaults 0.2 / 0.0 / 42. A
+ *   relative path, also one given by --set, is relative to the config's folder.
+ * - grid: {} (or no grid:) is one run of the model. In a list of grids, {}
+ *   adds one run of the model.
+ * - effective: name, dataset (always a mapping with every option), model
+ *   with all keys in param_id order, grid as a list of mappings with explicit
+ *   value lists (grid: {} without one), output, threads. Strings are double
+ *   quoted; floats are the shortest text that reads back as the same double
+ *   and always have a '.' (PyYAML reads them as floats). Loading it again
+ *   gives the same runs and the same effective text.
  */
 #ifndef SWEEP_CONFIG_H
 #define SWEEP_CONFIG_H
@@ -20,7 +51,8 @@
 typedef struct {
     const char *const *overrides;  /* "model.epochs=50", "grid.batch_size=[16,32]" ... */
     int n_overrides;
-    size_t max_runs;               /* refuse larger grids; 0 means CONFIG_DEFAULT_MAX_RUNS */
+    size_t max_runs;               /* refuse larger grids (and any range or linspace
+                                      with more values); 0 means CONFIG_DEFAULT_MAX_RUNS */
 } config_options;
 
 typedef struct {
@@ -42,7 +74,10 @@ typedef struct {
     size_t n_runs;           /* number of runs the grids expand to (checked) */
 } sweep_config;
 
-/* Read, override, validate. On failure `out` is left empty (safe to free). */
+/* Read, override, validate. On failure `out` is left empty (safe to free).
+ * Bad input (a missing file, "path: cannot open: No such file or directory",
+ * or anything wrong in the config or an override) is ERROR_INPUT; out of
+ * memory is ERROR_RUNTIME. `options` may be NULL. */
 int config_load(const char *path, const config_options *options, sweep_config *out,
                 sweep_error *err);
 

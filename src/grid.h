@@ -21,10 +21,12 @@ typedef struct {
     int n_values[PARAM_COUNT];        /* >= 1 each */
 } grid_spec;
 
+/* Frees every values[] array (a zeroed grid_spec is empty) and zeroes the grid. */
 void grid_spec_free(grid_spec *grid);
 
 /* Number of runs of the grids, without allocating. Fails with ERROR_INPUT
- * when the count overflows size_t or exceeds max_runs. */
+ * when the count overflows size_t or exceeds max_runs (0: no limit but size_t).
+ * The message has no position; the config reader puts the grid's in front. */
 int grid_count(const grid_spec *grids, int n_grids, size_t max_runs, size_t *n_runs,
                sweep_error *err);
 
@@ -33,15 +35,24 @@ int grid_count(const grid_spec *grids, int n_grids, size_t max_runs, size_t *n_r
 int grid_expand(const train_params *model, const grid_spec *grids, int n_grids,
                 size_t max_runs, train_params **runs, size_t *n_runs, sweep_error *err);
 
+/* How many values Python's range(start, stop, step) has (0 when empty).
+ * Fails with ERROR_INPUT unless all three are whole numbers of magnitude
+ * <= 2^53 (exact in a double) and step != 0. */
+int grid_range_count(double start, double stop, double step, size_t *count, sweep_error *err);
+
 /* Python's range(start, stop, step) as doubles (whole numbers only;
  * step != 0). An empty result is an error. */
 int grid_range(double start, double stop, double step, double **values, int *n_values,
                sweep_error *err);
 
-/* numpy.linspace(start, stop, num): start + i*step, the last value exactly stop. */
+/* numpy.linspace(start, stop, num): start + i*step, the last value exactly stop.
+ * num >= 1; the same arithmetic as numpy 1.24, so the values are bit-identical. */
 int grid_linspace(double start, double stop, int num, double **values, sweep_error *err);
 
-/* numpy.logspace(start, stop, num): pow(10, linspace(start, stop, num)). */
+/* numpy.logspace(start, stop, num): pow(10, linspace(start, stop, num)) with
+ * the C library's pow (glibc: within 0.52 ulp, so 10^-1 is 0.1). numpy gives
+ * the same bits unless it uses its AVX-512 SVML power, which is looser
+ * (numpy 1.24 on an AVX-512 CPU: logspace(-3, -1, 3)[2] == 0.09999999999999999). */
 int grid_logspace(double start, double stop, int num, double **values, sweep_error *err);
 
 /* Marks in swept[] the parameters whose value differs between runs. */

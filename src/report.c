@@ -24,6 +24,8 @@ void progress_start(progress *state, FILE *stream, size_t n_runs, bool quiet)
     state->start_seconds = report_now();
     state->last_print = state->start_seconds;
     state->last_width = 0;
+    state->last_finished = 0;
+    state->last_tenth = 0;
 }
 
 /* "1h02m", "3m05s", "12.3s": short enough for one terminal line. */
@@ -49,14 +51,23 @@ void progress_update(progress *state, size_t n_finished, size_t n_failed)
     double now = report_now();
     bool last = n_finished >= state->n_runs;
     double since_print = now - state->last_print;
-    if (!last) {
-        if (state->is_terminal && since_print < 0.2)
+    if (state->is_terminal) {
+        /* Redraw a few times a second; the clock moves even when no run ends. */
+        if (!last && since_print < 0.2)
             return;
-        /* A log file gets a line per tenth of the runs, or twice a minute. */
-        size_t tenth = state->n_runs / 10 > 0 ? state->n_runs / 10 : 1;
-        if (!state->is_terminal && n_finished % tenth != 0 && since_print < 30)
+        if (last && state->last_finished == n_finished && state->last_width > 0)
             return;
+    } else {
+        /* A log gets a line per tenth of the runs, the last run, and a
+         * heartbeat every 30 s of silence; never the same line twice. */
+        size_t tenth = state->n_runs > 0 ? n_finished * 10 / state->n_runs : 10;
+        bool news = n_finished != state->last_finished;
+        bool due = (news && (tenth > state->last_tenth || last)) || since_print >= 30;
+        if (!due)
+            return;
+        state->last_tenth = tenth;
     }
+    state->last_finished = n_finished;
     state->last_print = now;
 
     double elapsed = now - state->start_seconds;

@@ -21,6 +21,8 @@ typedef struct {
     double start_seconds;    /* monotonic clock at the start */
     double last_print;       /* monotonic time of the last line printed */
     int last_width;          /* characters of the last updating line */
+    size_t last_finished;    /* runs finished at the last line printed */
+    size_t last_tenth;       /* tenths of the runs finished at the last plain line */
 } progress;
 
 /* Seconds on a monotonic clock. */

@@ -19,7 +19,8 @@
 #include "params.h"
 #include "train.h"
 
-/* Root attributes describing where the results came from. */
+/* Root attributes describing where the results came from. NULL strings are
+ * stored as "". */
 typedef struct {
     const char *config_text;       /* the config file's text */
     const char *config_path;       /* its path as given */
@@ -37,12 +38,20 @@ typedef struct {
 typedef struct results_writer results_writer;
 
 /* Create the file with every run pending. Refuses an existing file unless
- * `overwrite`; creates missing parent folders. */
+ * `overwrite`; creates missing parent folders. Errors: ERROR_INPUT for
+ * "OUT: exists (use --overwrite to replace it)" and an output that is a
+ * folder; ERROR_RUNTIME for anything the system or HDF5 refuses ("cannot
+ * create OUT: Permission denied"), after removing a file it had created.
+ * *out is NULL on failure. Needs at least one run.
+ * Also turns off HDF5's closing of open files at exit (see results.c);
+ * every run is flushed as it is written, so nothing is lost by that. */
 int results_create(const char *path, bool overwrite, const results_meta *meta,
                    const train_params *runs, size_t n_runs, results_writer **out,
                    sweep_error *err);
 
-/* Store one finished run (done or failed) at its index and flush. */
+/* Store one finished run (done or failed) at its index and flush; status is
+ * written last. result->epochs must equal the run's epochs; failure text is
+ * stored only for failed runs. */
 int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
                       sweep_error *err);
 

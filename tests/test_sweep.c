@@ -56,13 +56,13 @@ static void run_config(const char *config_text, int threads, const char *name, s
 }
 
 /* A whole double dataset of the file, malloc'd; *count elements. */
-static double *read_doubles(const char *name, const char *dataset, size_t *count)
+static double *read_doubles(const char *name, const char *dataset_name, size_t *count)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", temp_dir, name);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(file >= 0);
-    hid_t data = H5Dopen2(file, dataset, H5P_DEFAULT);
+    hid_t data = H5Dopen2(file, dataset_name, H5P_DEFAULT);
     assert_true(data >= 0);
     hid_t space = H5Dget_space(data);
     hssize_t n = H5Sget_simple_extent_npoints(space);

@@ -1,0 +1,974 @@
+/* dataset.c: read a CSV of numeric features and a 0/1 target, split it into
+ * train/val/test rows, standardize with the train rows' statistics.
+ *
+ * Two ways to split, both chosen to give the textbook's rows exactly:
+ *   - a split column whose cells are train, val or test (rows keep their file
+ *     order within each split; the built-in wdbc set has one);
+ *   - no split column: scikit-learn's train_test_split(stratify=y,
+ *     random_state=seed), once for the test rows and once more for the val
+ *     rows, reproduced draw for draw with numpy's legacy generator (rng.h).
+ *
+ * Decisions a user may meet:
+ *   - Cells may have spaces or tabs around them; they are trimmed (csv.h).
+ *   - Numbers are plain decimal ("12", "-0.5", "1e-3"); NaN, inf, hex and
+ *     empty cells are rejected, as is a value too large for a double.
+ *   - A feature column whose train values are all equal cannot be
+ *     standardized (numpy would divide by a zero std and fill the column with
+ *     NaN or inf); with standardize on it is rejected by name.
+ *   - Data files larger than DATASET_MAX_FILE_BYTES are refused: the whole
+ *     file is read into memory before it is parsed.
+ */
+#include "dataset.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "builtin_data.h"
+#include "csv.h"
+#include "rng.h"
+
+#define DATASET_MAX_FILE_BYTES ((size_t)1 << 30) /* 1 GiB */
+
+/* How many characters of a bad cell a message quotes. */
+#define CELL_QUOTE_MAX 40
+
+enum split_kind { SPLIT_TRAIN = 0, SPLIT_VAL = 1, SPLIT_TEST = 2 };
+
+/* The rows of a file in file order, before they are split. */
+typedef struct {
+    double *x;         /* (n_rows, n_features) raw feature values */
+    double *y;         /* (n_rows) 0.0 or 1.0 */
+    signed char *part; /* (n_rows) enum split_kind; only with a split column */
+    size_t n_rows;
+    size_t capacity;   /* rows allocated in each array */
+} raw_rows;
+
+/* A row's destination: which split, in which order (row ids into raw_rows). */
+typedef struct {
+    int *train, *val, *test; /* (n_train), (n_val), (n_test) */
+    int n_train, n_val, n_test;
+} row_split;
+
+dataset_spec dataset_spec_default(void)
+{
+    dataset_spec spec = {
+        .builtin = "wdbc",
+        .path = NULL,
+        .target = "target",
+        .split_column = "split",
+        .val_fraction = 0.2,
+        .test_fraction = 0.2,
+        .split_seed = 42,
+        .standardize = true,
+    };
+    return spec;
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+typedef enum {
+    CELL_NUMBER,
+    CELL_EMPTY,
+    CELL_NOT_A_NUMBER,
+    CELL_NOT_FINITE,   /* nan, inf, infinity (any case, any sign) */
+    CELL_OUT_OF_RANGE  /* decimal, but beyond the largest double */
+} cell_status;
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Parse a trimmed cell as plain decimal notation, [+-]d[.d][(e|E)[+-]d].
+ * The syntax is checked here so that strtod's extras (hex floats, "nan",
+ * "infinity") never slip through; the value itself comes from strtod, which
+ * rounds correctly in glibc, as Python's float() does. */
+static cell_status parse_number(const char *cell, double *value)
+{
+    if (cell[0] == '\0')
+        return CELL_EMPTY;
+    const char *p = cell;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (strcasecmp(p, "nan") == 0 || strcasecmp(p, "inf") == 0 ||
+        strcasecmp(p, "infinity") == 0)
+        return CELL_NOT_FINITE;
+
+    size_t n_digits = 0;
+    while (is_digit(*p)) {
+        p++;
+        n_digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (is_digit(*p)) {
+            p++;
+            n_digits++;
+        }
+    }
+    if (n_digits == 0)
+        return CELL_NOT_A_NUMBER;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!is_digit(*p))
+            return CELL_NOT_A_NUMBER;
+        while (is_digit(*p))
+            p++;
+    }
+    if (*p != '\0')
+        return CELL_NOT_A_NUMBER;
+
+    char *end = NULL;
+    errno = 0;
+    double parsed = strtod(cell, &end);
+    if (end != p)
+        return CELL_NOT_A_NUMBER;
+    /* Underflow to zero or a subnormal is what float() gives too; accept it. */
+    if (isinf(parsed))
+        return CELL_OUT_OF_RANGE;
+    *value = parsed;
+    return CELL_NUMBER;
+}
+
+/* Report a feature or target cell that is not a usable number. */
+static int cell_error(sweep_error *err, const char *source, size_t line, const char *column,
+                      const char *cell, cell_status status)
+{
+    int quoted = (int)strnlen(cell, CELL_QUOTE_MAX);
+    const char *more = cell[quoted] != '\0' ? "..." : "";
+    switch (status) {
+    case CELL_EMPTY:
+        return error_set(err, ERROR_INPUT,
+                         "%s:%zu: column '%s' is empty (missing values are not supported)", source,
+                         line, column);
+    case CELL_NOT_FINITE:
+        return error_set(err, ERROR_INPUT,
+                         "%s:%zu: column '%s' is '%s' (NaN and infinite values are not supported)",
+                         source, line, column, cell);
+    case CELL_OUT_OF_RANGE:
+        return error_set(err, ERROR_INPUT,
+                         "%s:%zu: column '%s': '%.*s%s' is too large for a double", source, line,
+                         column, quoted, cell, more);
+    default:
+        return error_set(err, ERROR_INPUT, "%s:%zu: column '%s': '%.*s%s' is not a number",
+                         source, line, column, quoted, cell, more);
+    }
+}
+
+/* ---- header ----------------------------------------------------------- */
+
+/* "a, b, c" or "a, b, c, ..., x, y" (with the count) for messages that say
+ * which columns a file has. */
+static void describe_columns(char *out, size_t out_size, char *const *names, size_t n_names)
+{
+    const size_t n_head = 5, n_tail = 2;
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n_names && used < out_size; i++) {
+        bool elide = n_names > n_head + n_tail + 1 && i >= n_head && i < n_names - n_tail;
+        if (elide) {
+            if (i == n_head)
+                used += (size_t)snprintf(out + used, out_size - used, ", ...");
+            continue;
+        }
+        used += (size_t)snprintf(out + used, out_size - used, "%s%.32s", i ? ", " : "", names[i]);
+    }
+    if (n_names > n_head + n_tail + 1 && used < out_size)
+        snprintf(out + used, out_size - used, " (%zu columns)", n_names);
+}
+
+static int compare_name_pointers(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reject empty and duplicate column names. Duplicates are found by sorting a
+ * copy (a header can have very many columns), then located for the message. */
+static int check_column_names(char *const *names, size_t n_names, const char *source,
+                              size_t line, sweep_error *err)
+{
+    for (size_t i = 0; i < n_names; i++)
+        if (names[i][0] == '\0')
+            return error_set(err, ERROR_INPUT, "%s:%zu: column %zu has an empty name", source,
+                             line, i + 1);
+
+    int status = 0;
+    char **sorted = malloc(n_names * sizeof *sorted);
+    if (sorted == NULL)
+        return error_set(err, ERROR_RUNTIME, "%s:%zu: out of memory", source, line);
+    memcpy(sorted, names, n_names * sizeof *sorted);
+    qsort(sorted, n_names, sizeof *sorted, compare_name_pointers);
+    const char *duplicate = NULL;
+    for (size_t i = 1; i < n_names && duplicate == NULL; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0)
+            duplicate = sorted[i];
+    if (duplicate != NULL) {
+        size_t first = 0, second = 0;
+        for (size_t i = 0; i < n_names && second == 0; i++)
+            if (strcmp(names[i], duplicate) == 0) {
+                if (first == 0)
+                    first = i + 1;
+                else
+                    second = i + 1;
+            }
+        status = error_set(err, ERROR_INPUT,
+                           "%s:%zu: duplicate column name '%.64s' (columns %zu and %zu)", source,
+                           line, duplicate, first, second);
+    }
+    free(sorted);
+    return status;
+}
+
+/* Index of the column called `name`, or -1. */
+static long find_column(char *const *names, size_t n_names, const char *name)
+{
+    for (size_t i = 0; i < n_names; i++)
+        if (strcmp(names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static void raw_rows_free(raw_rows *rows)
+{
+    free(rows->x);
+    free(rows->y);
+    free(rows->part);
+    memset(rows, 0, sizeof *rows);
+}
+
+/* Make room for one more row, doubling so a large file costs O(n) copies. */
+static int raw_rows_reserve(raw_rows *rows, size_t n_features, const char *source, size_t line,
+                            sweep_error *err)
+{
+    if (rows->n_rows < rows->capacity)
+        return 0;
+    if (rows->n_rows >= INT_MAX)
+        return error_set(err, ERROR_INPUT, "%s:%zu: more than %d data rows", source, line,
+                         INT_MAX);
+    size_t capacity = rows->capacity ? rows->capacity * 2 : 256;
+    if (capacity > INT_MAX)
+        capacity = INT_MAX;
+    if (capacity > SIZE_MAX / sizeof(double) / n_features)
+        return error_set(err, ERROR_RUNTIME, "%s:%zu: too many values to hold in memory",
+                         source, line);
+    double *x = realloc(rows->x, capacity * n_features * sizeof *x);
+    if (x != NULL)
+        rows->x = x;
+    double *y = realloc(rows->y, capacity * sizeof *y);
+    if (y != NULL)
+        rows->y = y;
+    signed char *part = realloc(rows->part, capacity * sizeof *part);
+    if (part != NULL)
+        rows->part = part;
+    if (x == NULL || y == NULL || part == NULL)
+        return error_set(err, ERROR_RUNTIME, "%s:%zu: out of memory for %zu rows", source, line,
+                         capacity);
+    rows->capacity = capacity;
+    return 0;
+}
+
+/* Which columns play which role. */
+typedef struct {
+    size_t n_columns;
+    long target_column;
+    long split_column;      /* -1 without a split column */
+    size_t n_features;
+    size_t *feature_column; /* (n_features) column index of each feature */
+} column_roles;
+
+/* Parse one data row (already split into fields) into rows. */
+static int parse_row(const csv_reader *reader, const column_roles *roles, char *const *names,
+                     raw_rows *rows, sweep_error *err)
+{
+    const char *source = reader->source_name;
+    size_t line = reader->line;
+    if (reader->n_fields != roles->n_columns)
+        return error_set(err, ERROR_INPUT,
+                         "%s:%zu: expected %zu columns (as in the header), got %zu", source, line,
+                         roles->n_columns, reader->n_fields);
+    if (raw_rows_reserve(rows, roles->n_features, source, line, err) != 0)
+        return -1;
+
+    size_t row = rows->n_rows;
+    double *x = rows->x + row * roles->n_features;
+    for (size_t j = 0; j < roles->n_features; j++) {
+        size_t column = roles->feature_column[j];
+        cell_status status = parse_number(reader->fields[column], &x[j]);
+        if (status != CELL_NUMBER)
+            return cell_error(err, source, line, names[column], reader->fields[column], status);
+    }
+
+    const char *target_cell = reader->fields[roles->target_column];
+    double target = 0.0;
+    cell_status status = parse_number(target_cell, &target);
+    if (status == CELL_EMPTY || status == CELL_NOT_FINITE)
+        return cell_error(err, source, line, names[roles->target_column], target_cell, status);
+    if (status != CELL_NUMBER || (target != 0.0 && target != 1.0)) {
+        int quoted = (int)strnlen(target_cell, CELL_QUOTE_MAX);
+        return error_set(err, ERROR_INPUT,
+                         "%s:%zu: target must be 0 or 1, got %.*s%s (column '%s')", source,
+                         line, quoted, target_cell, target_cell[quoted] ? "..." : "",
+                         names[roles->target_column]);
+    }
+    rows->y[row] = target == 1.0 ? 1.0 : 0.0; /* never -0.0 */
+
+    rows->part[row] = SPLIT_TRAIN;
+    if (roles->split_column >= 0) {
+        const char *cell = reader->fields[roles->split_column];
+        if (strcmp(cell, "train") == 0)
+            rows->part[row] = SPLIT_TRAIN;
+        else if (strcmp(cell, "val") == 0)
+            rows->part[row] = SPLIT_VAL;
+        else if (strcmp(cell, "test") == 0)
+            rows->part[row] = SPLIT_TEST;
+        else {
+            int quoted = (int)strnlen(cell, CELL_QUOTE_MAX);
+            return error_set(err, ERROR_INPUT,
+                             "%s:%zu: unknown split '%.*s%s' in column '%s' "
+                             "(expected train, val or test)",
+                             source, line, quoted, cell, cell[quoted] ? "..." : "",
+                             names[roles->split_column]);
+        }
+    }
+    rows->n_rows++;
+    return 0;
+}
+
+/* ---- stratified split (scikit-learn) ---------------------------------- */
+
+/* The two classes of a 0/1 target; np.unique sorts them, so 0 comes first. */
+#define MAX_CLASSES 2
+
+/* sklearn.utils._approximate_mode (scikit-learn 1.2): how many of n_draws
+ * rows each class gets. The floors of the proportional shares, then one more
+ * for the classes with the largest remainders; among equal remainders
+ * rng.choice(inds, k, replace=False) picks, which in the legacy generator is
+ * permutation(len(inds))[:k] -- so the draws are consumed even without ties.
+ * The float expressions are numpy's, operation for operation. */
+static void approximate_mode(const int *class_counts, int n_classes, int n_draws,
+                             numpy_rng *rng, int *drawn)
+{
+    double total = 0.0;
+    for (int c = 0; c < n_classes; c++)
+        total += (double)class_counts[c];
+    double continuous[MAX_CLASSES], floored[MAX_CLASSES], remainder[MAX_CLASSES];
+    double floored_sum = 0.0;
+    for (int c = 0; c < n_classes; c++) {
+        continuous[c] = (double)class_counts[c] / total * (double)n_draws;
+        floored[c] = floor(continuous[c]);
+        floored_sum += floored[c];
+        remainder[c] = continuous[c] - floored[c];
+    }
+    int need_to_add = (int)((double)n_draws - floored_sum);
+
+    /* np.sort(np.unique(remainder))[::-1]: distinct remainders, largest first. */
+    double values[MAX_CLASSES];
+    int n_values = 0;
+    for (int c = 0; c < n_classes; c++) {
+        bool seen = false;
+        for (int v = 0; v < n_values; v++)
+            seen = seen || values[v] == remainder[c];
+        if (!seen)
+            values[n_values++] = remainder[c];
+    }
+    for (int i = 1; i < n_values; i++)
+        for (int v = i; v > 0 && values[v - 1] < values[v]; v--) {
+            double swap = values[v];
+            values[v] = values[v - 1];
+            values[v - 1] = swap;
+        }
+
+    for (int v = 0; v < n_values && need_to_add > 0; v++) {
+        int inds[MAX_CLASSES], n_inds = 0; /* np.where(remainder == value) */
+        for (int c = 0; c < n_classes; c++)
+            if (remainder[c] == values[v])
+                inds[n_inds++] = c;
+        int add_now = n_inds < need_to_add ? n_inds : need_to_add;
+        int order[MAX_CLASSES];
+        rng_permutation(rng, order, n_inds);
+        for (int k = 0; k < add_now; k++)
+            floored[inds[order[k]]] += 1.0;
+        need_to_add -= add_now;
+    }
+    for (int c = 0; c < n_classes; c++)
+        drawn[c] = (int)floored[c];
+}
+
+/* train_test_split(rows, stratify=y[rows], test_size=test_fraction,
+ * random_state=seed) of scikit-learn 1.2, i.e. _validate_shuffle_split and
+ * StratifiedShuffleSplit._iter_indices with a fresh RandomState(seed).
+ * rows: (n) row ids; fills train (n_train) and test (n_test), each in the
+ * order sklearn returns them. `role` names the split in messages. */
+static int stratified_split(const double *y, const int *rows, int n, double test_fraction,
+                            uint32_t seed, const char *source, const char *role, int **train_out,
+                            int *n_train_out, int **test_out, int *n_test_out, sweep_error *err)
+{
+    int status = -1;
+    int *class_rows = NULL, *perm = NULL, *train = NULL, *test = NULL;
+    *train_out = *test_out = NULL;
+    *n_train_out = *n_test_out = 0;
+
+    /* n_test = ceil(test_size * n_samples), n_train = n_samples - n_test. */
+    int n_test = (int)ceil(test_fraction * (double)n);
+    int n_train = n - n_test;
+    if (n_train <= 0) {
+        error_set(err, ERROR_INPUT,
+                  "%s: splitting off the %s rows (fraction %g) from %d rows leaves no rows", source,
+                  role, test_fraction, n);
+        goto cleanup;
+    }
+
+    /* classes = np.unique(y); class_indices = stable argsort of y by class. */
+    int class_counts[MAX_CLASSES] = {0, 0};
+    for (int i = 0; i < n; i++)
+        class_counts[y[rows[i]] == 1.0]++;
+    int class_value[MAX_CLASSES] = {0}, counts[MAX_CLASSES] = {0}, n_classes = 0;
+    for (int c = 0; c < MAX_CLASSES; c++)
+        if (class_counts[c] > 0) {
+            class_value[n_classes] = c;
+            counts[n_classes++] = class_counts[c];
+        }
+    for (int c = 0; c < n_classes; c++)
+        if (counts[c] < 2) {
+            error_set(err, ERROR_INPUT,
+                      "%s: cannot make a stratified split for the %s rows: target %d has only "
+                      "1 row among %d (need at least 2 of each class)",
+                      source, role, class_value[c], n);
+            goto cleanup;
+        }
+    if (n_train < n_classes || n_test < n_classes) {
+        error_set(err, ERROR_INPUT,
+                  "%s: cannot make a stratified split for the %s rows: %d rows split %d/%d, "
+                  "but each side needs at least one row of each of the %d classes",
+                  source, role, n, n_train, n_test, n_classes);
+        goto cleanup;
+    }
+
+    class_rows = malloc((size_t)n * sizeof *class_rows);  /* positions, class 0 first */
+    perm = malloc((size_t)n * sizeof *perm);
+    train = malloc((size_t)n_train * sizeof *train);
+    test = malloc((size_t)n_test * sizeof *test);
+    if (class_rows == NULL || perm == NULL || train == NULL || test == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows", source, n);
+        goto cleanup;
+    }
+    int class_start[MAX_CLASSES] = {0};
+    for (int c = 0, filled = 0; c < n_classes; c++) {
+        class_start[c] = filled;
+        for (int i = 0; i < n; i++)
+            if ((int)y[rows[i]] == class_value[c])
+                class_rows[filled++] = i;
+    }
+
+    numpy_rng rng;
+    rng_seed(&rng, seed);
+    int n_i[MAX_CLASSES] = {0}, t_i[MAX_CLASSES] = {0}, remaining[MAX_CLASSES] = {0};
+    approximate_mode(counts, n_classes, n_train, &rng, n_i);
+    for (int c = 0; c < n_classes; c++)
+        remaining[c] = counts[c] - n_i[c];
+    approximate_mode(remaining, n_classes, n_test, &rng, t_i);
+
+    int filled_train = 0, filled_test = 0;
+    for (int c = 0; c < n_classes; c++) {
+        rng_permutation(&rng, perm, counts[c]);
+        const int *members = class_rows + class_start[c];
+        for (int k = 0; k < n_i[c]; k++)
+            train[filled_train++] = members[perm[k]];
+        for (int k = n_i[c]; k < n_i[c] + t_i[c]; k++)
+            test[filled_test++] = members[perm[k]];
+    }
+    rng_shuffle(&rng, train, n_train);
+    rng_shuffle(&rng, test, n_test);
+
+    for (int k = 0; k < n_train; k++)
+        train[k] = rows[train[k]];
+    for (int k = 0; k < n_test; k++)
+        test[k] = rows[test[k]];
+    *train_out = train;
+    *n_train_out = n_train;
+    *test_out = test;
+    *n_test_out = n_test;
+    train = test = NULL;
+    status = 0;
+
+cleanup:
+    free(class_rows);
+    free(perm);
+    free(train);
+    free(test);
+    return status;
+}
+
+static void row_split_free(row_split *split)
+{
+    free(split->train);
+    free(split->val);
+    free(split->test);
+    memset(split, 0, sizeof *split);
+}
+
+/* Test rows first from all rows (when test_fraction > 0), then val rows from
+ * the rest -- the textbook's two train_test_split calls with one seed. */
+static int split_stratified(const raw_rows *rows, const dataset_spec *spec, const char *source,
+                            row_split *split, sweep_error *err)
+{
+    int status = -1;
+    int n = (int)rows->n_rows;
+    int *all = NULL, *rest = NULL;
+    int n_rest = n;
+
+    all = malloc((size_t)n * sizeof *all);
+    if (all == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows", source, n);
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++)
+        all[i] = i;
+    if (spec->test_fraction > 0.0) {
+        if (stratified_split(rows->y, all, n, spec->test_fraction, spec->split_seed, source,
+                             "test", &rest, &n_rest, &split->test, &split->n_test, err) != 0)
+            goto cleanup;
+    } else {
+        rest = all;
+        all = NULL;
+    }
+    if (stratified_split(rows->y, rest, n_rest, spec->val_fraction, spec->split_seed, source,
+                         "val", &split->train, &split->n_train, &split->val, &split->n_val,
+                         err) != 0)
+        goto cleanup;
+    status = 0;
+
+cleanup:
+    free(all);
+    free(rest);
+    return status;
+}
+
+/* Rows of each split in file order, from the split column. */
+static int split_by_column(const raw_rows *rows, const char *source, row_split *split,
+                           sweep_error *err)
+{
+    int n = (int)rows->n_rows;
+    split->train = malloc((size_t)n * sizeof *split->train);
+    split->val = malloc((size_t)n * sizeof *split->val);
+    split->test = malloc((size_t)n * sizeof *split->test);
+    if (split->train == NULL || split->val == NULL || split->test == NULL)
+        return error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows", source, n);
+    for (int i = 0; i < n; i++) {
+        if (rows->part[i] == SPLIT_TRAIN)
+            split->train[split->n_train++] = i;
+        else if (rows->part[i] == SPLIT_VAL)
+            split->val[split->n_val++] = i;
+        else
+            split->test[split->n_test++] = i;
+    }
+    return 0;
+}
+
+/* ---- standardization -------------------------------------------------- */
+
+/* x' = (x - mean) / std with the train rows' mean and population std, as
+ * numpy computes x_train.mean(axis=0) and x_train.std(axis=0): along axis 0
+ * of a C-contiguous array numpy adds the rows in order (its pairwise
+ * summation only runs along the contiguous axis), then divides by n; the std
+ * is sqrt(sum((x - mean)**2) / n) the same way. Matching the order of the
+ * additions is what makes the results equal to numpy's bit for bit. */
+static int standardize(dataset *data, const char *source, sweep_error *err)
+{
+    int status = -1;
+    int n_features = data->n_features, n_train = data->n_train;
+    double *mean = calloc((size_t)n_features, sizeof *mean);
+    double *std = calloc((size_t)n_features, sizeof *std);
+    if (mean == NULL || std == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+        goto cleanup;
+    }
+
+    for (int i = 0; i < n_train; i++)
+        for (int j = 0; j < n_features; j++)
+            mean[j] += data->x_train[(size_t)i * n_features + j];
+    for (int j = 0; j < n_features; j++)
+        mean[j] /= (double)n_train;
+    for (int i = 0; i < n_train; i++)
+        for (int j = 0; j < n_features; j++) {
+            double deviation = data->x_train[(size_t)i * n_features + j] - mean[j];
+            std[j] += deviation * deviation;
+        }
+    for (int j = 0; j < n_features; j++) {
+        std[j] = sqrt(std[j] / (double)n_train);
+
+        bool constant = true;
+        double first = data->x_train[j];
+        for (int i = 1; i < n_train && constant; i++)
+            constant = data->x_train[(size_t)i * n_features + j] == first;
+        if (constant || std[j] == 0.0) {
+            error_set(err, ERROR_INPUT,
+                      "%s: feature '%s' has standard deviation 0 in the train rows, so it cannot "
+                      "be standardized; drop the column or turn standardize off",
+                      source, data->feature_names[j]);
+            goto cleanup;
+        }
+        if (!isfinite(mean[j]) || !isfinite(std[j])) {
+            error_set(err, ERROR_INPUT,
+                      "%s: feature '%s' has values too large to standardize (its train mean or "
+                      "std overflows)",
+                      source, data->feature_names[j]);
+            goto cleanup;
+        }
+    }
+
+    double *blocks[3] = {data->x_train, data->x_val, data->x_test};
+    int block_rows[3] = {data->n_train, data->n_val, data->n_test};
+    for (int b = 0; b < 3; b++)
+        for (int i = 0; i < block_rows[b]; i++)
+            for (int j = 0; j < n_features; j++) {
+                double *x = &blocks[b][(size_t)i * n_features + j];
+                *x = (*x - mean[j]) / std[j];
+                if (!isfinite(*x)) {
+                    error_set(err, ERROR_INPUT,
+                              "%s: feature '%s' becomes infinite when standardized (its train "
+                              "std %g is too small for its values)",
+                              source, data->feature_names[j], std[j]);
+                    goto cleanup;
+                }
+            }
+    status = 0;
+
+cleanup:
+    free(mean);
+    free(std);
+    return status;
+}
+
+/* ---- assembling the data set ------------------------------------------ */
+
+static int copy_rows(const raw_rows *rows, const int *ids, int n, int n_features, double **x_out,
+                     double **y_out)
+{
+    *x_out = NULL;
+    *y_out = NULL;
+    if (n == 0)
+        return 0;
+    double *x = malloc((size_t)n * (size_t)n_features * sizeof *x);
+    double *y = malloc((size_t)n * sizeof *y);
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
+        return -1;
+    }
+    for (int k = 0; k < n; k++) {
+        memcpy(x + (size_t)k * n_features, rows->x + (size_t)ids[k] * n_features,
+               (size_t)n_features * sizeof *x);
+        y[k] = rows->y[ids[k]];
+    }
+    *x_out = x;
+    *y_out = y;
+    return 0;
+}
+
+static int check_fraction(double value, bool zero_allowed, const char *what, const char *source,
+                          sweep_error *err)
+{
+    bool ok = value < 1.0 && (zero_allowed ? value >= 0.0 : value > 0.0);
+    if (!ok)
+        return error_set(err, ERROR_INPUT, "%s: %s must be in %s, got %g", source, what,
+                         zero_allowed ? "[0, 1)" : "(0, 1)", value);
+    return 0;
+}
+
+int dataset_load_csv_text(const char *text, size_t size, const char *source_name,
+                          const dataset_spec *spec, dataset *out, sweep_error *err)
+{
+    int status = -1;
+    csv_reader reader;
+    memset(&reader, 0, sizeof reader);
+    char **names = NULL;
+    size_t n_names = 0;
+    column_roles roles = {0};
+    raw_rows rows = {0};
+    row_split split = {0};
+    memset(out, 0, sizeof *out);
+
+    const char *source = source_name ? source_name : "data";
+    const char *target = spec->target ? spec->target : "target";
+    const char *split_name = spec->split_column;
+    if (split_name == NULL &&
+        (check_fraction(spec->test_fraction, true, "test_fraction", source, err) != 0 ||
+         check_fraction(spec->val_fraction, false, "val_fraction", source, err) != 0))
+        goto cleanup;
+    if (split_name != NULL && strcmp(split_name, target) == 0) {
+        error_set(err, ERROR_INPUT, "%s: the target and the split column are both '%s'", source,
+                  target);
+        goto cleanup;
+    }
+
+    if (csv_reader_open(&reader, text, size, source, err) != 0)
+        goto cleanup;
+    bool got_row = false;
+    if (csv_next_row(&reader, &got_row, err) != 0)
+        goto cleanup;
+    if (!got_row) {
+        error_set(err, ERROR_INPUT,
+                  "%s:1: the file is empty (expected a header row of column names)", source);
+        goto cleanup;
+    }
+
+    /* The header: names copied out, since the reader reuses its fields. */
+    size_t header_line = reader.line;
+    n_names = reader.n_fields;
+    names = calloc(n_names, sizeof *names);
+    if (names == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        names[i] = strdup(reader.fields[i]);
+        if (names[i] == NULL) {
+            error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+            goto cleanup;
+        }
+    }
+    if (check_column_names(names, n_names, source, header_line, err) != 0)
+        goto cleanup;
+
+    char columns[512];
+    roles.n_columns = n_names;
+    roles.target_column = find_column(names, n_names, target);
+    roles.split_column = split_name ? find_column(names, n_names, split_name) : -1;
+    if (roles.target_column < 0 || (split_name != NULL && roles.split_column < 0)) {
+        describe_columns(columns, sizeof columns, names, n_names);
+        bool no_target = roles.target_column < 0;
+        error_set(err, ERROR_INPUT, "%s:%zu: no %s column '%s'; the columns are: %s", source,
+                  header_line, no_target ? "target" : "split", no_target ? target : split_name,
+                  columns);
+        goto cleanup;
+    }
+    roles.n_features = n_names - 1 - (roles.split_column >= 0);
+    if (roles.n_features == 0) {
+        error_set(err, ERROR_INPUT, "%s:%zu: no feature columns (only the target%s)", source,
+                  header_line, roles.split_column >= 0 ? " and the split column" : "");
+        goto cleanup;
+    }
+    if (roles.n_features > INT_MAX) {
+        error_set(err, ERROR_INPUT, "%s:%zu: more than %d feature columns", source, header_line,
+                  INT_MAX);
+        goto cleanup;
+    }
+    roles.feature_column = malloc(roles.n_features * sizeof *roles.feature_column);
+    if (roles.feature_column == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+        goto cleanup;
+    }
+    for (size_t i = 0, j = 0; i < n_names; i++)
+        if ((long)i != roles.target_column && (long)i != roles.split_column)
+            roles.feature_column[j++] = i;
+
+    for (;;) {
+        if (csv_next_row(&reader, &got_row, err) != 0)
+            goto cleanup;
+        if (!got_row)
+            break;
+        if (parse_row(&reader, &roles, names, &rows, err) != 0)
+            goto cleanup;
+    }
+    if (rows.n_rows == 0) {
+        error_set(err, ERROR_INPUT, "%s:%zu: only a header row, no data rows", source,
+                  header_line);
+        goto cleanup;
+    }
+
+    if (split_name != NULL) {
+        if (split_by_column(&rows, source, &split, err) != 0)
+            goto cleanup;
+    } else if (split_stratified(&rows, spec, source, &split, err) != 0) {
+        goto cleanup;
+    }
+    /* Two train rows at least: one row has no spread to learn or to
+     * standardize with. Val rows give the val loss every run records. */
+    if (split.n_train < 2 || split.n_val < 1) {
+        bool few_train = split.n_train < 2;
+        if (split_name != NULL)
+            error_set(err, ERROR_INPUT, "%s: column '%s' has %d %s rows, need at least %d",
+                      source, split_name, few_train ? split.n_train : split.n_val,
+                      few_train ? "train" : "val", few_train ? 2 : 1);
+        else
+            error_set(err, ERROR_INPUT, "%s: the split leaves %d %s rows, need at least %d",
+                      source, few_train ? split.n_train : split.n_val,
+                      few_train ? "train" : "val", few_train ? 2 : 1);
+        goto cleanup;
+    }
+
+    int n_features = (int)roles.n_features;
+    out->name = strdup(source);
+    out->feature_names = calloc(roles.n_features, sizeof *out->feature_names);
+    if (out->name == NULL || out->feature_names == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+        goto cleanup;
+    }
+    out->n_features = n_features;
+    for (int j = 0; j < n_features; j++) {
+        out->feature_names[j] = strdup(names[roles.feature_column[j]]);
+        if (out->feature_names[j] == NULL) {
+            error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+            goto cleanup;
+        }
+    }
+    out->n_train = split.n_train;
+    out->n_val = split.n_val;
+    out->n_test = split.n_test;
+    if (copy_rows(&rows, split.train, split.n_train, n_features, &out->x_train,
+                  &out->y_train) != 0 ||
+        copy_rows(&rows, split.val, split.n_val, n_features, &out->x_val, &out->y_val) != 0 ||
+        copy_rows(&rows, split.test, split.n_test, n_features, &out->x_test,
+                  &out->y_test) != 0) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+        goto cleanup;
+    }
+    if (spec->standardize && standardize(out, source, err) != 0)
+        goto cleanup;
+    status = 0;
+
+cleanup:
+    if (status != 0)
+        dataset_free(out);
+    row_split_free(&split);
+    raw_rows_free(&rows);
+    free(roles.feature_column);
+    for (size_t i = 0; names != NULL && i < n_names; i++)
+        free(names[i]);
+    free(names);
+    csv_reader_close(&reader);
+    return status;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+/* The whole file in memory (the CSV reader needs no line buffers that way),
+ * refused above DATASET_MAX_FILE_BYTES. Works for pipes too: the size check
+ * on fstat only spares reading a huge regular file. */
+static int read_whole_file(const char *path, char **text_out, size_t *size_out, sweep_error *err)
+{
+    int status = -1;
+    char *text = NULL;
+    size_t size = 0, capacity = 0;
+    *text_out = NULL;
+    *size_out = 0;
+
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        error_set(err, ERROR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    struct stat info;
+    if (fstat(fileno(file), &info) == 0 && S_ISREG(info.st_mode) &&
+        (unsigned long long)info.st_size > DATASET_MAX_FILE_BYTES) {
+        error_set(err, ERROR_INPUT,
+                  "%s: the file is larger than 1 GiB (%lld bytes); data files are read whole "
+                  "and bigger ones are refused",
+                  path, (long long)info.st_size);
+        goto cleanup;
+    }
+    for (;;) {
+        if (size == capacity) {
+            if (capacity > DATASET_MAX_FILE_BYTES) {
+                error_set(err, ERROR_INPUT,
+                          "%s: the file is larger than 1 GiB; data files are read whole and "
+                          "bigger ones are refused",
+                          path);
+                goto cleanup;
+            }
+            /* One byte past the cap is enough to know a file is too big. */
+            capacity = capacity ? capacity * 2 : (size_t)1 << 16;
+            if (capacity > DATASET_MAX_FILE_BYTES)
+                capacity = DATASET_MAX_FILE_BYTES + 1;
+            char *grown = realloc(text, capacity);
+            if (grown == NULL) {
+                error_set(err, ERROR_RUNTIME, "%s: out of memory reading the file", path);
+                goto cleanup;
+            }
+            text = grown;
+        }
+        size_t n_read = fread(text + size, 1, capacity - size, file);
+        size += n_read;
+        if (n_read == 0) {
+            if (ferror(file)) {
+                int error = errno;
+                error_set(err, error == EISDIR ? ERROR_INPUT : ERROR_RUNTIME,
+                          "%s: cannot read: %s", path, strerror(error));
+                goto cleanup;
+            }
+            break;
+        }
+    }
+    if (size > DATASET_MAX_FILE_BYTES) {
+        error_set(err, ERROR_INPUT,
+                  "%s: the file is larger than 1 GiB; data files are read whole and bigger "
+                  "ones are refused",
+                  path);
+        goto cleanup;
+    }
+    *text_out = text;
+    *size_out = size;
+    text = NULL;
+    status = 0;
+
+cleanup:
+    if (file != NULL)
+        fclose(file);
+    free(text);
+    return status;
+}
+
+int dataset_load(const dataset_spec *spec, dataset *out, sweep_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (spec->builtin != NULL) {
+        if (strcmp(spec->builtin, "wdbc") != 0)
+            return error_set(err, ERROR_INPUT, "unknown built-in data set '%s' (known: wdbc)",
+                             spec->builtin);
+        /* The built-in set carries its own split column. */
+        dataset_spec builtin_spec = *spec;
+        if (builtin_spec.split_column == NULL)
+            builtin_spec.split_column = "split";
+        return dataset_load_csv_text((const char *)builtin_wdbc_csv, builtin_wdbc_csv_size,
+                                     "wdbc", &builtin_spec, out, err);
+    }
+    if (spec->path == NULL)
+        return error_set(err, ERROR_INPUT, "the data set has neither a built-in name nor a path");
+
+    char *text = NULL;
+    size_t size = 0;
+    if (read_whole_file(spec->path, &text, &size, err) != 0)
+        return -1;
+    int status = dataset_load_csv_text(text, size, spec->path, spec, out, err);
+    free(text);
+    return status;
+}
+
+void dataset_free(dataset *data)
+{
+    if (data == NULL)
+        return;
+    if (data->feature_names != NULL)
+        for (int j = 0; j < data->n_features; j++)
+            free(data->feature_names[j]);
+    free(data->feature_names);
+    free(data->name);
+    free(data->x_train);
+    free(data->y_train);
+    free(data->x_val);
+    free(data->y_val);
+    free(data->x_test);
+    free(data->y_test);
+    memset(data, 0, sizeof *data);
+}

@@ -1,0 +1,877 @@
+/* results.c: the results file, written through the HDF5 C library.
+ *
+ * The layout follows the netCDF-4 conventions (as netcdf-c's libhdf5 writes
+ * them) so that netCDF readers, h5netcdf and xarray see named dimensions:
+ *
+ *   - a dimension is a 1-D dataset of the same name made a dimension scale
+ *     (H5DSset_scale), holding its coordinate values 0..n-1; every variable
+ *     attaches the scale of each of its axes (H5DSattach_scale), which gives
+ *     it the DIMENSION_LIST attribute readers resolve dimension names from;
+ *   - the scales carry `_Netcdf4Dimid` (run = 0, epoch = 1) and the 2-D
+ *     variables `_Netcdf4Coordinates` ({0, 1}), so dimension ids are fixed
+ *     rather than guessed from the order of discovery;
+ *   - links and attributes are created with creation order tracked and
+ *     indexed, as netcdf-c requires to list them in the order written (h5py
+ *     and xarray then list variables in that order too);
+ *   - text is variable-length UTF-8 (netCDF's NC_STRING): h5py returns such
+ *     attributes as str, and xarray returns such datasets as str;
+ *   - `_NCProperties` names the writing software, as h5netcdf does.
+ *
+ * Crash-safety groundwork: everything is created, and the file flushed, before
+ * the first run trains; a run's row is then written with `status` last and
+ * flushed, so a reader of an interrupted file trusts exactly the rows whose
+ * status says done or failed.
+ *
+ * Errors: HDF5's automatic printing of its error stack is turned off; the
+ * innermost entry of the stack (where the cause is named, e.g. "No space left
+ * on device") becomes the end of our one-line message.
+ */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+/* Deflate level. Loss curves are mostly mantissa noise: on the curves of
+ * configs/batch_grid.yaml shuffle + deflate keep ~80% of the raw size (~94%
+ * without shuffle, which lines up the shared sign and exponent bytes), and
+ * levels 1 to 9 differ by less than 0.3%, so a middle level costs nothing. */
+#define CURVE_DEFLATE_LEVEL 4
+/* A chunk of the curves holds at least this many values (4 KiB) ... */
+#define CURVE_CHUNK_MIN_VALUES 512
+/* ... and at most this many epochs (1 MiB, HDF5's default chunk cache). */
+#define CURVE_CHUNK_MAX_EPOCHS 131072
+/* Values per write of the coordinate variables, to bound the buffer. */
+#define INDEX_BLOCK 4096
+/* Type-conversion buffer of a write. HDF5's default is 1 MiB, allocated and
+ * zeroed on every write that converts (the `failure` string does): that was
+ * most of the time of writing a run. A row of one run needs far less. */
+#define CONVERSION_BUFFER_BYTES 65536
+
+struct results_writer {
+    char *path;              /* the file as given, for messages */
+    hid_t file;
+    hid_t string_type;       /* variable-length UTF-8 string (memory and file) */
+    hid_t transfer;          /* dataset-transfer properties of every write */
+    hid_t train_loss;        /* (n_runs, max_epochs) float64 */
+    hid_t val_loss;          /* (n_runs, max_epochs) float64 */
+    hid_t train_score;       /* (n_runs) float64 */
+    hid_t val_score;         /* (n_runs) float64 */
+    hid_t test_score;        /* (n_runs) float64 */
+    hid_t seconds;           /* (n_runs) float64 */
+    hid_t failure;           /* (n_runs) string */
+    hid_t status;            /* (n_runs) int8 */
+    size_t n_runs;
+    int max_epochs;          /* the longest run's epochs: the curves' width */
+    int *run_epochs;         /* (n_runs) each run's epochs, to check results against */
+};
+
+/* ---- error messages ---------------------------------------------------- */
+
+typedef struct {
+    char text[512];
+    bool found;
+} hdf5_reason;
+
+/* Walked upward, entry 0 is the innermost: the function that met the problem
+ * and named it. The outer entries only repeat "unable to ..." up the calls. */
+static herr_t take_innermost_entry(unsigned n, const H5E_error2_t *entry, void *data)
+{
+    hdf5_reason *reason = data;
+    if (n != 0 || reason->found)
+        return 0;
+    const char *desc = entry->desc;
+    if (desc == NULL || desc[0] == '\0') {
+        if (H5Eget_msg(entry->min_num, NULL, reason->text, sizeof reason->text) < 0)
+            return 0;
+    } else {
+        /* A failed system call is described as "..., errno = 28, error
+         * message = 'No space left on device', ..."; the quoted part is what
+         * a user needs. */
+        const char *marker = "error message = '";
+        const char *start = strstr(desc, marker);
+        const char *end = start != NULL ? strchr(start + strlen(marker), '\'') : NULL;
+        if (end != NULL) {
+            start += strlen(marker);
+            snprintf(reason->text, sizeof reason->text, "%.*s", (int)(end - start), start);
+        } else {
+            snprintf(reason->text, sizeof reason->text, "%s", desc);
+        }
+    }
+    reason->found = reason->text[0] != '\0';
+    return 0;
+}
+
+/* Report a failed HDF5 call as "cannot write results file PATH: WHAT: REASON".
+ * Must be called before any other HDF5 call, which would clear the stack. */
+__attribute__((format(printf, 3, 4)))
+static int hdf5_error(sweep_error *err, const char *path, const char *what_fmt, ...)
+{
+    char what[256];
+    va_list args;
+    va_start(args, what_fmt);
+    vsnprintf(what, sizeof what, what_fmt, args);
+    va_end(args);
+
+    hdf5_reason reason = {.found = false};
+    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost_entry, &reason) < 0 ||
+        !reason.found)
+        snprintf(reason.text, sizeof reason.text, "HDF5 error");
+    for (char *c = reason.text; *c != '\0'; c++)   /* keep the message one line */
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    return error_set(err, ERROR_RUNTIME, "cannot write results file %s: %s: %s", path, what,
+                     reason.text);
+}
+
+/* ---- the output path --------------------------------------------------- */
+
+/* mkdir -p of the folder part of `path`. */
+static int make_parent_folders(const char *path, sweep_error *err)
+{
+    int status = -1;
+    char *folder = strdup(path);
+    if (folder == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    char *last_slash = strrchr(folder, '/');
+    if (last_slash == NULL) {
+        status = 0;
+        goto cleanup;
+    }
+    *last_slash = '\0';
+    size_t length = strlen(folder);
+    /* Each prefix ending before a '/' (and the whole folder), shortest first;
+     * the prefix "" of an absolute path is the root and skipped. */
+    for (size_t end = 1; end <= length; end++) {
+        if (folder[end] != '/' && folder[end] != '\0')
+            continue;
+        char saved = folder[end];
+        folder[end] = '\0';
+        if (mkdir(folder, 0777) != 0 && errno != EEXIST) {
+            error_set(err, ERROR_RUNTIME, "cannot create folder %s: %s", folder, strerror(errno));
+            goto cleanup;
+        }
+        folder[end] = saved;
+    }
+    status = 0;
+cleanup:
+    free(folder);
+    return status;
+}
+
+/* Create `path` as an empty file before HDF5 touches it, so that the user
+ * gets the system's reason (HDF5 buries errno in a long message), and so that
+ * the existence check and the creation are one atomic step (O_EXCL).
+ *
+ * --overwrite replaces a file by removing it first, never by truncating it:
+ * a program still reading the old file (h5py, xarray) keeps reading it intact,
+ * and HDF5's file lock, which is on the old file, does not stand in the way.
+ * (HDF5 itself would truncate first and only then find the lock taken,
+ * destroying the old results and still failing.) Only regular files and
+ * symbolic links are replaced, never devices or FIFOs. */
+static int claim_output_path(const char *path, bool overwrite, sweep_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0 && errno == EEXIST) {
+        struct stat info;
+        if (stat(path, &info) == 0 && S_ISDIR(info.st_mode))
+            return error_set(err, ERROR_INPUT, "%s: is a folder, not a file", path);
+        if (!overwrite)
+            return error_set(err, ERROR_INPUT, "%s: exists (use --overwrite to replace it)",
+                             path);
+        if (lstat(path, &info) != 0 || !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)))
+            return error_set(err, ERROR_INPUT,
+                             "%s: not a regular file (refusing to replace it)", path);
+        if (unlink(path) != 0)
+            return error_set(err, ERROR_RUNTIME, "cannot replace %s: %s", path,
+                             strerror(errno));
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    }
+    if (fd < 0)
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", path, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+/* ---- small HDF5 helpers ------------------------------------------------- */
+
+/* Write an attribute: a scalar when count is 0, else a 1-D array. */
+static int write_attribute(const results_writer *writer, hid_t object, const char *name,
+                           hid_t file_type, hid_t memory_type, hsize_t count,
+                           const void *values, sweep_error *err)
+{
+    int status = -1;
+    hid_t space = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
+    space = count == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, NULL);
+    if (space < 0) {
+        hdf5_error(err, writer->path, "attribute %s", name);
+        goto cleanup;
+    }
+    attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attribute < 0 || H5Awrite(attribute, memory_type, values) < 0) {
+        hdf5_error(err, writer->path, "attribute %s", name);
+        goto cleanup;
+    }
+    status = 0;
+cleanup:
+    if (attribute >= 0 && H5Aclose(attribute) < 0 && status == 0)
+        status = hdf5_error(err, writer->path, "attribute %s", name);
+    if (space >= 0)
+        H5Sclose(space);
+    return status;
+}
+
+static int write_text_attribute(const results_writer *writer, hid_t object, const char *name,
+                                const char *text, sweep_error *err)
+{
+    const char *value = text != NULL ? text : "";
+    return write_attribute(writer, object, name, writer->string_type, writer->string_type, 0,
+                           &value, err);
+}
+
+static int write_int_attribute(const results_writer *writer, hid_t object, const char *name,
+                               long long value, sweep_error *err)
+{
+    /* int32 where it fits, as netCDF's NC_INT; run counts may need int64. */
+    bool fits_int32 = value >= INT32_MIN && value <= INT32_MAX;
+    return write_attribute(writer, object, name, fits_int32 ? H5T_STD_I32LE : H5T_STD_I64LE,
+                           H5T_NATIVE_LLONG, 0, &value, err);
+}
+
+/* `_NCProperties` is a fixed-length ASCII string in netcdf-c and h5netcdf. */
+static int write_nc_properties(const results_writer *writer, const char *version,
+                               sweep_error *err)
+{
+    int status = -1;
+    hid_t type = H5I_INVALID_HID;
+    char text[160];
+    unsigned major = 0, minor = 0, release = 0;
+    if (H5get_libversion(&major, &minor, &release) < 0) {
+        hdf5_error(err, writer->path, "attribute _NCProperties");
+        goto cleanup;
+    }
+    snprintf(text, sizeof text, "version=2,sweep=%s,hdf5=%u.%u.%u",
+             version != NULL ? version : "unknown", major, minor, release);
+    type = H5Tcopy(H5T_C_S1);
+    if (type < 0 || H5Tset_size(type, strlen(text)) < 0 ||
+        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 || H5Tset_cset(type, H5T_CSET_ASCII) < 0) {
+        hdf5_error(err, writer->path, "attribute _NCProperties");
+        goto cleanup;
+    }
+    if (write_attribute(writer, writer->file, "_NCProperties", type, type, 0, text, err) < 0)
+        goto cleanup;
+    status = 0;
+cleanup:
+    if (type >= 0)
+        H5Tclose(type);
+    return status;
+}
+
+/* A dataset-creation property list with attribute order tracked (netCDF-4
+ * lists attributes in creation order) and, if `fill` is given, a fill value:
+ * what every element reads as until a run's row is written. Space is
+ * allocated at creation when `early`, so that writing a run later only
+ * overwrites bytes in place and changes no file metadata. */
+static hid_t make_creation_properties(const results_writer *writer, const char *name,
+                                      hid_t fill_type, const void *fill, bool early,
+                                      sweep_error *err)
+{
+    hid_t properties = H5Pcreate(H5P_DATASET_CREATE);
+    if (properties < 0 ||
+        H5Pset_attr_creation_order(properties, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        (fill != NULL && H5Pset_fill_value(properties, fill_type, fill) < 0) ||
+        (early && H5Pset_alloc_time(properties, H5D_ALLOC_TIME_EARLY) < 0)) {
+        hdf5_error(err, writer->path, "dataset %s", name);
+        if (properties >= 0)
+            H5Pclose(properties);
+        return H5I_INVALID_HID;
+    }
+    return properties;
+}
+
+static hid_t create_dataset(const results_writer *writer, const char *name, hid_t type,
+                            int rank, const hsize_t *dims, hid_t properties, sweep_error *err)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    if (space < 0) {
+        hdf5_error(err, writer->path, "dataset %s", name);
+        return H5I_INVALID_HID;
+    }
+    hid_t variable = H5Dcreate2(writer->file, name, type, space, H5P_DEFAULT, properties,
+                               H5P_DEFAULT);
+    if (variable < 0)
+        hdf5_error(err, writer->path, "dataset %s", name);
+    H5Sclose(space);
+    return variable;
+}
+
+/* Write `count` values from `values` into a 1-D dataset at [start, start+count),
+ * or into row `start` of a 2-D dataset at columns [0, count). */
+static int write_slab(const results_writer *writer, hid_t variable, const char *name, int rank,
+                      hsize_t start, hsize_t count, hid_t memory_type, const void *values,
+                      sweep_error *err)
+{
+    int status = -1;
+    hid_t file_space = H5I_INVALID_HID, memory_space = H5I_INVALID_HID;
+    hsize_t offset[2] = {start, 0};
+    hsize_t extent[2] = {rank == 1 ? count : 1, count};
+    file_space = H5Dget_space(variable);
+    memory_space = H5Screate_simple(1, &count, NULL);
+    if (file_space < 0 || memory_space < 0 ||
+        H5Sselect_hyperslab(file_space, H5S_SELECT_SET, offset, NULL, extent, NULL) < 0 ||
+        H5Dwrite(variable, memory_type, memory_space, file_space, writer->transfer,
+                 values) < 0) {
+        hdf5_error(err, writer->path, "writing %s", name);
+        goto cleanup;
+    }
+    status = 0;
+cleanup:
+    if (memory_space >= 0)
+        H5Sclose(memory_space);
+    if (file_space >= 0)
+        H5Sclose(file_space);
+    return status;
+}
+
+/* ---- the layout --------------------------------------------------------- */
+
+/* A dimension: int64 coordinate values 0..size-1, made a dimension scale. */
+static hid_t create_dimension(const results_writer *writer, const char *name, hsize_t size,
+                              int netcdf_dimid, const char *long_name, sweep_error *err)
+{
+    hid_t properties = H5I_INVALID_HID, scale = H5I_INVALID_HID;
+    properties = make_creation_properties(writer, name, 0, NULL, true, err);
+    if (properties < 0)
+        goto fail;
+    scale = create_dataset(writer, name, H5T_STD_I64LE, 1, &size, properties, err);
+    if (scale < 0)
+        goto fail;
+    int64_t block[INDEX_BLOCK];
+    for (hsize_t start = 0; start < size; start += INDEX_BLOCK) {
+        hsize_t count = size - start < INDEX_BLOCK ? size - start : INDEX_BLOCK;
+        for (hsize_t i = 0; i < count; i++)
+            block[i] = (int64_t)(start + i);
+        if (write_slab(writer, scale, name, 1, start, count, H5T_NATIVE_INT64, block, err) < 0)
+            goto fail;
+    }
+    if (H5DSset_scale(scale, name) < 0) {
+        hdf5_error(err, writer->path, "dimension %s", name);
+        goto fail;
+    }
+    int32_t dimid = netcdf_dimid;
+    if (write_attribute(writer, scale, "_Netcdf4Dimid", H5T_STD_I32LE, H5T_NATIVE_INT32, 0,
+                        &dimid, err) < 0 ||
+        write_text_attribute(writer, scale, "long_name", long_name, err) < 0)
+        goto fail;
+    H5Pclose(properties);
+    return scale;
+fail:
+    if (scale >= 0)
+        H5Dclose(scale);
+    if (properties >= 0)
+        H5Pclose(properties);
+    return H5I_INVALID_HID;
+}
+
+static int attach_dimension(const results_writer *writer, hid_t variable, const char *name,
+                            hid_t scale, unsigned axis, sweep_error *err)
+{
+    if (H5DSattach_scale(variable, scale, axis) < 0)
+        return hdf5_error(err, writer->path, "attaching dimension %u of %s", axis, name);
+    return 0;
+}
+
+/* One (run) dataset per hyperparameter, in params.h's order, with the
+ * values of the expanded runs. Integers are stored as int32, or as int64
+ * where the range needs it (the uint32 seed). */
+static int create_hyperparameters(const results_writer *writer, const train_params *runs,
+                                  hid_t run_scale, sweep_error *err)
+{
+    int status = -1;
+    hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
+    hsize_t n_runs = writer->n_runs;
+    double *reals = malloc(writer->n_runs * sizeof *reals);        /* (n_runs) */
+    int64_t *integers = malloc(writer->n_runs * sizeof *integers); /* (n_runs) */
+    if (reals == NULL || integers == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    for (int id = 0; id < PARAM_COUNT; id++) {
+        const param_info *info = &PARAM_INFO[id];
+        properties = make_creation_properties(writer, info->name, 0, NULL, true, err);
+        if (properties < 0)
+            goto cleanup;
+        hid_t file_type = !info->is_integer ? H5T_IEEE_F64LE
+                          : info->max > INT32_MAX ? H5T_STD_I64LE : H5T_STD_I32LE;
+        variable = create_dataset(writer, info->name, file_type, 1, &n_runs, properties, err);
+        if (variable < 0)
+            goto cleanup;
+        for (size_t run = 0; run < writer->n_runs; run++) {
+            reals[run] = params_get(&runs[run], (param_id)id);
+            integers[run] = (int64_t)reals[run];   /* exact: whole numbers in range */
+        }
+        if (write_slab(writer, variable, info->name, 1, 0, n_runs,
+                       info->is_integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
+                       info->is_integer ? (const void *)integers : (const void *)reals,
+                       err) < 0 ||
+            write_text_attribute(writer, variable, "long_name", "hyperparameter", err) < 0 ||
+            attach_dimension(writer, variable, info->name, run_scale, 0, err) < 0)
+            goto cleanup;
+        /* Closing writes out what HDF5 still buffers of the values. */
+        hid_t written = variable;
+        variable = H5I_INVALID_HID;
+        if (H5Dclose(written) < 0) {
+            hdf5_error(err, writer->path, "writing %s", info->name);
+            goto cleanup;
+        }
+        H5Pclose(properties);
+        properties = H5I_INVALID_HID;
+    }
+    status = 0;
+cleanup:
+    if (variable >= 0)
+        H5Dclose(variable);
+    if (properties >= 0)
+        H5Pclose(properties);
+    free(reals);
+    free(integers);
+    return status;
+}
+
+/* A float64 (run) result, NaN until its run is written. `units` may be NULL. */
+static hid_t create_run_real(const results_writer *writer, const char *name,
+                             const char *long_name, const char *units, hid_t run_scale,
+                             sweep_error *err)
+{
+    hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
+    hsize_t n_runs = writer->n_runs;
+    double fill = NAN;
+    properties = make_creation_properties(writer, name, H5T_NATIVE_DOUBLE, &fill, true, err);
+    if (properties < 0)
+        goto fail;
+    variable = create_dataset(writer, name, H5T_IEEE_F64LE, 1, &n_runs, properties, err);
+    if (variable < 0 ||
+        write_attribute(writer, variable, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
+                        &fill, err) < 0 ||
+        write_text_attribute(writer, variable, "long_name", long_name, err) < 0 ||
+        (units != NULL && write_text_attribute(writer, variable, "units", units, err) < 0) ||
+        attach_dimension(writer, variable, name, run_scale, 0, err) < 0)
+        goto fail;
+    H5Pclose(properties);
+    return variable;
+fail:
+    if (variable >= 0)
+        H5Dclose(variable);
+    if (properties >= 0)
+        H5Pclose(properties);
+    return H5I_INVALID_HID;
+}
+
+/* `status` (run) int8: 0 pending (the fill), 1 done, 2 failed, described the
+ * CF way (flag_values, flag_meanings). No _FillValue attribute: readers that
+ * honour it would turn every pending run into a missing value. */
+static hid_t create_status(const results_writer *writer, hid_t run_scale, sweep_error *err)
+{
+    hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
+    hsize_t n_runs = writer->n_runs;
+    int8_t pending = RUN_PENDING;
+    const int8_t flag_values[3] = {RUN_PENDING, RUN_DONE, RUN_FAILED};
+    properties = make_creation_properties(writer, "status", H5T_NATIVE_INT8, &pending, true,
+                                          err);
+    if (properties < 0)
+        goto fail;
+    variable = create_dataset(writer, "status", H5T_STD_I8LE, 1, &n_runs, properties, err);
+    if (variable < 0 ||
+        write_text_attribute(writer, variable, "long_name", "run status", err) < 0 ||
+        write_attribute(writer, variable, "flag_values", H5T_STD_I8LE, H5T_NATIVE_INT8, 3,
+                        flag_values, err) < 0 ||
+        write_text_attribute(writer, variable, "flag_meanings", "pending done failed", err) < 0 ||
+        attach_dimension(writer, variable, "status", run_scale, 0, err) < 0)
+        goto fail;
+    H5Pclose(properties);
+    return variable;
+fail:
+    if (variable >= 0)
+        H5Dclose(variable);
+    if (properties >= 0)
+        H5Pclose(properties);
+    return H5I_INVALID_HID;
+}
+
+/* `failure` (run) text, "" until a failed run is written. Allocated late:
+ * early allocation would write n_runs fill strings for nothing. */
+static hid_t create_failure(const results_writer *writer, hid_t run_scale, sweep_error *err)
+{
+    hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
+    hsize_t n_runs = writer->n_runs;
+    const char *empty = "";
+    properties = make_creation_properties(writer, "failure", writer->string_type, &empty,
+                                          false, err);
+    if (properties < 0)
+        goto fail;
+    variable = create_dataset(writer, "failure", writer->string_type, 1, &n_runs, properties,
+                             err);
+    if (variable < 0 ||
+        write_text_attribute(writer, variable, "long_name",
+                             "why the run failed (empty unless status is failed)", err) < 0 ||
+        attach_dimension(writer, variable, "failure", run_scale, 0, err) < 0)
+        goto fail;
+    H5Pclose(properties);
+    return variable;
+fail:
+    if (variable >= 0)
+        H5Dclose(variable);
+    if (properties >= 0)
+        H5Pclose(properties);
+    return H5I_INVALID_HID;
+}
+
+/* A (run, epoch) float64 curve, NaN until written and past a run's epochs.
+ *
+ * Chunks hold whole rows: one run's curve, or for short curves a few runs
+ * (>= 512 values, 4 KiB, so that the chunk index and the per-chunk deflate
+ * overhead stay small next to the data). Writing a finished run then touches
+ * a single chunk per curve, and for curves of 512+ epochs never rewrites a
+ * chunk holding another run's finished curve; reading every curve is one pass
+ * over n_runs / runs_per_chunk chunks. Curves longer than 131072 epochs are
+ * split so that one chunk fits HDF5's default 1 MiB chunk cache. */
+static hid_t create_curve(const results_writer *writer, const char *name, const char *long_name,
+                          hid_t run_scale, hid_t epoch_scale, sweep_error *err)
+{
+    hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
+    hsize_t dims[2] = {writer->n_runs, (hsize_t)writer->max_epochs};
+    hsize_t epochs_per_chunk = dims[1] < CURVE_CHUNK_MAX_EPOCHS ? dims[1] : CURVE_CHUNK_MAX_EPOCHS;
+    hsize_t runs_per_chunk = CURVE_CHUNK_MIN_VALUES / epochs_per_chunk;
+    if (runs_per_chunk < 1)
+        runs_per_chunk = 1;
+    if (runs_per_chunk > dims[0])
+        runs_per_chunk = dims[0];
+    hsize_t chunk[2] = {runs_per_chunk, epochs_per_chunk};
+    double fill = NAN;
+    const int32_t coordinates[2] = {0, 1};   /* the _Netcdf4Dimid of run and epoch */
+
+    properties = make_creation_properties(writer, name, H5T_NATIVE_DOUBLE, &fill, false, err);
+    if (properties < 0)
+        goto fail;
+    if (H5Pset_chunk(properties, 2, chunk) < 0 || H5Pset_shuffle(properties) < 0 ||
+        H5Pset_deflate(properties, CURVE_DEFLATE_LEVEL) < 0) {
+        hdf5_error(err, writer->path, "dataset %s", name);
+        goto fail;
+    }
+    variable = create_dataset(writer, name, H5T_IEEE_F64LE, 2, dims, properties, err);
+    if (variable < 0 ||
+        write_attribute(writer, variable, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
+                        &fill, err) < 0 ||
+        write_text_attribute(writer, variable, "long_name", long_name, err) < 0 ||
+        write_attribute(writer, variable, "_Netcdf4Coordinates", H5T_STD_I32LE,
+                        H5T_NATIVE_INT32, 2, coordinates, err) < 0 ||
+        attach_dimension(writer, variable, name, run_scale, 0, err) < 0 ||
+        attach_dimension(writer, variable, name, epoch_scale, 1, err) < 0)
+        goto fail;
+    H5Pclose(properties);
+    return variable;
+fail:
+    if (variable >= 0)
+        H5Dclose(variable);
+    if (properties >= 0)
+        H5Pclose(properties);
+    return H5I_INVALID_HID;
+}
+
+static int write_root_attributes(const results_writer *writer, const results_meta *meta,
+                                 sweep_error *err)
+{
+    hid_t root = writer->file;
+    if (write_text_attribute(writer, root, "title", "sweep: hyperparameter sweep results",
+                             err) < 0 ||
+        write_text_attribute(writer, root, "Conventions", "CF-1.8", err) < 0 ||
+        write_text_attribute(writer, root, "config_path", meta->config_path, err) < 0 ||
+        write_text_attribute(writer, root, "config", meta->config_text, err) < 0 ||
+        write_text_attribute(writer, root, "overrides", meta->overrides, err) < 0 ||
+        write_text_attribute(writer, root, "effective_config", meta->effective_config, err) < 0 ||
+        write_text_attribute(writer, root, "version", meta->version, err) < 0 ||
+        write_text_attribute(writer, root, "start_time_utc", meta->start_time_utc, err) < 0 ||
+        write_text_attribute(writer, root, "host", meta->host, err) < 0 ||
+        write_int_attribute(writer, root, "threads", meta->threads, err) < 0 ||
+        write_text_attribute(writer, root, "dataset", meta->dataset_name, err) < 0 ||
+        write_int_attribute(writer, root, "n_train", meta->n_train, err) < 0 ||
+        write_int_attribute(writer, root, "n_val", meta->n_val, err) < 0 ||
+        write_int_attribute(writer, root, "n_test", meta->n_test, err) < 0 ||
+        write_int_attribute(writer, root, "n_features", meta->n_features, err) < 0 ||
+        write_attribute(writer, root, "n_runs", H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
+                        &(int64_t){(int64_t)writer->n_runs}, err) < 0 ||
+        write_nc_properties(writer, meta->version, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Every variable, in the order readers list them: the hyperparameters, then
+ * the per-run results, then the curves (the dimensions come first). */
+static int create_layout(results_writer *writer, const train_params *runs, sweep_error *err)
+{
+    int status = -1;
+    hid_t run_scale = H5I_INVALID_HID, epoch_scale = H5I_INVALID_HID;
+    run_scale = create_dimension(writer, "run", writer->n_runs, 0,
+                                 "run index: position in the expanded grid", err);
+    if (run_scale < 0)
+        goto cleanup;
+    epoch_scale = create_dimension(writer, "epoch", (hsize_t)writer->max_epochs, 1,
+                                   "epoch index (0: after the first pass over the train rows)",
+                                   err);
+    if (epoch_scale < 0)
+        goto cleanup;
+    if (create_hyperparameters(writer, runs, run_scale, err) < 0)
+        goto cleanup;
+    if ((writer->status = create_status(writer, run_scale, err)) < 0 ||
+        (writer->train_score = create_run_real(writer, "train_score",
+                                               "accuracy on the train rows", NULL, run_scale,
+                                               err)) < 0 ||
+        (writer->val_score = create_run_real(writer, "val_score",
+                                             "accuracy on the val rows", NULL, run_scale,
+                                             err)) < 0 ||
+        (writer->test_score = create_run_real(writer, "test_score",
+                                              "accuracy on the test rows (NaN without any)",
+                                              NULL, run_scale, err)) < 0 ||
+        (writer->seconds = create_run_real(writer, "seconds", "wall time of the training",
+                                           "s", run_scale, err)) < 0 ||
+        (writer->failure = create_failure(writer, run_scale, err)) < 0 ||
+        (writer->train_loss = create_curve(writer, "train_loss",
+                                           "loss on the train rows after each epoch",
+                                           run_scale, epoch_scale, err)) < 0 ||
+        (writer->val_loss = create_curve(writer, "val_loss",
+                                         "loss on the val rows after each epoch", run_scale,
+                                         epoch_scale, err)) < 0)
+        goto cleanup;
+    status = 0;
+cleanup:
+    /* Closing writes out what HDF5 still buffers of the coordinates. */
+    if (epoch_scale >= 0 && H5Dclose(epoch_scale) < 0 && status == 0)
+        status = hdf5_error(err, writer->path, "writing epoch");
+    if (run_scale >= 0 && H5Dclose(run_scale) < 0 && status == 0)
+        status = hdf5_error(err, writer->path, "writing run");
+    return status;
+}
+
+/* ---- the writer --------------------------------------------------------- */
+
+static results_writer *writer_new(const char *path, const train_params *runs, size_t n_runs)
+{
+    results_writer *writer = calloc(1, sizeof *writer);
+    if (writer == NULL)
+        return NULL;
+    hid_t *ids[] = {&writer->file, &writer->string_type, &writer->transfer,
+                    &writer->train_loss, &writer->val_loss, &writer->train_score,
+                    &writer->val_score, &writer->test_score, &writer->seconds,
+                    &writer->failure, &writer->status};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        *ids[i] = H5I_INVALID_HID;
+    writer->n_runs = n_runs;
+    writer->path = strdup(path);
+    writer->run_epochs = malloc(n_runs * sizeof *writer->run_epochs);
+    if (writer->path == NULL || writer->run_epochs == NULL) {
+        free(writer->path);
+        free(writer->run_epochs);
+        free(writer);
+        return NULL;
+    }
+    for (size_t run = 0; run < n_runs; run++) {
+        writer->run_epochs[run] = runs[run].epochs;
+        if (runs[run].epochs > writer->max_epochs)
+            writer->max_epochs = runs[run].epochs;
+    }
+    return writer;
+}
+
+/* Close whatever is open and free the writer; -1 (err filled) when closing
+ * the file fails, which is when HDF5 writes out what it still caches. */
+static int writer_delete(results_writer *writer, sweep_error *err)
+{
+    int status = 0;
+    hid_t datasets[] = {writer->train_loss, writer->val_loss, writer->train_score,
+                        writer->val_score, writer->test_score, writer->seconds,
+                        writer->failure, writer->status};
+    for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++)
+        if (datasets[i] >= 0 && H5Dclose(datasets[i]) < 0 && status == 0)
+            status = hdf5_error(err, writer->path, "closing a dataset");
+    if (writer->string_type >= 0 && H5Tclose(writer->string_type) < 0 && status == 0)
+        status = hdf5_error(err, writer->path, "closing a type");
+    if (writer->transfer >= 0 && H5Pclose(writer->transfer) < 0 && status == 0)
+        status = hdf5_error(err, writer->path, "closing properties");
+    if (writer->file >= 0 && H5Fclose(writer->file) < 0 && status == 0)
+        status = hdf5_error(err, writer->path, "closing the file");
+    free(writer->run_epochs);
+    free(writer->path);
+    free(writer);
+    return status;
+}
+
+int results_create(const char *path, bool overwrite, const results_meta *meta,
+                   const train_params *runs, size_t n_runs, results_writer **out,
+                   sweep_error *err)
+{
+    int status = -1;
+    results_writer *writer = NULL;
+    hid_t file_creation = H5I_INVALID_HID, file_access = H5I_INVALID_HID;
+    bool created_file = false;   /* path is ours to remove on failure */
+    *out = NULL;
+
+    /* HDF5 1.10 leaves a half-destroyed file behind when H5Fclose fails (say
+     * on a full disk), and its exit handler then crashes closing it again
+     * (HDFGroup/hdf5 issue 2257, fixed in 1.14): a sweep that should exit
+     * with status 1 would die of SIGSEGV. We close everything ourselves, so
+     * the handler is not needed. Only effective before HDF5's first use,
+     * which in the program is this call. */
+    H5dont_atexit();
+    /* Our messages replace HDF5's multi-line stack dumps on stderr. */
+    if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0) {
+        error_set(err, ERROR_RUNTIME, "cannot write results file %s: HDF5 does not start", path);
+        goto cleanup;
+    }
+    if (n_runs == 0) {
+        error_set(err, ERROR_RUNTIME, "cannot write results file %s: no runs", path);
+        goto cleanup;
+    }
+    writer = writer_new(path, runs, n_runs);
+    if (writer == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    if (writer->max_epochs < 1) {
+        error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch", path);
+        goto cleanup;
+    }
+    if (make_parent_folders(path, err) < 0 || claim_output_path(path, overwrite, err) < 0)
+        goto cleanup;
+    created_file = true;
+
+    file_creation = H5Pcreate(H5P_FILE_CREATE);
+    file_access = H5Pcreate(H5P_FILE_ACCESS);
+    if (file_creation < 0 || file_access < 0 ||
+        H5Pset_link_creation_order(file_creation,
+                                   H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        H5Pset_attr_creation_order(file_creation,
+                                   H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
+        hdf5_error(err, path, "file properties");
+        goto cleanup;
+    }
+#if H5_VERSION_GE(1, 10, 7)
+    /* Keep HDF5's file lock, but do not fail on file systems without locks
+     * (some NFS mounts), where HDF5 would refuse to create the file. */
+    if (H5Pset_file_locking(file_access, true, true) < 0) {
+        hdf5_error(err, path, "file properties");
+        goto cleanup;
+    }
+#endif
+    writer->file = H5Fcreate(path, H5F_ACC_TRUNC, file_creation, file_access);
+    if (writer->file < 0) {
+        hdf5_error(err, path, "creating the file");
+        goto cleanup;
+    }
+    writer->transfer = H5Pcreate(H5P_DATASET_XFER);
+    if (writer->transfer < 0 ||
+        H5Pset_buffer(writer->transfer, CONVERSION_BUFFER_BYTES, NULL, NULL) < 0) {
+        hdf5_error(err, path, "transfer properties");
+        goto cleanup;
+    }
+    writer->string_type = H5Tcopy(H5T_C_S1);
+    if (writer->string_type < 0 || H5Tset_size(writer->string_type, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(writer->string_type, H5T_CSET_UTF8) < 0) {
+        hdf5_error(err, path, "string type");
+        goto cleanup;
+    }
+    if (write_root_attributes(writer, meta, err) < 0 || create_layout(writer, runs, err) < 0)
+        goto cleanup;
+    /* On disk before the first run trains: an interrupted sweep leaves a
+     * readable file with its runs pending. */
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0) {
+        hdf5_error(err, path, "flushing");
+        goto cleanup;
+    }
+    *out = writer;
+    writer = NULL;
+    status = 0;
+cleanup:
+    if (file_access >= 0)
+        H5Pclose(file_access);
+    if (file_creation >= 0)
+        H5Pclose(file_creation);
+    if (writer != NULL) {
+        sweep_error ignored;   /* the first error is the one to report */
+        writer_delete(writer, &ignored);
+        /* A half-written file would be refused as "exists" next time. */
+        if (created_file)
+            unlink(path);
+    }
+    return status;
+}
+
+int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
+                      sweep_error *err)
+{
+    if (run_index >= writer->n_runs)
+        return error_set(err, ERROR_RUNTIME,
+                         "cannot write results file %s: no run %zu (the file has %zu)",
+                         writer->path, run_index, writer->n_runs);
+    if (result->status != RUN_DONE && result->status != RUN_FAILED)
+        return error_set(err, ERROR_RUNTIME,
+                         "cannot write results file %s: run %zu is not finished",
+                         writer->path, run_index);
+    if (result->epochs != writer->run_epochs[run_index] || result->train_loss == NULL ||
+        result->val_loss == NULL)
+        return error_set(err, ERROR_RUNTIME,
+                         "cannot write results file %s: run %zu has curves of %d epochs, "
+                         "expected %d", writer->path, run_index, result->epochs,
+                         writer->run_epochs[run_index]);
+
+    /* Bounded copy: the struct's buffer need not hold a terminator. */
+    char failure[sizeof result->failure + 1] = "";
+    if (result->status == RUN_FAILED) {
+        size_t length = strnlen(result->failure, sizeof result->failure);
+        memcpy(failure, result->failure, length);
+        failure[length] = '\0';
+    }
+    const char *failure_text = failure;
+    int8_t status = (int8_t)result->status;
+    hsize_t run = run_index, epochs = (hsize_t)result->epochs;
+
+    /* status last: until it is written the run reads as pending. */
+    if (write_slab(writer, writer->train_loss, "train_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
+                   result->train_loss, err) < 0 ||
+        write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
+                   result->val_loss, err) < 0 ||
+        write_slab(writer, writer->train_score, "train_score", 1, run, 1, H5T_NATIVE_DOUBLE,
+                   &result->train_score, err) < 0 ||
+        write_slab(writer, writer->val_score, "val_score", 1, run, 1, H5T_NATIVE_DOUBLE,
+                   &result->val_score, err) < 0 ||
+        write_slab(writer, writer->test_score, "test_score", 1, run, 1, H5T_NATIVE_DOUBLE,
+                   &result->test_score, err) < 0 ||
+        write_slab(writer, writer->seconds, "seconds", 1, run, 1, H5T_NATIVE_DOUBLE,
+                   &result->seconds, err) < 0 ||
+        write_slab(writer, writer->failure, "failure", 1, run, 1, writer->string_type,
+                   &failure_text, err) < 0 ||
+        write_slab(writer, writer->status, "status", 1, run, 1, H5T_NATIVE_INT8, &status,
+                   err) < 0)
+        return -1;
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return hdf5_error(err, writer->path, "flushing run %zu", run_index);
+    return 0;
+}
+
+int results_close(results_writer *writer, sweep_error *err)
+{
+    if (writer == NULL)
+        return 0;
+    return writer_delete(writer, err);
+}
