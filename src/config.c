@@ -533,7 +533,10 @@ static void written_items(reader *r, const yaml_node_t *list, char *buf, size_t 
     }
 }
 
-static int read_range(reader *r, const yaml_node_t *list, double **values, int *n_values)
+/* With `generate` false only *n_values is set (and *values is NULL): the
+ * grid's size is checked before any generated value is allocated. */
+static int read_range(reader *r, const yaml_node_t *list, bool generate, double **values,
+                      int *n_values)
 {
     int n_items = (int)(list->data.sequence.items.top - list->data.sequence.items.start);
     if (n_items != 2 && n_items != 3) {
@@ -569,13 +572,20 @@ static int read_range(reader *r, const yaml_node_t *list, double **values, int *
                           "range [%s] gives %zu values, more than the limit of %zu runs (raise "
                           "it with --max-runs)",
                           written, count, r->max_runs);
+    if (count > INT_MAX)
+        return node_error(r, list, "range [%s] gives %zu values, too many", written, count);
+    if (!generate) {
+        *values = NULL;
+        *n_values = (int)count;
+        return 0;
+    }
     if (grid_range(bounds[0], bounds[1], bounds[2], values, n_values, &inner) < 0)
         return relay_error(r, list, &inner);
     return 0;
 }
 
-/* linspace or logspace: [start, stop, num]. */
-static int read_spaced(reader *r, const char *generator, const yaml_node_t *list,
+/* linspace or logspace: [start, stop, num]; `generate` as for read_range. */
+static int read_spaced(reader *r, const char *generator, const yaml_node_t *list, bool generate,
                        double **values, int *n_values)
 {
     int n_items = (int)(list->data.sequence.items.top - list->data.sequence.items.start);
@@ -606,6 +616,11 @@ static int read_spaced(reader *r, const char *generator, const yaml_node_t *list
     }
     sweep_error inner = {0};
     int num = (int)numbers[2];
+    if (!generate) {
+        *values = NULL;
+        *n_values = num;
+        return 0;
+    }
     int status = strcmp(generator, "linspace") == 0
                      ? grid_linspace(numbers[0], numbers[1], num, values, &inner)
                      : grid_logspace(numbers[0], numbers[1], num, values, &inner);
@@ -616,9 +631,10 @@ static int read_spaced(reader *r, const char *generator, const yaml_node_t *list
 }
 
 /* {range: [...]}, {linspace: [...]} or {logspace: [...]}; every value it
- * gives must be allowed for parameter `id`. */
-static int read_generator(reader *r, const yaml_node_t *mapping, param_id id, double **values,
-                          int *n_values)
+ * gives must be allowed for parameter `id`. With `generate` false it is only
+ * checked and counted (*values NULL), see handle_grid. */
+static int read_generator(reader *r, const yaml_node_t *mapping, param_id id, bool generate,
+                          double **values, int *n_values)
 {
     static const char *const GENERATORS[] = {"range", "linspace", "logspace"};
     const char *name = PARAM_INFO[id].name;
@@ -643,9 +659,11 @@ static int read_generator(reader *r, const yaml_node_t *mapping, param_id id, do
         return type_error(r, list, generator,
                           which == 0 ? "a list [start, stop] or [start, stop, step]"
                                      : "a list [start, stop, num]");
-    if ((which == 0 ? read_range(r, list, values, n_values)
-                    : read_spaced(r, generator, list, values, n_values)) < 0)
+    if ((which == 0 ? read_range(r, list, generate, values, n_values)
+                    : read_spaced(r, generator, list, generate, values, n_values)) < 0)
         return -1;
+    if (!generate)
+        return 0;
 
     for (int i = 0; i < *n_values; i++) {
         const char *problem = params_check(id, (*values)[i]);
@@ -661,7 +679,9 @@ static int read_generator(reader *r, const yaml_node_t *mapping, param_id id, do
     return 0;
 }
 
-/* The values of one grid key: a number, a list of numbers or a generator. */
+/* The values of one grid key: a number, a list of numbers or a generator.
+ * A generator is only counted here (values NULL); fill_generators makes its
+ * values once the grid's size is known to be within the limit. */
 static int read_grid_values(reader *r, const yaml_node_t *node, param_id id, double **values,
                             int *n_values)
 {
@@ -670,7 +690,7 @@ static int read_grid_values(reader *r, const yaml_node_t *node, param_id id, dou
     int n_read = 0;
 
     if (node->type == YAML_MAPPING_NODE) {
-        if (read_generator(r, node, id, &read, &n_read) < 0)
+        if (read_generator(r, node, id, false, &read, &n_read) < 0)
             goto cleanup;
     } else if (node->type == YAML_SEQUENCE_NODE) {
         n_read = (int)(node->data.sequence.items.top - node->data.sequence.items.start);
@@ -730,6 +750,27 @@ static int read_grid_mapping(reader *r, const yaml_node_t *mapping, grid_spec *g
     return 0;
 }
 
+/* The values of the generators that read_grid_mapping only counted; pairs
+ * and keys are in the same order. */
+static int fill_generators(reader *r, const yaml_node_t *mapping, grid_spec *grid)
+{
+    int k = 0;
+    for (yaml_node_pair_t *pair = mapping->data.mapping.pairs.start;
+         pair < mapping->data.mapping.pairs.top; pair++, k++) {
+        const yaml_node_t *value = yaml_document_get_node(&r->document, pair->value);
+        if (value->type == YAML_MAPPING_NODE &&
+            read_generator(r, value, grid->keys[k], true, &grid->values[k],
+                           &grid->n_values[k]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Two passes, so that a grid too large is refused before anything the size
+ * of the grid is allocated: the first reads every key and counts the values
+ * of range, linspace and logspace; only when the runs are within the limit
+ * does the second generate those values (a few lines of ranges could
+ * otherwise ask for gigabytes, key by key, before the count refuses them). */
 static int handle_grid(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target)
 {
     sweep_config *out = target;
@@ -768,6 +809,14 @@ static int handle_grid(reader *r, const yaml_node_t *key, const yaml_node_t *val
     sweep_error inner = {0};
     if (grid_count(out->grids, out->n_grids, r->max_runs, &out->n_runs, &inner) < 0)
         return relay_error(r, key, &inner);
+    for (int g = 0; g < n_grids; g++) {
+        const yaml_node_t *mapping =
+            value->type == YAML_MAPPING_NODE
+                ? value
+                : yaml_document_get_node(&r->document, value->data.sequence.items.start[g]);
+        if (fill_generators(r, mapping, &out->grids[g]) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -1411,21 +1460,35 @@ static void buffer_printf(text_buffer *buffer, const char *fmt, ...)
 }
 
 /* A YAML double-quoted string; every string is quoted so that none is read
- * back as a number, a boolean or null. */
+ * back as a number, a boolean or null. The text is valid UTF-8 (libyaml
+ * checked it); characters libyaml refuses raw (C1 controls, U+FFFE, U+FFFF)
+ * or reads as line breaks (NEL U+0085, U+2028, U+2029), and the invisible
+ * U+FEFF, are escaped so that the text reads back the same. */
 static void buffer_quoted(text_buffer *buffer, const char *text)
 {
     buffer_printf(buffer, "\"");
     for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\')
+        if (*c == '"' || *c == '\\') {
             buffer_printf(buffer, "\\%c", *c);
-        else if (*c == '\n')
+        } else if (*c == '\n') {
             buffer_printf(buffer, "\\n");
-        else if (*c == '\t')
+        } else if (*c == '\t') {
             buffer_printf(buffer, "\\t");
-        else if (*c < 0x20 || *c == 0x7F)
+        } else if (*c < 0x20 || *c == 0x7F) {
             buffer_printf(buffer, "\\x%02X", *c);
-        else
+        } else if (c[0] == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F) {
+            buffer_printf(buffer, "\\x%02X", c[1]);  /* U+0080..U+009F */
+            c += 1;
+        } else if ((c[0] == 0xE2 && c[1] == 0x80 && (c[2] == 0xA8 || c[2] == 0xA9)) ||
+                   (c[0] == 0xEF && c[1] == 0xBB && c[2] == 0xBF) ||
+                   (c[0] == 0xEF && c[1] == 0xBF && (c[2] == 0xBE || c[2] == 0xBF))) {
+            /* 1110xxxx 10yyyyyy 10zzzzzz is the code point xxxxyyyyyyzzzzzz. */
+            buffer_printf(buffer, "\\u%04X",
+                          ((c[0] & 0x0Fu) << 12) | ((c[1] & 0x3Fu) << 6) | (c[2] & 0x3Fu));
+            c += 2;
+        } else {
             buffer_printf(buffer, "%c", *c);
+        }
     }
     buffer_printf(buffer, "\"");
 }

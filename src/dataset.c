@@ -255,7 +255,14 @@ static int raw_rows_reserve(raw_rows *rows, size_t n_features, const char *sourc
     if (rows->n_rows >= INT_MAX)
         return error_set(err, ERROR_INPUT, "%s:%zu: more than %d data rows", source, line,
                          INT_MAX);
-    size_t capacity = rows->capacity ? rows->capacity * 2 : 256;
+    /* The first block holds 256 rows, or fewer when rows are wide, so that
+     * a short file with a header of many columns does not reserve memory
+     * hundreds of times its size (20000 columns: 40 MB for one row). */
+    size_t capacity = rows->capacity * 2;
+    if (rows->capacity == 0) {
+        capacity = ((size_t)1 << 16) / sizeof(double) / n_features;
+        capacity = capacity < 1 ? 1 : capacity > 256 ? 256 : capacity;
+    }
     if (capacity > INT_MAX)
         capacity = INT_MAX;
     if (capacity > SIZE_MAX / sizeof(double) / n_features)
@@ -971,4 +978,33 @@ void dataset_free(dataset *data)
     free(data->x_test);
     free(data->y_test);
     memset(data, 0, sizeof *data);
+}
+
+/* FNV-1a 64 (Fowler, Noll, Vo; public-domain algorithm) over `size` bytes. */
+static uint64_t fnv1a_update(uint64_t hash, const void *bytes, size_t size)
+{
+    const unsigned char *byte = bytes;
+    for (size_t i = 0; i < size; i++) {
+        hash ^= byte[i];
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+void dataset_checksum(const dataset *data, char text[17])
+{
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    int shape[4] = {data->n_features, data->n_train, data->n_val, data->n_test};
+    hash = fnv1a_update(hash, shape, sizeof shape);
+    const double *arrays[6] = {data->x_train, data->y_train, data->x_val,
+                               data->y_val,   data->x_test,  data->y_test};
+    size_t rows[3] = {(size_t)data->n_train, (size_t)data->n_val, (size_t)data->n_test};
+    for (int split = 0; split < 3; split++) {
+        if (rows[split] == 0)
+            continue;
+        hash = fnv1a_update(hash, arrays[2 * split],
+                            rows[split] * (size_t)data->n_features * sizeof(double));
+        hash = fnv1a_update(hash, arrays[2 * split + 1], rows[split] * sizeof(double));
+    }
+    snprintf(text, 17, "%016llx", (unsigned long long)hash);
 }

@@ -51,4 +51,10 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
 
 void dataset_free(dataset *data);
 
+/* A fingerprint of the rows a run trains and is scored on (the standardized
+ * features and the targets of every split, and their shapes), as 16 hex
+ * digits: FNV-1a 64 of their bytes. A resumed sweep compares it with the one
+ * stored in the results file, so it never mixes runs made on other data. */
+void dataset_checksum(const dataset *data, char text[17]);
+
 #endif

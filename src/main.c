@@ -1,10 +1,12 @@
 /* main.c: the `sweep` command line. The only place that exits. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "error.h"
@@ -12,13 +14,36 @@
 
 enum {
     EXIT_OK = 0,          /* every run done */
-    EXIT_FAILURE_RUN = 1, /* runtime error (I/O, memory, HDF5) */
-    EXIT_USAGE = 2        /* bad command line, config or data file */
+    EXIT_FAILURE_RUN = 1, /* runtime error (I/O, memory, HDF5, another writer) */
+    EXIT_USAGE = 2,       /* bad command line, config or data file; nothing written */
+    EXIT_RUNS_FAILED = 3  /* the sweep finished, but some runs' loss became NaN or inf */
 };
+
+/* The first SIGINT or SIGTERM asks the sweep to stop (runs in flight are
+ * finished and stored, the file closed); a second one ends the process at
+ * once, which the results file survives (see results.h). */
+static volatile sig_atomic_t interrupt_signal = 0;
+
+static void on_interrupt(int signal_number)
+{
+    if (interrupt_signal != 0)
+        _exit(128 + signal_number);
+    interrupt_signal = signal_number;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
 
 static const char USAGE[] =
     "usage: sweep CONFIG [-o OUT] [-j N] [--set KEY=VALUE ...] [--dry-run] [--overwrite]\n"
-    "             [--max-runs N] [-q] [--version] [--help]\n";
+    "             [--resume [--retry-failed]] [--max-runs N] [-q] [--version] [--help]\n";
 
 static const char HELP[] =
     "Train one textbook network (Do it! ch. 6-3) per point of a hyperparameter grid\n"
@@ -31,12 +56,17 @@ static const char HELP[] =
     "                      or --set grid.batch_size=[16,32] (YAML flow syntax); repeatable\n"
     "  --dry-run           print the expanded runs and their count; train nothing\n"
     "  --overwrite         replace an existing results file\n"
+    "  --resume            continue an interrupted sweep into its results file: done runs\n"
+    "                      are kept, the rest trained; a config that adds runs grows it\n"
+    "  --retry-failed      with --resume, train failed runs again\n"
     "  --max-runs N        refuse grids of more than N runs (default 1000000)\n"
     "  -q, --quiet         no progress on stderr\n"
     "  --version           print the version\n"
     "  -h, --help          print this help\n"
     "\n"
-    "Exit status: 0 success, 1 runtime error, 2 usage, config or data error.\n";
+    "Exit status: 0 every run done; 1 runtime error; 2 usage, config or data error;\n"
+    "3 finished but some runs failed (NaN or infinite loss); 130/143 interrupted by\n"
+    "SIGINT/SIGTERM (resume with --resume).\n";
 
 typedef struct {
     const char *config_path;
@@ -117,6 +147,10 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
             cmd->sweep.dry_run = true;
         } else if (strcmp(arg, "--overwrite") == 0) {
             cmd->sweep.overwrite = true;
+        } else if (strcmp(arg, "--resume") == 0) {
+            cmd->sweep.resume = true;
+        } else if (strcmp(arg, "--retry-failed") == 0) {
+            cmd->sweep.retry_failed = true;
         } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
             cmd->sweep.quiet = true;
         } else if (option_value(argc, argv, &i, "--output", "-o", &value, &matched, err) != 0) {
@@ -151,6 +185,10 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
     }
     if (cmd->config_path == NULL)
         return error_set(err, ERROR_INPUT, "no CONFIG given (usage: sweep CONFIG [options]; see sweep --help)");
+    if (cmd->sweep.resume && cmd->sweep.overwrite)
+        return error_set(err, ERROR_INPUT, "--resume and --overwrite exclude each other");
+    if (cmd->sweep.retry_failed && !cmd->sweep.resume)
+        return error_set(err, ERROR_INPUT, "--retry-failed goes with --resume");
     return 0;
 }
 
@@ -180,16 +218,33 @@ int main(int argc, char **argv)
         fprintf(stderr, "sweep: %s\n", err.message);
         goto fail;
     }
+    install_signal_handlers();
+    cmd.sweep.interrupt = &interrupt_signal;
     if (sweep_execute(&config, &cmd.sweep, stdout, &outcome, &err) != 0) {
         fprintf(stderr, "sweep: %s\n", err.message);
         goto fail;
     }
-    if (!cmd.sweep.dry_run && !cmd.sweep.quiet) {
-        const char *output = cmd.sweep.output != NULL ? cmd.sweep.output : config.output;
+    const char *output = cmd.sweep.output != NULL ? cmd.sweep.output : config.output;
+    if (outcome.interrupted != 0) {
+        /* Always said, even with -q: the user must know how to go on. */
+        fprintf(stderr,
+                "sweep: interrupted by %s: %zu of %zu runs done, %zu failed, %zu pending in %s; "
+                "continue with the same command and --resume\n",
+                outcome.interrupted == SIGINT ? "SIGINT" : "SIGTERM", outcome.n_done,
+                outcome.n_runs, outcome.n_failed, outcome.n_pending, output);
+        status = 128 + outcome.interrupted;
+        goto cleanup;
+    }
+    if (!cmd.sweep.dry_run && !cmd.sweep.quiet)
         fprintf(stderr, "sweep: %zu runs (%zu done, %zu failed) in %.2f s -> %s\n", outcome.n_runs,
                 outcome.n_done, outcome.n_failed, outcome.seconds, output);
+    if (outcome.n_failed > 0 && !cmd.sweep.dry_run) {
+        fprintf(stderr, "sweep: %zu of %zu runs failed (see their `failure` in %s)\n",
+                outcome.n_failed, outcome.n_runs, output);
+        status = EXIT_RUNS_FAILED;
+    } else {
+        status = EXIT_OK;
     }
-    status = outcome.n_failed > 0 ? EXIT_FAILURE_RUN : EXIT_OK;
     goto cleanup;
 fail:
     status = err.kind == ERROR_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;

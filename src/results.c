@@ -28,6 +28,8 @@
  */
 #include "results.h"
 
+#include "paths.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -58,10 +60,18 @@
  * most of the time of writing a run. A row of one run needs far less. */
 #define CONVERSION_BUFFER_BYTES 65536
 
+/* Bytes of a run's `failure` text in the file (train.h's buffer). */
+#define FAILURE_BYTES ((size_t)sizeof(((run_result *)0)->failure))
+
 struct results_writer {
     char *path;              /* the file as given, for messages */
+    char *partial_path;      /* PATH.partial: where the file is built before it is renamed */
+    bool compressed;         /* final form (compressed curves) rather than in-place form */
+    train_params *runs;      /* (n_runs) copy, to rebuild the file compressed at the end */
+    results_meta meta;       /* copy of the root attributes; strings owned */
     hid_t file;
-    hid_t string_type;       /* variable-length UTF-8 string (memory and file) */
+    hid_t string_type;       /* variable-length UTF-8 string (attributes) */
+    hid_t failure_type;      /* FAILURE_BYTES-long UTF-8 string (the failure dataset) */
     hid_t transfer;          /* dataset-transfer properties of every write */
     hid_t train_loss;        /* (n_runs, max_epochs) float64 */
     hid_t val_loss;          /* (n_runs, max_epochs) float64 */
@@ -136,73 +146,49 @@ static int hdf5_error(sweep_error *err, const char *path, const char *what_fmt, 
 
 /* ---- the output path --------------------------------------------------- */
 
-/* mkdir -p of the folder part of `path`. */
-static int make_parent_folders(const char *path, sweep_error *err)
+/* May `path` be written? A folder or an existing file (without --overwrite)
+ * is refused before anything is built. --overwrite replaces a file by
+ * renaming the new one over it, never by truncating it: a program still
+ * reading the old file (h5py, xarray) keeps reading it intact. Only regular
+ * files and symbolic links are replaced, never devices or FIFOs. */
+static int check_output_path(const char *path, bool overwrite, sweep_error *err)
 {
-    int status = -1;
-    char *folder = strdup(path);
-    if (folder == NULL) {
-        error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
+    struct stat info;
+    if (lstat(path, &info) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", path, strerror(errno));
     }
-    char *last_slash = strrchr(folder, '/');
-    if (last_slash == NULL) {
-        status = 0;
-        goto cleanup;
-    }
-    *last_slash = '\0';
-    size_t length = strlen(folder);
-    /* Each prefix ending before a '/' (and the whole folder), shortest first;
-     * the prefix "" of an absolute path is the root and skipped. */
-    for (size_t end = 1; end <= length; end++) {
-        if (folder[end] != '/' && folder[end] != '\0')
-            continue;
-        char saved = folder[end];
-        folder[end] = '\0';
-        if (mkdir(folder, 0777) != 0 && errno != EEXIST) {
-            error_set(err, ERROR_RUNTIME, "cannot create folder %s: %s", folder, strerror(errno));
-            goto cleanup;
-        }
-        folder[end] = saved;
-    }
-    status = 0;
-cleanup:
-    free(folder);
-    return status;
+    if (stat(path, &info) == 0 && S_ISDIR(info.st_mode))
+        return error_set(err, ERROR_INPUT, "%s: is a folder, not a file", path);
+    if (!overwrite)
+        return error_set(err, ERROR_INPUT, "%s: exists (use --overwrite to replace it)", path);
+    if (lstat(path, &info) != 0 || !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)))
+        return error_set(err, ERROR_INPUT, "%s: not a regular file (refusing to replace it)",
+                         path);
+    return 0;
 }
 
-/* Create `path` as an empty file before HDF5 touches it, so that the user
- * gets the system's reason (HDF5 buries errno in a long message), and so that
- * the existence check and the creation are one atomic step (O_EXCL).
- *
- * --overwrite replaces a file by removing it first, never by truncating it:
- * a program still reading the old file (h5py, xarray) keeps reading it intact,
- * and HDF5's file lock, which is on the old file, does not stand in the way.
- * (HDF5 itself would truncate first and only then find the lock taken,
- * destroying the old results and still failing.) Only regular files and
- * symbolic links are replaced, never devices or FIFOs. */
-static int claim_output_path(const char *path, bool overwrite, sweep_error *err)
+/* fsync the folder holding `path`, so that a rename in it is durable. */
+static void sync_parent_folder(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0 && errno == EEXIST) {
-        struct stat info;
-        if (stat(path, &info) == 0 && S_ISDIR(info.st_mode))
-            return error_set(err, ERROR_INPUT, "%s: is a folder, not a file", path);
-        if (!overwrite)
-            return error_set(err, ERROR_INPUT, "%s: exists (use --overwrite to replace it)",
-                             path);
-        if (lstat(path, &info) != 0 || !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)))
-            return error_set(err, ERROR_INPUT,
-                             "%s: not a regular file (refusing to replace it)", path);
-        if (unlink(path) != 0)
-            return error_set(err, ERROR_RUNTIME, "cannot replace %s: %s", path,
-                             strerror(errno));
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    char *folder = strdup(path);
+    if (folder == NULL)
+        return;
+    char *last_slash = strrchr(folder, '/');
+    const char *name = ".";
+    if (last_slash == folder)
+        name = "/";
+    else if (last_slash != NULL) {
+        *last_slash = '\0';
+        name = folder;
     }
-    if (fd < 0)
-        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", path, strerror(errno));
-    close(fd);
-    return 0;
+    int fd = open(name, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(folder);
 }
 
 /* ---- small HDF5 helpers ------------------------------------------------- */
@@ -291,6 +277,7 @@ static hid_t make_creation_properties(const results_writer *writer, const char *
     hid_t properties = H5Pcreate(H5P_DATASET_CREATE);
     if (properties < 0 ||
         H5Pset_attr_creation_order(properties, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        H5Pset_obj_track_times(properties, false) < 0 ||
         (fill != NULL && H5Pset_fill_value(properties, fill_type, fill) < 0) ||
         (early && H5Pset_alloc_time(properties, H5D_ALLOC_TIME_EARLY) < 0)) {
         hdf5_error(err, writer->path, "dataset %s", name);
@@ -510,22 +497,24 @@ fail:
     return H5I_INVALID_HID;
 }
 
-/* `failure` (run) text, "" until a failed run is written. Allocated late:
- * early allocation would write n_runs fill strings for nothing. */
+/* `failure` (run) text, "" until a failed run is written. Fixed-length
+ * UTF-8 (FAILURE_BYTES, NUL-padded) rather than variable-length: writing a
+ * variable-length string allocates in the file's global heap, a change of
+ * structure that a kill could cut in half; a fixed-length row is rewritten in
+ * place. `_Encoding` makes xarray decode it to str (h5py: .asstr()). */
 static hid_t create_failure(const results_writer *writer, hid_t run_scale, sweep_error *err)
 {
     hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
     hsize_t n_runs = writer->n_runs;
-    const char *empty = "";
-    properties = make_creation_properties(writer, "failure", writer->string_type, &empty,
-                                          false, err);
+    properties = make_creation_properties(writer, "failure", 0, NULL, !writer->compressed, err);
     if (properties < 0)
         goto fail;
-    variable = create_dataset(writer, "failure", writer->string_type, 1, &n_runs, properties,
+    variable = create_dataset(writer, "failure", writer->failure_type, 1, &n_runs, properties,
                              err);
     if (variable < 0 ||
         write_text_attribute(writer, variable, "long_name",
                              "why the run failed (empty unless status is failed)", err) < 0 ||
+        write_text_attribute(writer, variable, "_Encoding", "utf-8", err) < 0 ||
         attach_dimension(writer, variable, "failure", run_scale, 0, err) < 0)
         goto fail;
     H5Pclose(properties);
@@ -562,11 +551,16 @@ static hid_t create_curve(const results_writer *writer, const char *name, const 
     double fill = NAN;
     const int32_t coordinates[2] = {0, 1};   /* the _Netcdf4Dimid of run and epoch */
 
-    properties = make_creation_properties(writer, name, H5T_NATIVE_DOUBLE, &fill, false, err);
+    /* While runs are written: every chunk allocated (and NaN-filled) now, so
+     * a run's row is overwritten in place. Final form: compressed, which
+     * needs chunks allocated as they are written. */
+    properties = make_creation_properties(writer, name, H5T_NATIVE_DOUBLE, &fill,
+                                          !writer->compressed, err);
     if (properties < 0)
         goto fail;
-    if (H5Pset_chunk(properties, 2, chunk) < 0 || H5Pset_shuffle(properties) < 0 ||
-        H5Pset_deflate(properties, CURVE_DEFLATE_LEVEL) < 0) {
+    if (H5Pset_chunk(properties, 2, chunk) < 0 ||
+        (writer->compressed && (H5Pset_shuffle(properties) < 0 ||
+                                H5Pset_deflate(properties, CURVE_DEFLATE_LEVEL) < 0))) {
         hdf5_error(err, writer->path, "dataset %s", name);
         goto fail;
     }
@@ -604,6 +598,7 @@ static int write_root_attributes(const results_writer *writer, const results_met
         write_text_attribute(writer, root, "version", meta->version, err) < 0 ||
         write_text_attribute(writer, root, "start_time_utc", meta->start_time_utc, err) < 0 ||
         write_text_attribute(writer, root, "host", meta->host, err) < 0 ||
+        write_text_attribute(writer, root, "data_checksum", meta->data_checksum, err) < 0 ||
         write_int_attribute(writer, root, "threads", meta->threads, err) < 0 ||
         write_text_attribute(writer, root, "dataset", meta->dataset_name, err) < 0 ||
         write_int_attribute(writer, root, "n_train", meta->n_train, err) < 0 ||
@@ -666,26 +661,80 @@ cleanup:
 
 /* ---- the writer --------------------------------------------------------- */
 
-static results_writer *writer_new(const char *path, const train_params *runs, size_t n_runs)
+static char *copy_text(const char *text)
+{
+    return strdup(text != NULL ? text : "");
+}
+
+static void meta_free(results_meta *meta)
+{
+    free((char *)meta->config_text);
+    free((char *)meta->config_path);
+    free((char *)meta->overrides);
+    free((char *)meta->effective_config);
+    free((char *)meta->version);
+    free((char *)meta->start_time_utc);
+    free((char *)meta->host);
+    free((char *)meta->dataset_name);
+    free((char *)meta->data_checksum);
+    memset(meta, 0, sizeof *meta);
+}
+
+/* A copy of `from` whose strings the writer owns; false when out of memory. */
+static bool meta_copy(const results_meta *from, results_meta *to)
+{
+    *to = *from;
+    to->config_text = copy_text(from->config_text);
+    to->config_path = copy_text(from->config_path);
+    to->overrides = copy_text(from->overrides);
+    to->effective_config = copy_text(from->effective_config);
+    to->version = copy_text(from->version);
+    to->start_time_utc = copy_text(from->start_time_utc);
+    to->host = copy_text(from->host);
+    to->dataset_name = copy_text(from->dataset_name);
+    to->data_checksum = copy_text(from->data_checksum);
+    if (to->config_text == NULL || to->config_path == NULL || to->overrides == NULL ||
+        to->effective_config == NULL || to->version == NULL || to->start_time_utc == NULL ||
+        to->host == NULL || to->dataset_name == NULL || to->data_checksum == NULL) {
+        meta_free(to);
+        return false;
+    }
+    return true;
+}
+
+static results_writer *writer_new(const char *path, const results_meta *meta,
+                                  const train_params *runs, size_t n_runs, bool compressed)
 {
     results_writer *writer = calloc(1, sizeof *writer);
     if (writer == NULL)
         return NULL;
-    hid_t *ids[] = {&writer->file, &writer->string_type, &writer->transfer,
-                    &writer->train_loss, &writer->val_loss, &writer->train_score,
-                    &writer->val_score, &writer->test_score, &writer->seconds,
-                    &writer->failure, &writer->status};
+    hid_t *ids[] = {&writer->file, &writer->string_type, &writer->failure_type,
+                    &writer->transfer, &writer->train_loss, &writer->val_loss,
+                    &writer->train_score, &writer->val_score, &writer->test_score,
+                    &writer->seconds, &writer->failure, &writer->status};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         *ids[i] = H5I_INVALID_HID;
     writer->n_runs = n_runs;
+    writer->compressed = compressed;
     writer->path = strdup(path);
+    size_t partial_size = strlen(path) + sizeof ".partial";
+    writer->partial_path = malloc(partial_size);
     writer->run_epochs = malloc(n_runs * sizeof *writer->run_epochs);
-    if (writer->path == NULL || writer->run_epochs == NULL) {
+    writer->runs = malloc(n_runs * sizeof *writer->runs);
+    bool have_meta = meta_copy(meta, &writer->meta);
+    if (writer->path == NULL || writer->partial_path == NULL || writer->run_epochs == NULL ||
+        writer->runs == NULL || !have_meta) {
+        if (have_meta)
+            meta_free(&writer->meta);
         free(writer->path);
+        free(writer->partial_path);
         free(writer->run_epochs);
+        free(writer->runs);
         free(writer);
         return NULL;
     }
+    snprintf(writer->partial_path, partial_size, "%s.partial", path);
+    memcpy(writer->runs, runs, n_runs * sizeof *runs);
     for (size_t run = 0; run < n_runs; run++) {
         writer->run_epochs[run] = runs[run].epochs;
         if (runs[run].epochs > writer->max_epochs)
@@ -694,127 +743,379 @@ static results_writer *writer_new(const char *path, const train_params *runs, si
     return writer;
 }
 
-/* Close whatever is open and free the writer; -1 (err filled) when closing
- * the file fails, which is when HDF5 writes out what it still caches. */
-static int writer_delete(results_writer *writer, sweep_error *err)
+/* Close whatever HDF5 objects are open; -1 (err filled) when closing the
+ * file fails, which is when HDF5 writes out what it still caches. */
+static int writer_close_file(results_writer *writer, sweep_error *err)
 {
     int status = 0;
-    hid_t datasets[] = {writer->train_loss, writer->val_loss, writer->train_score,
-                        writer->val_score, writer->test_score, writer->seconds,
-                        writer->failure, writer->status};
-    for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++)
-        if (datasets[i] >= 0 && H5Dclose(datasets[i]) < 0 && status == 0)
+    hid_t *datasets[] = {&writer->train_loss, &writer->val_loss, &writer->train_score,
+                         &writer->val_score, &writer->test_score, &writer->seconds,
+                         &writer->failure, &writer->status};
+    for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++) {
+        if (*datasets[i] >= 0 && H5Dclose(*datasets[i]) < 0 && status == 0)
             status = hdf5_error(err, writer->path, "closing a dataset");
-    if (writer->string_type >= 0 && H5Tclose(writer->string_type) < 0 && status == 0)
-        status = hdf5_error(err, writer->path, "closing a type");
+        *datasets[i] = H5I_INVALID_HID;
+    }
+    hid_t *others[] = {&writer->string_type, &writer->failure_type};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        if (*others[i] >= 0 && H5Tclose(*others[i]) < 0 && status == 0)
+            status = hdf5_error(err, writer->path, "closing a type");
+        *others[i] = H5I_INVALID_HID;
+    }
     if (writer->transfer >= 0 && H5Pclose(writer->transfer) < 0 && status == 0)
         status = hdf5_error(err, writer->path, "closing properties");
+    writer->transfer = H5I_INVALID_HID;
     if (writer->file >= 0 && H5Fclose(writer->file) < 0 && status == 0)
         status = hdf5_error(err, writer->path, "closing the file");
+    writer->file = H5I_INVALID_HID;
+    return status;
+}
+
+static int writer_delete(results_writer *writer, sweep_error *err)
+{
+    int status = writer_close_file(writer, err);
+    meta_free(&writer->meta);
+    free(writer->runs);
     free(writer->run_epochs);
+    free(writer->partial_path);
     free(writer->path);
     free(writer);
     return status;
 }
 
-int results_create(const char *path, bool overwrite, const results_meta *meta,
-                   const train_params *runs, size_t n_runs, results_writer **out,
-                   sweep_error *err)
+/* File access without HDF5's own lock: readers may look at a file while a
+ * sweep writes it (what they see is consistent: status is written last), and
+ * writers are kept apart by sweep's lock file instead (see lock.h). */
+static hid_t make_file_access(const char *path, sweep_error *err)
+{
+    hid_t file_access = H5Pcreate(H5P_FILE_ACCESS);
+    if (file_access < 0) {
+        hdf5_error(err, path, "file properties");
+        return H5I_INVALID_HID;
+    }
+#if H5_VERSION_GE(1, 10, 7)
+    if (H5Pset_file_locking(file_access, false, true) < 0) {
+        hdf5_error(err, path, "file properties");
+        H5Pclose(file_access);
+        return H5I_INVALID_HID;
+    }
+#endif
+    return file_access;
+}
+
+/* Read all of a 1-D dataset of `path`'s open `file` into `values`. */
+static int read_whole(hid_t file, const char *path, const char *name, hid_t memory_type,
+                      void *values, sweep_error *err)
+{
+    hid_t variable = H5Dopen2(file, name, H5P_DEFAULT);
+    if (variable < 0)
+        return error_set(err, ERROR_INPUT, "%s: not a sweep results file (no '%s' dataset)",
+                         path, name);
+    herr_t rc = H5Dread(variable, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Dclose(variable);
+    if (rc < 0)
+        return hdf5_error(err, path, "reading %s", name);
+    return 0;
+}
+
+/* Number of elements of dataset `name` (first dimension), or -1. */
+static long long dataset_length(hid_t file, const char *name, hsize_t *width)
+{
+    hid_t variable = H5Dopen2(file, name, H5P_DEFAULT);
+    if (variable < 0)
+        return -1;
+    hid_t space = H5Dget_space(variable);
+    hsize_t dims[2] = {0, 0};
+    int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    H5Dclose(variable);
+    if (rank < 1 || rank > 2)
+        return -1;
+    if (width != NULL)
+        *width = rank == 2 ? dims[1] : 0;
+    return (long long)dims[0];
+}
+
+/* Carry over rows of the old file at `old_path`: new run i takes old run
+ * copy_from[i] (when >= 0). The curves go row by row, the per-run values as
+ * whole columns. */
+static int copy_rows(results_writer *writer, const char *old_path, const long long *copy_from,
+                     sweep_error *err)
 {
     int status = -1;
-    results_writer *writer = NULL;
-    hid_t file_creation = H5I_INVALID_HID, file_access = H5I_INVALID_HID;
-    bool created_file = false;   /* path is ours to remove on failure */
-    *out = NULL;
+    hid_t file_access = H5I_INVALID_HID, old = H5I_INVALID_HID;
+    hid_t old_curves[2] = {H5I_INVALID_HID, H5I_INVALID_HID};
+    size_t n = writer->n_runs;
+    double *columns = NULL;      /* (4, n_old) train/val/test score, seconds; then (4, n) */
+    int8_t *old_status = NULL;   /* (n_old) */
+    char *old_failure = NULL;    /* (n_old, FAILURE_BYTES) */
+    double *row = NULL;          /* (max_epochs) */
+    double *new_columns = NULL;
+    int8_t *new_status = NULL;
+    char *new_failure = NULL;
 
-    /* HDF5 1.10 leaves a half-destroyed file behind when H5Fclose fails (say
-     * on a full disk), and its exit handler then crashes closing it again
-     * (HDFGroup/hdf5 issue 2257, fixed in 1.14): a sweep that should exit
-     * with status 1 would die of SIGSEGV. We close everything ourselves, so
-     * the handler is not needed. Only effective before HDF5's first use,
-     * which in the program is this call. */
-    H5dont_atexit();
-    /* Our messages replace HDF5's multi-line stack dumps on stderr. */
-    if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0) {
-        error_set(err, ERROR_RUNTIME, "cannot write results file %s: HDF5 does not start", path);
+    file_access = make_file_access(old_path, err);
+    if (file_access < 0)
+        goto cleanup;
+    old = H5Fopen(old_path, H5F_ACC_RDONLY, file_access);
+    if (old < 0) {
+        hdf5_error(err, old_path, "opening it to resume");
         goto cleanup;
     }
-    if (n_runs == 0) {
-        error_set(err, ERROR_RUNTIME, "cannot write results file %s: no runs", path);
+    long long n_old = dataset_length(old, "status", NULL);
+    if (n_old < 1) {
+        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'status' dataset)",
+                  old_path);
         goto cleanup;
     }
-    writer = writer_new(path, runs, n_runs);
-    if (writer == NULL) {
+    columns = malloc((size_t)n_old * 4 * sizeof *columns);
+    old_status = malloc((size_t)n_old);
+    old_failure = malloc((size_t)n_old * FAILURE_BYTES);
+    row = malloc((size_t)writer->max_epochs * sizeof *row);
+    new_columns = malloc(n * 4 * sizeof *new_columns);
+    new_status = calloc(n, 1);
+    new_failure = calloc(n, FAILURE_BYTES);
+    if (columns == NULL || old_status == NULL || old_failure == NULL || row == NULL ||
+        new_columns == NULL || new_status == NULL || new_failure == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
-    if (writer->max_epochs < 1) {
-        error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch", path);
+    const char *column_names[4] = {"train_score", "val_score", "test_score", "seconds"};
+    for (int c = 0; c < 4; c++)
+        if (read_whole(old, old_path, column_names[c], H5T_NATIVE_DOUBLE, &columns[c * n_old],
+                       err) < 0)
+            goto cleanup;
+    if (read_whole(old, old_path, "status", H5T_NATIVE_INT8, old_status, err) < 0 ||
+        read_whole(old, old_path, "failure", writer->failure_type, old_failure, err) < 0)
+        goto cleanup;
+    const char *curve_names[2] = {"train_loss", "val_loss"};
+    hid_t new_curves[2] = {writer->train_loss, writer->val_loss};
+    for (int c = 0; c < 2; c++) {
+        old_curves[c] = H5Dopen2(old, curve_names[c], H5P_DEFAULT);
+        if (old_curves[c] < 0) {
+            error_set(err, ERROR_INPUT, "%s: not a sweep results file (no '%s' dataset)",
+                      old_path, curve_names[c]);
+            goto cleanup;
+        }
+    }
+    for (size_t run = 0; run < n; run++) {
+        for (int c = 0; c < 4; c++)
+            new_columns[c * n + run] = NAN;
+        long long from = copy_from[run];
+        if (from < 0)
+            continue;
+        if (from >= n_old) {
+            error_set(err, ERROR_RUNTIME, "%s: no run %lld to resume from", old_path, from);
+            goto cleanup;
+        }
+        for (int c = 0; c < 4; c++)
+            new_columns[c * n + run] = columns[c * n_old + from];
+        new_status[run] = old_status[from];
+        memcpy(&new_failure[run * FAILURE_BYTES], &old_failure[(size_t)from * FAILURE_BYTES],
+               FAILURE_BYTES);
+        hsize_t offset[2] = {(hsize_t)from, 0}, count[2] = {1, (hsize_t)writer->run_epochs[run]};
+        for (int c = 0; c < 2; c++) {
+            hid_t space = H5Dget_space(old_curves[c]);
+            hid_t memory = H5Screate_simple(1, &count[1], NULL);
+            herr_t rc = -1;
+            if (space >= 0 && memory >= 0 &&
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, offset, NULL, count, NULL) >= 0)
+                rc = H5Dread(old_curves[c], H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, row);
+            if (memory >= 0)
+                H5Sclose(memory);
+            if (space >= 0)
+                H5Sclose(space);
+            if (rc < 0) {
+                hdf5_error(err, old_path, "reading %s of run %lld", curve_names[c], from);
+                goto cleanup;
+            }
+            if (write_slab(writer, new_curves[c], curve_names[c], 2, run, count[1],
+                           H5T_NATIVE_DOUBLE, row, err) < 0)
+                goto cleanup;
+        }
+    }
+    hid_t new_column_ids[4] = {writer->train_score, writer->val_score, writer->test_score,
+                               writer->seconds};
+    for (int c = 0; c < 4; c++)
+        if (write_slab(writer, new_column_ids[c], column_names[c], 1, 0, n, H5T_NATIVE_DOUBLE,
+                       &new_columns[c * n], err) < 0)
+            goto cleanup;
+    if (write_slab(writer, writer->failure, "failure", 1, 0, n, writer->failure_type,
+                   new_failure, err) < 0 ||
+        write_slab(writer, writer->status, "status", 1, 0, n, H5T_NATIVE_INT8, new_status,
+                   err) < 0)
+        goto cleanup;
+    status = 0;
+cleanup:
+    for (int c = 0; c < 2; c++)
+        if (old_curves[c] >= 0)
+            H5Dclose(old_curves[c]);
+    if (old >= 0)
+        H5Fclose(old);
+    if (file_access >= 0)
+        H5Pclose(file_access);
+    free(columns);
+    free(old_status);
+    free(old_failure);
+    free(row);
+    free(new_columns);
+    free(new_status);
+    free(new_failure);
+    return status;
+}
+
+/* Build the whole file as PATH.partial (optionally carrying rows over from
+ * `copy_path`), put it on disk (flush, fsync) and rename it to PATH. Until
+ * the rename, PATH is untouched; after it, PATH is complete. The file stays
+ * open for writing runs. */
+static int build_file(results_writer *writer, const char *copy_path, const long long *copy_from,
+                      sweep_error *err)
+{
+    int status = -1;
+    hid_t file_creation = H5I_INVALID_HID, file_access = H5I_INVALID_HID;
+    const char *partial = writer->partial_path;
+    bool created = false;
+
+    /* A .partial left by a killed sweep is ours to replace (the lock file
+     * keeps other sweeps away). Created here rather than by HDF5 so that the
+     * user gets the system's reason for a refusal. */
+    int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
         goto cleanup;
     }
-    if (make_parent_folders(path, err) < 0 || claim_output_path(path, overwrite, err) < 0)
-        goto cleanup;
-    created_file = true;
-
+    close(fd);
+    created = true;
     file_creation = H5Pcreate(H5P_FILE_CREATE);
-    file_access = H5Pcreate(H5P_FILE_ACCESS);
+    file_access = make_file_access(partial, err);
     if (file_creation < 0 || file_access < 0 ||
         H5Pset_link_creation_order(file_creation,
                                    H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
         H5Pset_attr_creation_order(file_creation,
                                    H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
-        hdf5_error(err, path, "file properties");
+        hdf5_error(err, writer->path, "file properties");
         goto cleanup;
     }
-#if H5_VERSION_GE(1, 10, 7)
-    /* Keep HDF5's file lock, but do not fail on file systems without locks
-     * (some NFS mounts), where HDF5 would refuse to create the file. */
-    if (H5Pset_file_locking(file_access, true, true) < 0) {
-        hdf5_error(err, path, "file properties");
-        goto cleanup;
-    }
-#endif
-    writer->file = H5Fcreate(path, H5F_ACC_TRUNC, file_creation, file_access);
+    writer->file = H5Fcreate(partial, H5F_ACC_TRUNC, file_creation, file_access);
     if (writer->file < 0) {
-        hdf5_error(err, path, "creating the file");
+        hdf5_error(err, writer->path, "creating the file");
         goto cleanup;
     }
     writer->transfer = H5Pcreate(H5P_DATASET_XFER);
     if (writer->transfer < 0 ||
         H5Pset_buffer(writer->transfer, CONVERSION_BUFFER_BYTES, NULL, NULL) < 0) {
-        hdf5_error(err, path, "transfer properties");
+        hdf5_error(err, writer->path, "transfer properties");
         goto cleanup;
     }
     writer->string_type = H5Tcopy(H5T_C_S1);
+    writer->failure_type = H5Tcopy(H5T_C_S1);
     if (writer->string_type < 0 || H5Tset_size(writer->string_type, H5T_VARIABLE) < 0 ||
-        H5Tset_cset(writer->string_type, H5T_CSET_UTF8) < 0) {
-        hdf5_error(err, path, "string type");
+        H5Tset_cset(writer->string_type, H5T_CSET_UTF8) < 0 || writer->failure_type < 0 ||
+        H5Tset_size(writer->failure_type, FAILURE_BYTES) < 0 ||
+        H5Tset_strpad(writer->failure_type, H5T_STR_NULLPAD) < 0 ||
+        H5Tset_cset(writer->failure_type, H5T_CSET_UTF8) < 0) {
+        hdf5_error(err, writer->path, "string type");
         goto cleanup;
     }
-    if (write_root_attributes(writer, meta, err) < 0 || create_layout(writer, runs, err) < 0)
+    if (write_root_attributes(writer, &writer->meta, err) < 0 ||
+        create_layout(writer, writer->runs, err) < 0)
         goto cleanup;
-    /* On disk before the first run trains: an interrupted sweep leaves a
-     * readable file with its runs pending. */
+    if (copy_path != NULL && copy_rows(writer, copy_path, copy_from, err) < 0)
+        goto cleanup;
     if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0) {
-        hdf5_error(err, path, "flushing");
+        hdf5_error(err, writer->path, "flushing");
         goto cleanup;
     }
-    *out = writer;
-    writer = NULL;
+    /* Durable before it takes the name: a rename can reach the disk before
+     * the data it names. */
+    void *handle = NULL;
+    if (H5Fget_vfd_handle(writer->file, H5P_DEFAULT, &handle) < 0 || handle == NULL ||
+        fsync(*(int *)handle) != 0) {
+        error_set(err, ERROR_RUNTIME, "cannot write results file %s: fsync: %s", writer->path,
+                  strerror(errno));
+        goto cleanup;
+    }
+    if (rename(partial, writer->path) != 0) {
+        error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path, strerror(errno));
+        goto cleanup;
+    }
+    created = false;
+    sync_parent_folder(writer->path);
     status = 0;
 cleanup:
     if (file_access >= 0)
         H5Pclose(file_access);
     if (file_creation >= 0)
         H5Pclose(file_creation);
-    if (writer != NULL) {
+    if (status != 0) {
         sweep_error ignored;   /* the first error is the one to report */
-        writer_delete(writer, &ignored);
-        /* A half-written file would be refused as "exists" next time. */
-        if (created_file)
-            unlink(path);
+        writer_close_file(writer, &ignored);
+        if (created)
+            unlink(partial);
     }
     return status;
+}
+
+/* What every entry point does first. */
+static int start_hdf5(const char *path, size_t n_runs, sweep_error *err)
+{
+    /* HDF5 1.10 leaves a half-destroyed file behind when H5Fclose fails (say
+     * on a full disk), and its exit handler then crashes closing it again
+     * (HDFGroup/hdf5 issue 2257, fixed in 1.14): a sweep that should exit
+     * with status 1 would die of SIGSEGV. We close everything ourselves, so
+     * the handler is not needed. Only effective before HDF5's first use,
+     * which in the program is here. */
+    H5dont_atexit();
+    /* Our messages replace HDF5's multi-line stack dumps on stderr. */
+    if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0)
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: HDF5 does not start",
+                         path);
+    if (n_runs == 0)
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no runs", path);
+    return 0;
+}
+
+static int create_writer(const char *path, const results_meta *meta, const train_params *runs,
+                         size_t n_runs, bool compressed, const char *copy_path,
+                         const long long *copy_from, results_writer **out, sweep_error *err)
+{
+    results_writer *writer = writer_new(path, meta, runs, n_runs, compressed);
+    if (writer == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    if (writer->max_epochs < 1) {
+        writer_delete(writer, err);
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch",
+                         path);
+    }
+    if (build_file(writer, copy_path, copy_from, err) < 0) {
+        sweep_error ignored;
+        writer_delete(writer, &ignored);
+        return -1;
+    }
+    *out = writer;
+    return 0;
+}
+
+int results_create(const char *path, bool overwrite, const results_meta *meta,
+                   const train_params *runs, size_t n_runs, results_writer **out,
+                   sweep_error *err)
+{
+    *out = NULL;
+    if (start_hdf5(path, n_runs, err) < 0 || paths_make_parent_folders(path, err) < 0 ||
+        check_output_path(path, overwrite, err) < 0)
+        return -1;
+    return create_writer(path, meta, runs, n_runs, false, NULL, NULL, out, err);
+}
+
+int results_create_resumed(const char *path, const results_meta *meta, const train_params *runs,
+                           size_t n_runs, const long long *copy_from, results_writer **out,
+                           sweep_error *err)
+{
+    *out = NULL;
+    if (start_hdf5(path, n_runs, err) < 0)
+        return -1;
+    return create_writer(path, meta, runs, n_runs, false, path, copy_from, out, err);
 }
 
 int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
@@ -835,18 +1136,17 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                          "expected %d", writer->path, run_index, result->epochs,
                          writer->run_epochs[run_index]);
 
-    /* Bounded copy: the struct's buffer need not hold a terminator. */
-    char failure[sizeof result->failure + 1] = "";
-    if (result->status == RUN_FAILED) {
-        size_t length = strnlen(result->failure, sizeof result->failure);
-        memcpy(failure, result->failure, length);
-        failure[length] = '\0';
-    }
-    const char *failure_text = failure;
+    /* NUL-padded to the fixed width; the struct's buffer need not hold a
+     * terminator. */
+    char failure[FAILURE_BYTES];
+    memset(failure, 0, sizeof failure);
+    if (result->status == RUN_FAILED)
+        memcpy(failure, result->failure, strnlen(result->failure, sizeof result->failure));
     int8_t status = (int8_t)result->status;
     hsize_t run = run_index, epochs = (hsize_t)result->epochs;
 
-    /* status last: until it is written the run reads as pending. */
+    /* status last, after the rest is flushed: until it is on disk the run
+     * reads as pending, whatever of its row got there before a kill. */
     if (write_slab(writer, writer->train_loss, "train_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
                    result->train_loss, err) < 0 ||
         write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
@@ -859,9 +1159,12 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                    &result->test_score, err) < 0 ||
         write_slab(writer, writer->seconds, "seconds", 1, run, 1, H5T_NATIVE_DOUBLE,
                    &result->seconds, err) < 0 ||
-        write_slab(writer, writer->failure, "failure", 1, run, 1, writer->string_type,
-                   &failure_text, err) < 0 ||
-        write_slab(writer, writer->status, "status", 1, run, 1, H5T_NATIVE_INT8, &status,
+        write_slab(writer, writer->failure, "failure", 1, run, 1, writer->failure_type, failure,
+                   err) < 0)
+        return -1;
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return hdf5_error(err, writer->path, "flushing run %zu", run_index);
+    if (write_slab(writer, writer->status, "status", 1, run, 1, H5T_NATIVE_INT8, &status,
                    err) < 0)
         return -1;
     if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
@@ -869,9 +1172,209 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
     return 0;
 }
 
-int results_close(results_writer *writer, sweep_error *err)
+int results_close(results_writer *writer, bool compact, sweep_error *err)
 {
     if (writer == NULL)
         return 0;
-    return writer_delete(writer, err);
+    if (!compact || writer->compressed)
+        return writer_delete(writer, err);
+    if (writer_close_file(writer, err) < 0) {
+        sweep_error ignored;
+        writer_delete(writer, &ignored);
+        return -1;
+    }
+    /* The final form: the same rows, compressed, built beside the file. */
+    int status = -1;
+    long long *identity = malloc(writer->n_runs * sizeof *identity);
+    results_writer *compact_writer = NULL;
+    if (identity == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    for (size_t run = 0; run < writer->n_runs; run++)
+        identity[run] = (long long)run;
+    if (create_writer(writer->path, &writer->meta, writer->runs, writer->n_runs, true,
+                      writer->path, identity, &compact_writer, err) < 0) {
+        /* Say that nothing was lost. */
+        char reason[sizeof err->message];
+        snprintf(reason, sizeof reason, "%s", err->message);
+        error_set(err, ERROR_RUNTIME, "%s (compressing; the uncompressed file is complete)",
+                  reason);
+        goto cleanup;
+    }
+    status = writer_delete(compact_writer, err);
+cleanup:
+    free(identity);
+    if (status != 0) {
+        sweep_error ignored;
+        writer_delete(writer, &ignored);
+    } else {
+        status = writer_delete(writer, err);
+    }
+    return status;
+}
+
+/* The val loss of each run's last epoch, for the summary of a resumed sweep. */
+static int read_final_losses(hid_t file, const char *path, results_index *index,
+                             sweep_error *err)
+{
+    int status = -1;
+    hid_t curve = H5Dopen2(file, "val_loss", H5P_DEFAULT);
+    hid_t space = curve >= 0 ? H5Dget_space(curve) : H5I_INVALID_HID;
+    hid_t memory = H5Screate(H5S_SCALAR);
+    hsize_t dims[2] = {0, 0};
+    if (curve < 0 || space < 0 || memory < 0 ||
+        H5Sget_simple_extent_dims(space, dims, NULL) != 2 || dims[0] != index->n_runs) {
+        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'val_loss' (run, epoch))",
+                  path);
+        goto cleanup;
+    }
+    for (size_t run = 0; run < index->n_runs; run++) {
+        int epochs = index->runs[run].epochs;
+        index->final_val_loss[run] = NAN;
+        if (epochs < 1 || (hsize_t)epochs > dims[1])
+            continue;
+        hsize_t point[2] = {run, (hsize_t)epochs - 1};
+        if (H5Sselect_elements(space, H5S_SELECT_SET, 1, point) < 0 ||
+            H5Dread(curve, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT,
+                    &index->final_val_loss[run]) < 0) {
+            hdf5_error(err, path, "reading val_loss");
+            goto cleanup;
+        }
+    }
+    status = 0;
+cleanup:
+    if (memory >= 0)
+        H5Sclose(memory);
+    if (space >= 0)
+        H5Sclose(space);
+    if (curve >= 0)
+        H5Dclose(curve);
+    return status;
+}
+
+int results_read_index(const char *path, results_index *out, sweep_error *err)
+{
+    int status = -1;
+    hid_t file_access = H5I_INVALID_HID, file = H5I_INVALID_HID;
+    double *values = NULL;
+    memset(out, 0, sizeof *out);
+    if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0) {
+        error_set(err, ERROR_RUNTIME, "%s: HDF5 does not start", path);
+        goto cleanup;
+    }
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        error_set(err, ERROR_INPUT, "%s: cannot resume: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    file_access = make_file_access(path, err);
+    if (file_access < 0)
+        goto cleanup;
+    file = H5Fopen(path, H5F_ACC_RDONLY, file_access);
+    if (file < 0) {
+        error_set(err, ERROR_INPUT, "%s: not an HDF5 file", path);
+        goto cleanup;
+    }
+    long long n = dataset_length(file, "status", NULL);
+    if (n < 1) {
+        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'status' dataset)", path);
+        goto cleanup;
+    }
+    out->n_runs = (size_t)n;
+    out->runs = calloc((size_t)n, sizeof *out->runs);
+    out->status = malloc((size_t)n);
+    values = malloc((size_t)n * sizeof *values);
+    if (out->runs == NULL || out->status == NULL || values == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    out->val_score = malloc((size_t)n * sizeof *out->val_score);
+    out->test_score = malloc((size_t)n * sizeof *out->test_score);
+    out->final_val_loss = malloc((size_t)n * sizeof *out->final_val_loss);
+    if (out->val_score == NULL || out->test_score == NULL || out->final_val_loss == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    if (read_whole(file, path, "status", H5T_NATIVE_INT8, out->status, err) < 0 ||
+        read_whole(file, path, "val_score", H5T_NATIVE_DOUBLE, out->val_score, err) < 0 ||
+        read_whole(file, path, "test_score", H5T_NATIVE_DOUBLE, out->test_score, err) < 0)
+        goto cleanup;
+    for (int id = 0; id < PARAM_COUNT; id++) {
+        if (dataset_length(file, PARAM_INFO[id].name, NULL) != n) {
+            error_set(err, ERROR_INPUT, "%s: not a sweep results file (no '%s' of %lld runs)",
+                      path, PARAM_INFO[id].name, n);
+            goto cleanup;
+        }
+        if (read_whole(file, path, PARAM_INFO[id].name, H5T_NATIVE_DOUBLE, values, err) < 0)
+            goto cleanup;
+        for (long long run = 0; run < n; run++)
+            params_set(&out->runs[run], (param_id)id, values[run]);
+    }
+    if (read_final_losses(file, path, out, err) < 0)
+        goto cleanup;
+    struct {
+        const char *name;
+        char **text;
+    } texts[] = {{"dataset", &out->dataset_name}, {"data_checksum", &out->data_checksum}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char *value = NULL;
+        hid_t type = H5Tcopy(H5T_C_S1);
+        if (type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+            H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && H5Aexists(file, texts[i].name) > 0) {
+            hid_t attribute = H5Aopen(file, texts[i].name, H5P_DEFAULT);
+            if (attribute >= 0) {
+                if (H5Aread(attribute, type, &value) < 0)
+                    value = NULL;
+                H5Aclose(attribute);
+            }
+        }
+        if (type >= 0)
+            H5Tclose(type);
+        *texts[i].text = strdup(value != NULL ? value : "");
+        if (value != NULL)
+            H5free_memory(value);
+        if (*texts[i].text == NULL) {
+            error_set(err, ERROR_RUNTIME, "out of memory");
+            goto cleanup;
+        }
+    }
+    struct {
+        const char *name;
+        int *value;
+    } counts[] = {{"n_train", &out->n_train}, {"n_val", &out->n_val}, {"n_test", &out->n_test},
+                  {"n_features", &out->n_features}};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        *counts[i].value = -1;
+        if (H5Aexists(file, counts[i].name) > 0) {
+            hid_t attribute = H5Aopen(file, counts[i].name, H5P_DEFAULT);
+            if (attribute >= 0) {
+                if (H5Aread(attribute, H5T_NATIVE_INT, counts[i].value) < 0)
+                    *counts[i].value = -1;
+                H5Aclose(attribute);
+            }
+        }
+    }
+    status = 0;
+cleanup:
+    if (file >= 0)
+        H5Fclose(file);
+    if (file_access >= 0)
+        H5Pclose(file_access);
+    free(values);
+    if (status != 0)
+        results_index_free(out);
+    return status;
+}
+
+void results_index_free(results_index *index)
+{
+    free(index->runs);
+    free(index->status);
+    free(index->val_score);
+    free(index->test_score);
+    free(index->final_val_loss);
+    free(index->dataset_name);
+    free(index->data_checksum);
+    memset(index, 0, sizeof *index);
 }

@@ -8,6 +8,13 @@
  * 1 done, 2 failed) and `failure` (text); one (run) dataset per
  * hyperparameter. Every object is created up front with each run pending;
  * runs are written as they finish, status last, by one thread only.
+ *
+ * Crash safety (see results.c): the file appears at its path only once
+ * complete (built as PATH.partial, then renamed), and while a sweep runs its
+ * space is all allocated, so writing a run changes data in place and never
+ * the file's structure. A writer killed at any moment leaves a file that
+ * opens, in which every run marked done or failed is whole. At the end of a
+ * complete sweep the file is rewritten compressed, again beside it.
  */
 #ifndef SWEEP_RESULTS_H
 #define SWEEP_RESULTS_H
@@ -33,7 +40,26 @@ typedef struct {
     const char *dataset_name;      /* "wdbc" or the CSV path */
     int n_train, n_val, n_test;    /* row counts */
     int n_features;
+    const char *data_checksum;     /* fingerprint of the rows (dataset_checksum) */
 } results_meta;
+
+/* What a resuming sweep needs to know of an existing results file. */
+typedef struct {
+    size_t n_runs;
+    train_params *runs;            /* (n_runs) hyperparameters */
+    signed char *status;           /* (n_runs) 0 pending, 1 done, 2 failed */
+    double *val_score;             /* (n_runs) */
+    double *test_score;            /* (n_runs) */
+    double *final_val_loss;        /* (n_runs) val loss of each run's last epoch */
+    char *dataset_name;            /* root attribute `dataset` */
+    char *data_checksum;           /* root attribute `data_checksum` ("" if absent) */
+    int n_train, n_val, n_test, n_features;
+} results_index;
+
+/* Read the runs and their status from an existing results file. ERROR_INPUT
+ * when it is missing or not a sweep results file. */
+int results_read_index(const char *path, results_index *out, sweep_error *err);
+void results_index_free(results_index *index);
 
 typedef struct results_writer results_writer;
 
@@ -49,13 +75,23 @@ int results_create(const char *path, bool overwrite, const results_meta *meta,
                    const train_params *runs, size_t n_runs, results_writer **out,
                    sweep_error *err);
 
+/* Resume: build a new file for `runs` at `path` (which exists), carrying
+ * over from it, for every run i with copy_from[i] >= 0, the row of its run
+ * copy_from[i] (curves, scores, seconds, failure, status). The old file is
+ * replaced only when the new one is complete. */
+int results_create_resumed(const char *path, const results_meta *meta, const train_params *runs,
+                           size_t n_runs, const long long *copy_from, results_writer **out,
+                           sweep_error *err);
+
 /* Store one finished run (done or failed) at its index and flush; status is
  * written last. result->epochs must equal the run's epochs; failure text is
  * stored only for failed runs. */
 int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
                       sweep_error *err);
 
-/* Close the file; frees the writer even on error. NULL is allowed. */
-int results_close(results_writer *writer, sweep_error *err);
+/* Close the file; frees the writer even on error. NULL is allowed. With
+ * `compact`, then rewrite it with compressed curves (beside it, renamed over
+ * it when complete); if that fails the uncompressed file stays, whole. */
+int results_close(results_writer *writer, bool compact, sweep_error *err);
 
 #endif

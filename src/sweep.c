@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dataset.h"
 #include "grid.h"
+#include "lock.h"
 #include "report.h"
 #include "results.h"
 #include "train.h"
@@ -27,8 +29,10 @@ typedef struct finished_run {
  * `writer` and the per-run score arrays. */
 typedef struct {
     const train_params *runs;      /* (n_runs) */
-    const size_t *schedule;        /* (n_runs) run indices, most expensive first */
+    const size_t *schedule;        /* (n_scheduled) run indices, most expensive first */
     size_t n_runs;
+    size_t n_scheduled;            /* runs to train (all but those kept on resume) */
+    const volatile sig_atomic_t *interrupt;  /* nonzero: take no more runs */
     const dataset *data;
     size_t next_slot;              /* next entry of `schedule` to train (atomic) */
     int stop;                      /* set when a worker or the writer failed (atomic) */
@@ -81,20 +85,126 @@ static int compare_cost(const void *left, const void *right)
     return a->index < b->index ? -1 : (a->index > b->index);
 }
 
-/* Run indices, most expensive first (ties in grid order). */
-static int make_schedule(const train_params *runs, size_t n_runs, const dataset *data,
-                         size_t *schedule, sweep_error *err)
+/* The runs to train (those with copy_from[run] < 0; all when copy_from is
+ * NULL), most expensive first, ties in grid order. */
+static int make_schedule(const train_params *runs, size_t n_runs, const long long *copy_from,
+                         const dataset *data, size_t *schedule, size_t *n_scheduled,
+                         sweep_error *err)
 {
     scheduled_run *order = malloc((n_runs > 0 ? n_runs : 1) * sizeof *order);
     if (order == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory for the schedule of %zu runs", n_runs);
+    size_t n = 0;
     for (size_t run = 0; run < n_runs; run++)
-        order[run] = (scheduled_run){estimated_cost(&runs[run], data), run};
-    qsort(order, n_runs, sizeof *order, compare_cost);
-    for (size_t slot = 0; slot < n_runs; slot++)
+        if (copy_from == NULL || copy_from[run] < 0)
+            order[n++] = (scheduled_run){estimated_cost(&runs[run], data), run};
+    qsort(order, n, sizeof *order, compare_cost);
+    for (size_t slot = 0; slot < n; slot++)
         schedule[slot] = order[slot].index;
+    *n_scheduled = n;
     free(order);
     return 0;
+}
+
+/* A run's hyperparameters as "batch_size=32, learning_rate=0.1, ...". */
+static void describe_run(const train_params *params, char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int id = 0; id < PARAM_COUNT && used < size; id++) {
+        int n = snprintf(text + used, size - used, "%s%s=%.17g", id > 0 ? ", " : "",
+                         PARAM_INFO[id].name, params_get(params, (param_id)id));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static int compare_params(const train_params *a, const train_params *b)
+{
+    for (int id = 0; id < PARAM_COUNT; id++) {
+        double x = params_get(a, (param_id)id), y = params_get(b, (param_id)id);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+/* A run of one of the two lists, for matching them by sorting. */
+typedef struct {
+    const train_params *params;
+    size_t index;
+} run_ref;
+
+static int compare_run_refs(const void *left, const void *right)
+{
+    const run_ref *a = left, *b = right;
+    int order = compare_params(a->params, b->params);
+    if (order != 0)
+        return order;
+    return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+/* Resume: which run of the file each run of the config takes its results
+ * from (copy_from[run] = index in the file, or -1 to train it). Runs are
+ * matched by their hyperparameters, not their position, so a config that
+ * only adds runs (more seeds, another batch size) grows the file. Every run
+ * of the file must still be in the config, or the file is refused. */
+static int match_runs(const char *path, const results_index *index, const train_params *runs,
+                      size_t n_runs, bool retry_failed, long long *copy_from, size_t *n_kept,
+                      sweep_error *err)
+{
+    int status = -1;
+    run_ref *ours = malloc((n_runs > 0 ? n_runs : 1) * sizeof *ours);
+    run_ref *theirs = malloc((index->n_runs > 0 ? index->n_runs : 1) * sizeof *theirs);
+    if (ours == NULL || theirs == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    for (size_t run = 0; run < n_runs; run++) {
+        ours[run] = (run_ref){&runs[run], run};
+        copy_from[run] = -1;
+    }
+    for (size_t run = 0; run < index->n_runs; run++)
+        theirs[run] = (run_ref){&index->runs[run], run};
+    qsort(ours, n_runs, sizeof *ours, compare_run_refs);
+    qsort(theirs, index->n_runs, sizeof *theirs, compare_run_refs);
+    size_t i = 0, j = 0, n_missing = 0, first_missing = 0;
+    *n_kept = 0;
+    while (j < index->n_runs) {
+        int order = i < n_runs ? compare_params(ours[i].params, theirs[j].params) : 1;
+        if (order < 0) {
+            i++;   /* a new run: trained */
+            continue;
+        }
+        if (order > 0) {
+            if (n_missing++ == 0 || theirs[j].index < first_missing)
+                first_missing = theirs[j].index;
+            j++;
+            continue;
+        }
+        signed char state = index->status[theirs[j].index];
+        if (state == RUN_DONE || (state == RUN_FAILED && !retry_failed)) {
+            copy_from[ours[i].index] = (long long)theirs[j].index;
+            (*n_kept)++;
+        }
+        i++;
+        j++;
+    }
+    if (n_missing > 0) {
+        char described[512];
+        describe_run(&index->runs[first_missing], described, sizeof described);
+        error_set(err, ERROR_INPUT,
+                  "%s: cannot resume: %zu of its %zu runs are not in the config, e.g. run %zu "
+                  "(%s); use -o for a new file, or --overwrite",
+                  path, n_missing, index->n_runs, first_missing, described);
+        goto cleanup;
+    }
+    status = 0;
+cleanup:
+    free(ours);
+    free(theirs);
+    return status;
 }
 
 static void push_finished(sweep_team *team, finished_run *item)
@@ -123,10 +233,11 @@ static void record_worker_error(sweep_team *team, const sweep_error *err)
  * there is nothing left to do, -1 after recording an error. */
 static int train_next(sweep_team *team, train_workspace *workspace)
 {
-    if (__atomic_load_n(&team->stop, __ATOMIC_SEQ_CST))
+    if (__atomic_load_n(&team->stop, __ATOMIC_SEQ_CST) ||
+        (team->interrupt != NULL && *team->interrupt != 0))
         return 1;
     size_t slot = __atomic_fetch_add(&team->next_slot, 1, __ATOMIC_SEQ_CST);
-    if (slot >= team->n_runs)
+    if (slot >= team->n_scheduled)
         return 1;
     size_t index = team->schedule[slot];
     const train_params *params = &team->runs[index];
@@ -250,14 +361,31 @@ static void format_utc_now(char *text, size_t size)
     strftime(text, size, "%Y-%m-%dT%H:%M:%SZ", &utc);
 }
 
+/* The per-run values of the summary for the runs kept from the file. */
+static void keep_runs(sweep_team *team, const results_index *index, const long long *copy_from)
+{
+    for (size_t run = 0; run < team->n_runs; run++) {
+        long long from = copy_from[run];
+        if (from < 0)
+            continue;
+        team->status[run] = index->status[from];
+        team->val_score[run] = index->val_score[from];
+        team->test_score[run] = index->test_score[from];
+        team->final_val_loss[run] = index->final_val_loss[from];
+    }
+}
+
 int sweep_execute(const sweep_config *config, const sweep_options *options, FILE *out,
                   sweep_outcome *outcome, sweep_error *err)
 {
     int rc = -1;
     train_params *runs = NULL;
     size_t n_runs = 0, *schedule = NULL;
+    long long *copy_from = NULL;
     dataset data = {0};
     sweep_team team = {0};
+    results_index index = {0};
+    output_lock *lock = NULL;
     bool team_ready = false;
     memset(outcome, 0, sizeof *outcome);
 
@@ -278,11 +406,12 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
     int requested = options->threads >= 0 ? options->threads : config->threads;
     int n_workers = sweep_worker_count(requested, n_runs);
     const char *output = options->output != NULL ? options->output : config->output;
-    char started[32], host[256] = "unknown";
+    char started[32], host[256] = "unknown", checksum[17];
     format_utc_now(started, sizeof started);
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
+    dataset_checksum(&data, checksum);
     results_meta meta = {
         .config_text = config->text,
         .config_path = config->path,
@@ -297,39 +426,81 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
         .n_val = data.n_val,
         .n_test = data.n_test,
         .n_features = data.n_features,
+        .data_checksum = checksum,
     };
 
-    schedule = malloc((n_runs > 0 ? n_runs : 1) * sizeof *schedule);
-    team.val_score = malloc((n_runs > 0 ? n_runs : 1) * sizeof *team.val_score);
-    team.test_score = malloc((n_runs > 0 ? n_runs : 1) * sizeof *team.test_score);
-    team.final_val_loss = malloc((n_runs > 0 ? n_runs : 1) * sizeof *team.final_val_loss);
-    team.status = calloc(n_runs > 0 ? n_runs : 1, sizeof *team.status);
-    if (schedule == NULL || team.val_score == NULL || team.test_score == NULL ||
-        team.final_val_loss == NULL || team.status == NULL) {
+    size_t n_alloc = n_runs > 0 ? n_runs : 1;
+    schedule = malloc(n_alloc * sizeof *schedule);
+    copy_from = malloc(n_alloc * sizeof *copy_from);
+    team.val_score = malloc(n_alloc * sizeof *team.val_score);
+    team.test_score = malloc(n_alloc * sizeof *team.test_score);
+    team.final_val_loss = malloc(n_alloc * sizeof *team.final_val_loss);
+    team.status = calloc(n_alloc, sizeof *team.status);
+    if (schedule == NULL || copy_from == NULL || team.val_score == NULL ||
+        team.test_score == NULL || team.final_val_loss == NULL || team.status == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory for %zu runs", n_runs);
         goto cleanup;
     }
-    if (make_schedule(runs, n_runs, &data, schedule, err) != 0)
-        goto cleanup;
+    for (size_t run = 0; run < n_runs; run++)
+        copy_from[run] = -1;
 
-    if (results_create(output, options->overwrite, &meta, runs, n_runs, &team.writer, err) != 0)
+    /* From here on this process is the only writer of `output`. */
+    if (output_lock_acquire(output, &lock, err) != 0)
+        goto cleanup;
+    struct stat existing;
+    bool resuming = options->resume && stat(output, &existing) == 0;
+    if (resuming) {
+        if (results_read_index(output, &index, err) != 0)
+            goto cleanup;
+        if (index.data_checksum[0] != '\0' && strcmp(index.data_checksum, checksum) != 0) {
+            error_set(err, ERROR_INPUT,
+                      "%s: cannot resume: it was made from other data (%s, checksum %s; the "
+                      "config's data %s has checksum %s)",
+                      output, index.dataset_name, index.data_checksum, data.name, checksum);
+            goto cleanup;
+        }
+        if (match_runs(output, &index, runs, n_runs, options->retry_failed, copy_from,
+                       &outcome->n_kept, err) != 0)
+            goto cleanup;
+        if (!options->quiet)
+            fprintf(stderr, "sweep: resuming %s: %zu of %zu runs kept, %zu to train\n", output,
+                    outcome->n_kept, n_runs, n_runs - outcome->n_kept);
+        if (results_create_resumed(output, &meta, runs, n_runs, copy_from, &team.writer, err) != 0)
+            goto cleanup;
+    } else if (results_create(output, options->overwrite, &meta, runs, n_runs, &team.writer,
+                              err) != 0) {
+        goto cleanup;
+    }
+    if (make_schedule(runs, n_runs, copy_from, &data, schedule, &team.n_scheduled, err) != 0)
         goto cleanup;
 
     team.runs = runs;
     team.schedule = schedule;
     team.n_runs = n_runs;
     team.data = &data;
+    team.interrupt = options->interrupt;
     pthread_mutex_init(&team.lock, NULL);
     pthread_cond_init(&team.changed, NULL);
     team_ready = true;
-    progress_start(&team.progress, stderr, n_runs, options->quiet);
+    if (resuming)
+        keep_runs(&team, &index, copy_from);
+    progress_start(&team.progress, stderr, team.n_scheduled, options->quiet);
 
     double started_seconds = report_now();
-    run_team(&team, n_workers);
+    if (team.n_scheduled > 0)
+        run_team(&team, sweep_worker_count(requested, team.n_scheduled));
     outcome->seconds = report_now() - started_seconds;
     progress_finish(&team.progress);
-    outcome->n_done = team.n_written - team.n_failed;
     outcome->n_failed = team.n_failed;
+    outcome->n_done = team.n_written - team.n_failed;
+    for (size_t run = 0; run < n_runs; run++)
+        if (copy_from[run] >= 0 && team.status[run] == RUN_FAILED)
+            outcome->n_failed++;
+        else if (copy_from[run] >= 0)
+            outcome->n_done++;
+    outcome->n_pending = n_runs - outcome->n_done - outcome->n_failed;
+    if (options->interrupt != NULL && *options->interrupt != 0)
+        outcome->interrupted = (int)*options->interrupt;
 
     if (team.writer_error.kind != ERROR_NONE) {
         *err = team.writer_error;
@@ -341,7 +512,9 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
     }
     results_writer *writer = team.writer;
     team.writer = NULL;
-    if (results_close(writer, err) != 0)
+    /* Compressed once every run is in; an interrupted file stays in the
+     * form that runs are written into, ready for --resume. */
+    if (results_close(writer, outcome->n_pending == 0, err) != 0)
         goto cleanup;
     if (report_summary(out, runs, team.val_score, team.test_score, team.final_val_loss, team.status,
                        n_runs, err) != 0)
@@ -351,8 +524,9 @@ cleanup:
     if (team.writer != NULL) {
         /* Keep what was written; the first error is the one reported. */
         sweep_error ignored;
-        results_close(team.writer, &ignored);
+        results_close(team.writer, false, &ignored);
     }
+    output_lock_release(lock);
     if (team_ready) {
         pthread_mutex_destroy(&team.lock);
         pthread_cond_destroy(&team.changed);
@@ -362,7 +536,9 @@ cleanup:
     free(team.final_val_loss);
     free(team.status);
     free(schedule);
+    free(copy_from);
     free(runs);
+    results_index_free(&index);
     dataset_free(&data);
     return rc;
 }

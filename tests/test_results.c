@@ -180,6 +180,11 @@ static void free_result(run_result *result)
     free(result->val_loss);
 }
 
+/* Whether write_test_file closes the file with compaction (the final form)
+ * or leaves it in the form runs are written into. The round-trip tests run in
+ * both forms (see main). */
+static bool close_compacted = false;
+
 /* Create the file and write runs 3, 0, 1 (out of order); run 2 stays pending. */
 static void write_test_file(const char *path)
 {
@@ -202,7 +207,21 @@ static void write_test_file(const char *path)
             print_error("results_write_run: %s\n", err.message);
         assert_int_equal(rc, 0);
     }
-    assert_int_equal(results_close(writer, &err), 0);
+    assert_int_equal(results_close(writer, close_compacted, &err), 0);
+}
+
+static int in_working_form(void **state)
+{
+    (void)state;
+    close_compacted = false;
+    return 0;
+}
+
+static int in_final_form(void **state)
+{
+    (void)state;
+    close_compacted = true;
+    return 0;
 }
 
 /* ---- reading back ------------------------------------------------------- */
@@ -347,20 +366,21 @@ static void per_run_results_round_trip_bitwise(void **state)
     assert_int_equal(status[2], 0);   /* pending: the fill */
     assert_int_equal(status[3], 1);
 
-    assert_shape_and_type(file, "failure", 1, N_RUNS, 0, H5T_STRING, sizeof(char *));
+    /* Fixed-length, NUL-padded UTF-8 of the run_result buffer's size. */
+    const size_t width = sizeof ((run_result *)0)->failure;
+    assert_shape_and_type(file, "failure", 1, N_RUNS, 0, H5T_STRING, width);
     hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_size(type, width + 1);   /* room for a terminator in memory */
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
     H5Tset_cset(type, H5T_CSET_UTF8);
-    char *failure[N_RUNS] = {NULL};
+    char failure[N_RUNS][sizeof ((run_result *)0)->failure + 1];
     read_all(file, "failure", type, failure);
     const char *expected_failure[N_RUNS] = {"", FAILURE_1, "", ""};
-    for (int run = 0; run < N_RUNS; run++) {
-        assert_non_null(failure[run]);
+    for (int run = 0; run < N_RUNS; run++)
         assert_string_equal(failure[run], expected_failure[run]);
-    }
-    hid_t space = H5Screate_simple(1, (hsize_t[]){N_RUNS}, NULL);
-    H5Dvlen_reclaim(type, space, H5P_DEFAULT, failure);
-    H5Sclose(space);
+    hid_t failure_dataset = H5Dopen2(file, "failure", H5P_DEFAULT);
+    assert_text_attribute(failure_dataset, "_Encoding", "utf-8");
+    H5Dclose(failure_dataset);
     H5Tclose(type);
     H5Fclose(file);
 }
@@ -428,7 +448,7 @@ static void null_meta_strings_stored_empty(void **state)
     results_writer *writer = NULL;
     sweep_error err = {0};
     assert_int_equal(results_create(f->path, false, &meta, runs, 1, &writer, &err), 0);
-    assert_int_equal(results_close(writer, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
     hid_t file = open_file(f->path);
     assert_text_attribute(file, "config", "");
     assert_text_attribute(file, "host", "");
@@ -509,9 +529,12 @@ static void status_described_as_cf_flags(void **state)
     H5Fclose(file);
 }
 
-/* The curves' chunk shape, and that shuffle + deflate 4 and the NaN fill
- * are set. Chunks: whole rows, >= 512 values, <= 131072 epochs wide. */
-static void assert_curve_storage(const char *path, hsize_t chunk_runs, hsize_t chunk_epochs)
+/* The curves' chunk shape and NaN fill, and either shuffle + deflate 4 (the
+ * final form) or no filter and space allocated at creation (the form runs
+ * are written into in place). Chunks: whole rows, >= 512 values, <= 131072
+ * epochs wide. */
+static void assert_curve_storage(const char *path, hsize_t chunk_runs, hsize_t chunk_epochs,
+                                 bool compressed)
 {
     hid_t file = open_file(path);
     hid_t variable = H5Dopen2(file, "train_loss", H5P_DEFAULT);
@@ -521,6 +544,16 @@ static void assert_curve_storage(const char *path, hsize_t chunk_runs, hsize_t c
     assert_int_equal(H5Pget_chunk(properties, 2, chunk), 2);
     assert_int_equal(chunk[0], chunk_runs);
     assert_int_equal(chunk[1], chunk_epochs);
+    if (!compressed) {
+        assert_int_equal(H5Pget_nfilters(properties), 0);
+        H5D_alloc_time_t allocation;
+        assert_true(H5Pget_alloc_time(properties, &allocation) >= 0);
+        assert_int_equal(allocation, H5D_ALLOC_TIME_EARLY);
+        H5Pclose(properties);
+        H5Dclose(variable);
+        H5Fclose(file);
+        return;
+    }
     assert_int_equal(H5Pget_nfilters(properties), 2);
     unsigned flags = 0, values[4] = {0};
     size_t n_values = 4;
@@ -547,7 +580,7 @@ static void curves_chunked_and_compressed(void **state)
     fixture *f = *state;
     write_test_file(f->path);
     /* 5 epochs: 512 / 5 = 102 runs per chunk, capped by the 4 runs. */
-    assert_curve_storage(f->path, N_RUNS, MAX_EPOCHS);
+    assert_curve_storage(f->path, N_RUNS, MAX_EPOCHS, close_compacted);
 }
 
 static void chunk_shape_follows_curve_length(void **state)
@@ -571,8 +604,8 @@ static void chunk_shape_follows_curve_length(void **state)
         results_writer *writer = NULL;
         sweep_error err = {0};
         assert_int_equal(results_create(f->path, true, &meta, runs, 200, &writer, &err), 0);
-        assert_int_equal(results_close(writer, &err), 0);
-        assert_curve_storage(f->path, cases[c].chunk_runs, cases[c].chunk_epochs);
+        assert_int_equal(results_close(writer, true, &err), 0);
+        assert_curve_storage(f->path, cases[c].chunk_runs, cases[c].chunk_epochs, true);
     }
 }
 
@@ -609,7 +642,7 @@ static void overwrite_replaces_file(void **state)
     results_writer *writer = NULL;
     sweep_error err = {0};
     assert_int_equal(results_create(f->path, true, &meta, runs, 1, &writer, &err), 0);
-    assert_int_equal(results_close(writer, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
     hid_t file = open_file(f->path);
     assert_int_attribute(file, "n_runs", 1, 8);
     assert_shape_and_type(file, "status", 1, 1, 0, H5T_INTEGER, 1);
@@ -651,7 +684,7 @@ static void overwrite_leaves_readers_of_the_old_file_alone(void **state)
     if (rc != 0)
         print_error("%s\n", err.message);
     assert_int_equal(rc, 0);
-    assert_int_equal(results_close(writer, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
     assert_int_attribute(reader, "n_runs", N_RUNS, 8);   /* the old file, intact */
     int8_t status[N_RUNS];
     read_all(reader, "status", H5T_NATIVE_INT8, status);
@@ -691,7 +724,7 @@ static void missing_parent_folders_created(void **state)
     if (rc != 0)
         print_error("%s\n", err.message);
     assert_int_equal(rc, 0);
-    assert_int_equal(results_close(writer, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
     hid_t file = open_file(path);
     H5Fclose(file);
 }
@@ -853,8 +886,8 @@ static void write_run_rejects_bad_input(void **state)
     result.status = RUN_DONE;
     assert_int_equal(results_write_run(writer, 0, &result, &err), 0);
     free_result(&result);
-    assert_int_equal(results_close(writer, &err), 0);
-    assert_int_equal(results_close(NULL, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
+    assert_int_equal(results_close(NULL, false, &err), 0);
 }
 
 /* A failure text filling its whole buffer without a terminator is stored
@@ -877,19 +910,18 @@ static void failure_text_bounded_and_kept_for_failed_runs_only(void **state)
     snprintf(result.failure, sizeof result.failure, "stale text");
     assert_int_equal(results_write_run(writer, 0, &result, &err), 0);
     free_result(&result);
-    assert_int_equal(results_close(writer, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
 
     hid_t file = open_file(f->path);
     hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    char *failure[N_RUNS] = {NULL};
+    H5Tset_size(type, sizeof result.failure + 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    char failure[N_RUNS][sizeof result.failure + 1];
     read_all(file, "failure", type, failure);
     assert_int_equal(strlen(failure[1]), sizeof result.failure);
     assert_int_equal(strspn(failure[1], "x"), sizeof result.failure);
     assert_string_equal(failure[0], "");
-    hid_t space = H5Screate_simple(1, (hsize_t[]){N_RUNS}, NULL);
-    H5Dvlen_reclaim(type, space, H5P_DEFAULT, failure);
-    H5Sclose(space);
     H5Tclose(type);
     H5Fclose(file);
 }
@@ -920,5 +952,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(failure_text_bounded_and_kept_for_failed_runs_only,
                                         setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* Every value again after the rewrite into the compressed final form. */
+    const struct CMUnitTest final_form[] = {
+        cmocka_unit_test_setup_teardown(curves_round_trip_bitwise, setup, teardown),
+        cmocka_unit_test_setup_teardown(per_run_results_round_trip_bitwise, setup, teardown),
+        cmocka_unit_test_setup_teardown(hyperparameters_stored_with_their_types, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(root_attributes_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(dimension_scales_attached, setup, teardown),
+        cmocka_unit_test_setup_teardown(curves_chunked_and_compressed, setup, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("working form", tests, in_working_form, NULL);
+    failed += cmocka_run_group_tests_name("final form", final_form, in_final_form, NULL);
+    return failed;
 }

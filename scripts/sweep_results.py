@@ -1,0 +1,286 @@
+"""sweep_results: reading a `sweep` results file for the analysis scripts.
+
+Shared by plot_sweep.py, summarize.py and compare_sklearn.py: opening and
+checking a results file, one table row per run, grouping runs over seeds,
+and the one-line error convention (``PROG: what is wrong``, exit status 2).
+
+The results file (see the README, "Results file") holds root-level datasets:
+``train_loss``, ``val_loss`` (run, epoch) with NaN past a run's epochs;
+``train_score``, ``val_score``, ``test_score``, ``seconds``, ``status``
+(0 pending, 1 done, 2 failed), ``failure`` (run); one (run) dataset per
+hyperparameter; the config and run metadata as root attributes.
+"""
+
+import argparse
+import difflib
+import os
+import sys
+import warnings
+
+import h5py
+import numpy as np
+import pandas as pd
+
+# The per-run hyperparameter datasets, in the order of the C side's param_id
+# (src/params.h), which is also the order of the columns in every table.
+HYPERPARAMETERS = ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed")
+PER_RUN = ("train_score", "val_score", "test_score", "seconds", "status")
+CURVES = ("train_loss", "val_loss")
+
+STATUS_PENDING, STATUS_DONE, STATUS_FAILED = 0, 1, 2
+
+
+class SweepError(Exception):
+    """A problem to report as one line and exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit status 2)."""
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: {message} (see --help)\n")
+        sys.exit(2)
+
+
+def run_main(prog, main):
+    """Run main(); turn SweepError and I/O errors into 'PROG: message', exit 2."""
+    try:
+        return main() or 0
+    except SweepError as error:
+        sys.stderr.write(f"{prog}: {error}\n")
+        return 2
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        sys.stderr.write(f"{prog}: {where}{error.strerror or error}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
+
+
+class Sweep:
+    """The contents of one results file.
+
+    runs:        DataFrame, one row per run (index = run number): the
+                 hyperparameters, status, scores, seconds, failure,
+                 epochs_done, final_train_loss, final_val_loss.
+    train_loss:  (run, epoch) float64 array, NaN past a run's epochs.
+    val_loss:    (run, epoch) float64 array.
+    attrs:       root attributes, text decoded.
+    """
+
+    def __init__(self, path, runs, train_loss, val_loss, attrs):
+        self.path = path
+        self.runs = runs
+        self.train_loss = train_loss
+        self.val_loss = val_loss
+        self.attrs = attrs
+
+    @property
+    def done(self):
+        """The runs trained to their last epoch; only these are averaged."""
+        return self.runs[self.runs["status"] == STATUS_DONE]
+
+    def counts(self):
+        """(total, done, failed, pending) run counts."""
+        status = self.runs["status"]
+        return (len(status), int((status == STATUS_DONE).sum()),
+                int((status == STATUS_FAILED).sum()), int((status == STATUS_PENDING).sum()))
+
+    def swept(self):
+        """Hyperparameters whose value differs between runs, in table order."""
+        return [key for key in HYPERPARAMETERS if self.runs[key].nunique(dropna=False) > 1]
+
+    def curve(self, metric):
+        return {"train_loss": self.train_loss, "val_loss": self.val_loss}[metric]
+
+    def left_out_phrase(self):
+        """'3 failed and 1 pending run left out' or '' when every run is done."""
+        _, _, failed, pending = self.counts()
+        parts = []
+        if failed:
+            parts.append(f"{failed} failed")
+        if pending:
+            parts.append(f"{pending} pending")
+        if not parts:
+            return ""
+        noun = "run" if failed + pending == 1 else "runs"
+        return f"{' and '.join(parts)} {noun} left out"
+
+
+def _text(value):
+    """Attribute or string-dataset value as str (HDF5 strings may come as bytes)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _text(value[()])
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _last_finite(curves, epochs_done):
+    """Each row's value at its last trained epoch; NaN for rows with none."""
+    rows = np.arange(curves.shape[0])
+    last = np.clip(epochs_done - 1, 0, max(curves.shape[1] - 1, 0))
+    values = curves[rows, last] if curves.shape[1] else np.full(curves.shape[0], np.nan)
+    return np.where(epochs_done > 0, values, np.nan)
+
+
+def open_results(path):
+    """Read and check a results file; raises SweepError with a one-line message."""
+    if not os.path.exists(path):
+        raise SweepError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise SweepError(f"{path}: is a directory, not a results file")
+    if not h5py.is_hdf5(path):
+        raise SweepError(f"{path}: not an HDF5 file")
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as error:
+        hint = " (is a sweep still writing it?)" if "lock" in str(error).lower() else ""
+        raise SweepError(f"{path}: cannot open: {error}{hint}") from None
+    with handle:
+        for name in ("status",) + CURVES + PER_RUN + HYPERPARAMETERS:
+            if name not in handle or not isinstance(handle[name], h5py.Dataset):
+                raise SweepError(f"{path}: not a sweep results file (no '{name}' dataset)")
+        n_runs = handle["status"].shape[0] if handle["status"].ndim == 1 else -1
+        if n_runs < 0:
+            raise SweepError(f"{path}: malformed results file: 'status' is not one-dimensional")
+        columns = {}
+        for name in PER_RUN + HYPERPARAMETERS:
+            if handle[name].shape != (n_runs,):
+                raise SweepError(f"{path}: malformed results file: '{name}' has shape "
+                                 f"{handle[name].shape}, expected ({n_runs},)")
+            columns[name] = handle[name][()]
+        curves = {}
+        for name in CURVES:
+            data = handle[name]
+            if data.ndim != 2 or data.shape[0] != n_runs:
+                raise SweepError(f"{path}: malformed results file: '{name}' has shape "
+                                 f"{data.shape}, expected ({n_runs}, epochs)")
+            curves[name] = np.asarray(data[()], dtype=np.float64)
+        if curves["train_loss"].shape != curves["val_loss"].shape:
+            raise SweepError(f"{path}: malformed results file: 'train_loss' and 'val_loss' "
+                             "differ in shape")
+        if "failure" in handle and handle["failure"].shape == (n_runs,):
+            failure = [_text(value) for value in handle["failure"][()]]
+        else:
+            failure = [""] * n_runs
+        attrs = {key: _text(value) for key, value in handle.attrs.items()}
+
+    runs = pd.DataFrame({name: columns[name] for name in HYPERPARAMETERS})
+    runs.index.name = "run"
+    # Integer hyperparameters stay integers (uint32 seeds included) so that
+    # they print and group exactly.
+    for name in ("batch_size", "units", "epochs", "seed"):
+        runs[name] = runs[name].astype(np.int64)
+    for name in ("learning_rate", "l1", "l2"):
+        runs[name] = runs[name].astype(np.float64)
+    runs["status"] = columns["status"].astype(np.int64)
+    unknown = sorted(set(runs["status"]) - {STATUS_PENDING, STATUS_DONE, STATUS_FAILED})
+    if unknown:
+        raise SweepError(f"{path}: malformed results file: unknown status value {unknown[0]}")
+    for name in ("train_score", "val_score", "test_score", "seconds"):
+        runs[name] = columns[name].astype(np.float64)
+    runs["failure"] = failure
+    epochs_done = np.sum(~np.isnan(curves["val_loss"]), axis=1)
+    runs["epochs_done"] = epochs_done
+    runs["final_train_loss"] = _last_finite(curves["train_loss"], epochs_done)
+    runs["final_val_loss"] = _last_finite(curves["val_loss"], epochs_done)
+    return Sweep(path, runs, curves["train_loss"], curves["val_loss"], attrs)
+
+
+def check_keys(keys, option):
+    """Raise SweepError unless every key names a hyperparameter."""
+    for key in keys:
+        if key not in HYPERPARAMETERS:
+            close = difflib.get_close_matches(key, HYPERPARAMETERS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise SweepError(f"{option}: unknown key '{key}'{hint}; keys: "
+                             + ", ".join(HYPERPARAMETERS))
+
+
+def grid_keys(sweep, by=None):
+    """The keys that name a grid point: `by`, else every swept key but the seed."""
+    if by:
+        return list(dict.fromkeys(by))
+    return [key for key in sweep.swept() if key != "seed"]
+
+
+def aggregate(runs, keys, columns):
+    """Mean, sample std (ddof 1, as sweep's own summary) and count of each column
+    per grid point. Pending and failed runs are counted but not averaged.
+
+    Returns a DataFrame with one row per distinct combination of `keys` among
+    `runs` (all statuses), columns: the keys, runs, done, failed, pending, and
+    <column>_mean, <column>_std for each column.
+    """
+    table = runs.copy()
+    group_keys = list(keys) if keys else ["_all"]
+    if not keys:
+        table["_all"] = 0
+    grouped = table.groupby(group_keys, sort=True)
+    result = grouped.size().rename("runs").to_frame()
+    for label, code in (("done", STATUS_DONE), ("failed", STATUS_FAILED),
+                        ("pending", STATUS_PENDING)):
+        result[label] = grouped["status"].apply(lambda status, c=code: int((status == c).sum()))
+    done = table[table["status"] == STATUS_DONE].groupby(group_keys, sort=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        for column in columns:
+            result[f"{column}_mean"] = done[column].mean()
+            result[f"{column}_std"] = done[column].std(ddof=1)
+    result = result.reset_index()
+    if not keys:
+        result = result.drop(columns="_all")
+    return result
+
+
+def format_value(key, value):
+    """A hyperparameter value as it would be written in a config."""
+    if key in ("batch_size", "units", "epochs", "seed"):
+        return str(int(value))
+    return format(float(value), "g")
+
+
+def format_mean_std(mean, std, decimals):
+    """'0.9780 ± 0.0050'; the mean alone when there is no spread (one run);
+    '-' when there is no finished run."""
+    if np.isnan(mean):
+        return "-"
+    if np.isnan(std):
+        return f"{mean:.{decimals}f}"
+    return f"{mean:.{decimals}f} ± {std:.{decimals}f}"
+
+
+def point_label(keys, values):
+    """'l2 = 0.01, learning_rate = 0.1' for one grid point."""
+    return ", ".join(f"{key} = {format_value(key, value)}" for key, value in zip(keys, values))
+
+
+def nan_stats(curves):
+    """Mean, min and max over rows of a (runs, epochs) array, NaN-aware and quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return np.nanmean(curves, axis=0), np.nanmin(curves, axis=0), np.nanmax(curves, axis=0)
+
+
+def epochs_to_within(curves, epochs_done, fraction=0.05):
+    """Per run: the number of epochs until the loss first comes within
+    `fraction` of that run's best (lowest) loss, i.e. loss <= best * (1 + fraction).
+    NaN for runs without a trained epoch."""
+    result = np.full(curves.shape[0], np.nan)
+    for row in range(curves.shape[0]):
+        count = int(epochs_done[row])
+        if count == 0:
+            continue
+        curve = curves[row, :count]
+        best = np.nanmin(curve)
+        result[row] = int(np.argmax(curve <= best * (1 + fraction))) + 1
+    return result
+
+
+def repo_root():
+    """The source tree this script lives in (scripts/..)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

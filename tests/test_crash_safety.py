@@ -1,0 +1,351 @@
+#!/usr/bin/python3
+"""test_crash_safety.py: nothing finished is ever lost (issue 4), end to end.
+
+Drives the real binary ($SWEEP_BINARY) on small sweeps of the built-in data
+set and checks, against an uninterrupted run of the same config (the
+reference; compared bit for bit, every dataset but the wall times):
+
+- kills: 20 SIGKILLs at seeded random moments (alternating fresh sweeps and
+  --resume of the killed file) leave a file that h5py opens, whose runs
+  marked done or failed equal the reference and all others are pending; a
+  last --resume then completes it to the reference exactly;
+- signals: SIGINT exits 130 and SIGTERM 143 with a resume hint, a second
+  SIGINT stops at once; each leaves a valid file that --resume completes;
+- resume: a config that adds runs grows the file (equal to a fresh sweep of
+  the larger grid); a changed config or other data is refused, naming the
+  difference; failed runs are kept unless --retry-failed;
+- one writer: a second sweep on the same output is refused while the first
+  runs;
+- a full disk (a real 512 KiB tmpfs): one-line error, exit 1, the finished
+  runs kept; --resume after freeing space completes the file.
+
+Tolerance: none; every comparison is bitwise. Closing line: "N passed, M failed".
+"""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import h5py
+import numpy as np
+
+BINARY = os.environ.get("SWEEP_BINARY", "")
+
+GRID = """\
+model: {epochs: 150, l2: 0.01}
+grid: {batch_size: [4, 16, 64, 364], l1: [0.0, 0.001], seed: {range: [0, %d]}}
+"""
+PER_RUN_EXCLUDED = {"seconds"}      # wall times differ between runs
+KILL_SEED = 20261126                # fixed: the kill moments are repeatable
+N_KILLS = 20
+
+CHECKS = []
+
+
+def check(function):
+    CHECKS.append(function)
+    return function
+
+
+def write(folder, name, text):
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def sweep(args, **kwargs):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def start(args):
+    return subprocess.Popen([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def datasets(path):
+    """Every dataset of a results file, as arrays (the failure text as bytes)."""
+    with h5py.File(path, "r") as handle:
+        return {name: handle[name][...] for name in handle}
+
+
+def assert_same_file(path, reference_path):
+    got, expected = datasets(path), datasets(reference_path)
+    assert sorted(got) == sorted(expected), (sorted(got), sorted(expected))
+    for name in expected:
+        if name in PER_RUN_EXCLUDED:
+            continue
+        assert got[name].dtype == expected[name].dtype, name
+        assert got[name].tobytes() == expected[name].tobytes(), f"{name} differs"
+
+
+def assert_consistent_partial(path, reference):
+    """A killed sweep's file: opens; runs marked done/failed equal the
+    reference row for row; the others are pending. Returns the number done."""
+    with h5py.File(path, "r") as handle:
+        status = handle["status"][...]
+        finished = status != 0
+        assert set(np.unique(status)) <= {0, 1, 2}, np.unique(status)
+        for name, values in reference.items():
+            if name in PER_RUN_EXCLUDED or name in ("run", "epoch"):
+                continue
+            got = handle[name][...]
+            if name in ("status",):
+                assert np.array_equal(got[finished], values[finished]), name
+                continue
+            if got.shape[:1] != values.shape[:1]:
+                continue
+            if name in ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed"):
+                assert got.tobytes() == values.tobytes(), name
+            else:
+                assert got[finished].tobytes() == values[finished].tobytes(), name
+        return int(finished.sum())
+
+
+REFERENCES = {}   # n_seeds -> (config, path, seconds), made once per test run
+
+
+def reference_file(folder, n_seeds=8, name=None):
+    """The config of the grid with `n_seeds` seeds and an uninterrupted
+    results file of it: shared, or a private copy at folder/name."""
+    if n_seeds not in REFERENCES:
+        shared = tempfile.mkdtemp(prefix="test_crash_safety.reference.")
+        config = write(shared, f"grid{n_seeds}.yaml", GRID % n_seeds)
+        path = os.path.join(shared, "reference.h5")
+        started = time.monotonic()
+        result = sweep([config, "-o", path, "-q", "-j", "2"])
+        assert result.returncode == 0, result.stderr
+        REFERENCES[n_seeds] = (config, path, time.monotonic() - started)
+    config, path, seconds = REFERENCES[n_seeds]
+    if name is not None:
+        copy = os.path.join(folder, name)
+        with open(path, "rb") as source, open(copy, "wb") as target:
+            target.write(source.read())
+        path = copy
+    return config, path, seconds
+
+
+@check
+def twenty_kills_then_resume_is_bit_identical(folder):
+    config, reference_path, seconds = reference_file(folder)
+    reference = datasets(reference_path)
+    path = os.path.join(folder, "killed.h5")
+    moments = random.Random(KILL_SEED)
+    kills = opened = 0
+    for kill in range(N_KILLS):
+        # Even kills start over, odd ones resume the killed file, so that
+        # kills land while a file is created, written, resumed or compressed.
+        mode = ["--overwrite"] if kill % 2 == 0 else ["--resume"]
+        delay = moments.uniform(0.0, 1.2 * seconds) if kill > 1 else 0.002 * (kill + 1)
+        process = start([config, "-o", path, "-q", "-j", "2", *mode])
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        kills += 1
+        if os.path.exists(path):
+            done = assert_consistent_partial(path, reference)
+            opened += 1
+            print(f"     kill {kill + 1:2d} at {delay:.3f} s ({mode[0]}): {done} runs kept")
+        else:
+            print(f"     kill {kill + 1:2d} at {delay:.3f} s ({mode[0]}): before the file existed")
+    assert kills == N_KILLS and opened >= N_KILLS // 2, (kills, opened)
+    result = sweep([config, "-o", path, "-q", "-j", "2", "--resume"])
+    assert result.returncode == 0, result.stderr
+    assert_same_file(path, reference_path)
+    assert not os.path.exists(path + ".partial")
+
+
+def interrupt(folder, first, second=None, expected_status=130):
+    config, reference_path, seconds = reference_file(folder, n_seeds=16)
+    path = os.path.join(folder, "interrupted.h5")
+    process = start([config, "-o", path, "-j", "1"])
+    time.sleep(max(0.3, seconds / 3))
+    process.send_signal(first)
+    if second is not None:
+        time.sleep(0.01)
+        process.send_signal(second)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == expected_status, (process.returncode, stderr)
+    if second is None:
+        name = "SIGINT" if first == signal.SIGINT else "SIGTERM"
+        assert f"interrupted by {name}" in stderr and "--resume" in stderr, stderr
+    assert_consistent_partial(path, datasets(reference_path))
+    result = sweep([config, "-o", path, "-q", "-j", "2", "--resume"])
+    assert result.returncode == 0, result.stderr
+    assert_same_file(path, reference_path)
+
+
+@check
+def sigint_exits_130_and_resumes(folder):
+    interrupt(folder, signal.SIGINT)
+
+
+@check
+def sigterm_exits_143_and_resumes(folder):
+    interrupt(folder, signal.SIGTERM, expected_status=143)
+
+
+@check
+def second_sigint_stops_at_once(folder):
+    interrupt(folder, signal.SIGINT, signal.SIGINT)
+
+
+@check
+def resume_grows_the_file_when_runs_are_added(folder):
+    small_config, small_path, _ = reference_file(folder, n_seeds=4, name="grown.h5")
+    big_config, big_reference, _ = reference_file(folder, n_seeds=6)
+    result = sweep([big_config, "-o", small_path, "-j", "2", "--resume"])
+    assert result.returncode == 0, result.stderr
+    assert "32 of 48 runs kept, 16 to train" in result.stderr, result.stderr
+    assert_same_file(small_path, big_reference)
+
+
+@check
+def resume_refuses_a_changed_config(folder):
+    config, path, _ = reference_file(folder, n_seeds=2, name="changed.h5")
+    before = datasets(path)
+    changed = write(folder, "changed.yaml", (GRID % 2).replace("l2: 0.01", "l2: 0.02"))
+    result = sweep([changed, "-o", path, "--resume"])
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "cannot resume: 16 of its 16 runs are not in the config, e.g. run 0 " \
+           "(batch_size=4, learning_rate=0.10000000000000001, l1=0, l2=0.01" in result.stderr, \
+        result.stderr
+    after = datasets(path)
+    assert all(before[k].tobytes() == after[k].tobytes() for k in before)
+
+
+@check
+def resume_refuses_other_data(folder):
+    data = os.path.join(os.environ["SOURCE_DIR"], "data", "wdbc.csv")
+    with open(data, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    # The same rows but one value changed: same shapes, other numbers.
+    header, first = lines[0], lines[1].split(",")
+    first[0] = str(float(first[0]) + 1.0)
+    write(folder, "other.csv", "\n".join([header, ",".join(first), *lines[2:]]) + "\n")
+    ours = write(folder, "ours.yaml", "dataset: {path: %s, split: split}\nmodel: {epochs: 3}\n"
+                 % data)
+    other = write(folder, "other.yaml", "dataset: {path: other.csv, split: split}\n"
+                  "model: {epochs: 3}\n")
+    path = os.path.join(folder, "data.h5")
+    assert sweep([ours, "-o", path, "-q"]).returncode == 0
+    result = sweep([other, "-o", path, "--resume"])
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "cannot resume: it was made from other data" in result.stderr, result.stderr
+
+
+@check
+def failed_runs_kept_unless_retried(folder):
+    config = write(folder, "diverge.yaml", "model: {epochs: 50, batch_size: 364, l2: 1.0}\n"
+                   "grid: {learning_rate: [0.1, 1.0e+300]}\n")
+    path = os.path.join(folder, "diverge.h5")
+    result = sweep([config, "-o", path])
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert "1 of 2 runs failed" in result.stderr, result.stderr
+    with h5py.File(path, "r") as handle:
+        assert list(handle["status"][...]) == [1, 2]
+        assert handle["failure"].asstr()[1].startswith("train loss became"), \
+            handle["failure"].asstr()[1]
+    result = sweep([config, "-o", path, "--resume"])
+    assert "2 of 2 runs kept, 0 to train" in result.stderr, result.stderr
+    assert result.returncode == 3
+    result = sweep([config, "-o", path, "--resume", "--retry-failed"])
+    assert "1 of 2 runs kept, 1 to train" in result.stderr, result.stderr
+    assert result.returncode == 3
+
+
+@check
+def second_writer_refused(folder):
+    config = write(folder, "long.yaml", "model: {epochs: 500, batch_size: 1}\n"
+                   "grid: {seed: {range: [0, 50]}}\n")
+    path = os.path.join(folder, "shared.h5")
+    first = start([config, "-o", path, "-q", "-j", "1"])
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        for args in (["--resume"], ["--overwrite"]):
+            result = sweep([config, "-o", path, "-q", *args])
+            assert result.returncode == 1, (result.returncode, result.stderr)
+            assert f"{path}: another sweep (pid {first.pid}) is writing it" in result.stderr, \
+                result.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=120)
+    assert first.returncode == 143, first.returncode
+    with h5py.File(path, "r") as handle:   # the first sweep's file is whole
+        assert handle["status"].shape == (50,)
+
+
+@check
+def full_disk_keeps_finished_runs(folder):
+    if os.geteuid() != 0:
+        raise AssertionError("mounting a tmpfs needs root (CI runs as root)")
+    mount_point = os.path.join(folder, "small_disk")
+    os.mkdir(mount_point)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mount_point], check=True)
+    try:
+        config = write(folder, "disk.yaml", "model: {epochs: 500, batch_size: 364}\n"
+                       "grid: {seed: {range: [0, 40]}}\n")
+        reference = os.path.join(folder, "disk_reference.h5")
+        assert sweep([config, "-o", reference, "-q"]).returncode == 0
+        # Too small for the file: refused at creation, nothing left behind.
+        filler = os.path.join(mount_point, "filler")
+        with open(filler, "wb") as handle:
+            handle.write(b"\0" * (400 * 1024))
+        path = os.path.join(mount_point, "out.h5")
+        result = sweep([config, "-o", path, "-q"])
+        assert result.returncode == 1, (result.returncode, result.stderr)
+        assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr, \
+            result.stderr
+        assert sorted(os.listdir(mount_point)) == ["filler"], os.listdir(mount_point)
+        # Room for the runs but not for the compressed copy: every run kept.
+        os.remove(filler)
+        result = sweep([config, "-o", path, "-q"])
+        assert result.returncode == 1, (result.returncode, result.stderr)
+        assert "No space left on device" in result.stderr, result.stderr
+        assert "the uncompressed file is complete" in result.stderr, result.stderr
+        with h5py.File(path, "r") as handle:
+            assert (handle["status"][...] == 1).all()
+        # Space freed (the tmpfs grown): --resume completes it.
+        subprocess.run(["mount", "-o", "remount,size=4m", mount_point], check=True)
+        result = sweep([config, "-o", path, "-q", "--resume"])
+        assert result.returncode == 0, result.stderr
+        assert_same_file(path, reference)
+    finally:
+        subprocess.run(["umount", mount_point], check=False)
+
+
+def main():
+    if not BINARY or not os.access(BINARY, os.X_OK):
+        print(f"FAIL setup: SWEEP_BINARY is not an executable: {BINARY!r}")
+        print("0 passed, 1 failed")
+        return 1
+    passed = failed = 0
+    for function in CHECKS:
+        with tempfile.TemporaryDirectory(prefix="test_crash_safety.") as folder:
+            started = time.monotonic()
+            try:
+                function(folder)
+            except Exception:  # noqa: BLE001 - a check's failure, reported
+                failed += 1
+                print(f"FAIL {function.__name__}:")
+                traceback.print_exc(file=sys.stdout)
+            else:
+                passed += 1
+                print(f"ok   {function.__name__} ({time.monotonic() - started:.1f} s)")
+    for _, path, _ in REFERENCES.values():
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
