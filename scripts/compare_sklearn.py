@@ -18,7 +18,7 @@ one MLPClassifier is fitted with the seed notes' settings,
 on the same train rows with the same standardization (the train rows' mean
 and population std), and both tools' accuracies are printed side by side.
 sklearn has no L1 penalty and no fixed epoch count: it stops when its
-training loss stops improving. docs/analysis.md explains why the numbers
+training loss stops improving. the README ("Reproducing the batch-size comparison") explains why the numbers
 differ.
 """
 
@@ -274,7 +274,7 @@ def text_report(sweep, table, max_iter, momentum):
         notes.append(f"{not_done} runs not done in sweep ('-'): fitted by sklearn anyway")
     if (table["l1"] > 0).any():
         notes.append("l1 > 0 in some runs: sklearn has no L1 penalty, it was ignored there")
-    notes.append("why the two differ: docs/analysis.md")
+    notes.append("why the two differ: README.md, Reproducing the batch-size comparison")
     return "\n".join(lines + [""] + notes)
 
 
