@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include "number.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -227,14 +229,10 @@ static void format_double(double value, char *buf, size_t size)
 
 /* ---- scalars ------------------------------------------------------------ */
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
 
 static bool is_hex_digit(char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return number_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 /* The value of a plain scalar written as a YAML 1.2 core-schema number.
@@ -274,30 +272,8 @@ static bool scalar_number(const yaml_node_t *node, double *value)
         return true;
     }
     /* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
-    size_t n_digits = 0;
-    while (is_digit(*p)) {
-        p++;
-        n_digits++;
-    }
-    if (*p == '.') {
-        p++;
-        while (is_digit(*p)) {
-            p++;
-            n_digits++;
-        }
-    }
-    if (n_digits == 0)
-        return false;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!is_digit(*p))
-            return false;
-        while (is_digit(*p))
-            p++;
-    }
-    if (*p != '\0')
+    p = number_skip_decimal(p);
+    if (p == NULL || *p != '\0')
         return false;
     char *end = NULL;
     *value = strtod(text, &end);
@@ -1275,7 +1251,7 @@ static int set_pair(reader *r, int override, int mapping, const char *name, size
 
 static bool is_key_character(char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+    return number_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
            c == '-';
 }
 

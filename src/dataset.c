@@ -31,6 +31,7 @@
 
 #include "builtin_data.h"
 #include "csv.h"
+#include "number.h"
 #include "rng.h"
 
 #define DATASET_MAX_FILE_BYTES ((size_t)1 << 30) /* 1 GiB */
@@ -80,11 +81,6 @@ typedef enum {
     CELL_OUT_OF_RANGE  /* decimal, but beyond the largest double */
 } cell_status;
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 /* Parse a trimmed cell as plain decimal notation, [+-]d[.d][(e|E)[+-]d].
  * The syntax is checked here so that strtod's extras (hex floats, "nan",
  * "infinity") never slip through; the value itself comes from strtod, which
@@ -100,30 +96,8 @@ static cell_status parse_number(const char *cell, double *value)
         strcasecmp(p, "infinity") == 0)
         return CELL_NOT_FINITE;
 
-    size_t n_digits = 0;
-    while (is_digit(*p)) {
-        p++;
-        n_digits++;
-    }
-    if (*p == '.') {
-        p++;
-        while (is_digit(*p)) {
-            p++;
-            n_digits++;
-        }
-    }
-    if (n_digits == 0)
-        return CELL_NOT_A_NUMBER;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!is_digit(*p))
-            return CELL_NOT_A_NUMBER;
-        while (is_digit(*p))
-            p++;
-    }
-    if (*p != '\0')
+    p = number_skip_decimal(p);
+    if (p == NULL || *p != '\0')
         return CELL_NOT_A_NUMBER;
 
     char *end = NULL;
