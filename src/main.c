@@ -8,15 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "config.h"
 #include "error.h"
+#include "merge.h"
 #include "sweep.h"
 
 enum {
     EXIT_OK = 0,          /* every run done */
     EXIT_FAILURE_RUN = 1, /* runtime error (I/O, memory, HDF5, another writer) */
     EXIT_USAGE = 2,       /* bad command line, config or data file; nothing written */
-    EXIT_RUNS_FAILED = 3  /* the sweep finished, but some runs' loss became NaN or inf */
+    EXIT_RUNS_FAILED = 3, /* the sweep finished, but some runs' loss became NaN or inf */
+    EXIT_INCOMPLETE = 4   /* merge: OUT written, but some runs were in no part (pending) */
 };
 
 /* The first SIGINT or SIGTERM asks the sweep to stop (runs in flight are
@@ -43,7 +46,9 @@ static void install_signal_handlers(void)
 
 static const char USAGE[] =
     "usage: sweep CONFIG [-o OUT] [-j N] [--set KEY=VALUE ...] [--dry-run] [--overwrite]\n"
-    "             [--resume [--retry-failed]] [--max-runs N] [-q] [--version] [--help]\n";
+    "             [--resume [--retry-failed]] [--shard K/N] [--max-runs N] [-q]\n"
+    "       sweep merge OUT PART... [--overwrite] [-q]\n"
+    "       sweep --version | --help\n";
 
 static const char HELP[] =
     "Train one textbook network (Do it! ch. 6-3) per point of a hyperparameter grid\n"
@@ -59,14 +64,25 @@ static const char HELP[] =
     "  --resume            continue an interrupted sweep into its results file: done runs\n"
     "                      are kept, the rest trained; a config that adds runs grows it\n"
     "  --retry-failed      with --resume, train failed runs again\n"
+    "  --shard K/N         train only shard K (0-based) of N disjoint shards of the grid,\n"
+    "                      balanced by estimated cost, into a file of its own\n"
     "  --max-runs N        refuse grids of more than N runs (default 1000000)\n"
     "  -q, --quiet         no progress on stderr\n"
     "  --version           print the version\n"
     "  -h, --help          print this help\n"
     "\n"
+    "sweep merge OUT PART... writes OUT, the file of the whole grid, from the files of\n"
+    "its shards (or of any sweeps of the same config and data); it refuses parts of\n"
+    "other sweeps and runs finished in two parts; runs in no part stay pending in OUT\n"
+    "for --resume.\n"
+    "\n"
+    "MPI: mpirun -np R sweep CONFIG ... runs one sweep on R processes: rank 0 writes\n"
+    "the file and hands out runs, every rank trains with its own -j threads.\n"
+    "\n"
     "Exit status: 0 every run done; 1 runtime error; 2 usage, config or data error;\n"
-    "3 finished but some runs failed (NaN or infinite loss); 130/143 interrupted by\n"
-    "SIGINT/SIGTERM (resume with --resume).\n";
+    "3 finished but some runs failed (NaN or infinite loss); 4 merge: some runs are\n"
+    "missing (pending in OUT); 130/143 interrupted by SIGINT/SIGTERM (resume with\n"
+    "--resume).\n";
 
 typedef struct {
     const char *config_path;
@@ -87,6 +103,24 @@ static int parse_count(const char *option, const char *text, long long min, long
         return error_set(err, ERROR_INPUT, "%s: expected a whole number in %lld..%lld, got '%s'",
                          option, min, max, text);
     *value = parsed;
+    return 0;
+}
+
+/* "K/N": shard K (0-based) of N. */
+static int parse_shard(const char *text, int *index, int *count, sweep_error *err)
+{
+    char *slash = NULL, *end = NULL;
+    errno = 0;
+    long k = strtol(text, &slash, 10);
+    long n = -1;
+    if (errno == 0 && slash != text && *slash == '/' && slash[1] >= '0' && slash[1] <= '9')
+        n = strtol(slash + 1, &end, 10);
+    if (errno != 0 || n < 1 || n > 1000000 || end == NULL || *end != '\0' || k < 0 || k >= n)
+        return error_set(err, ERROR_INPUT,
+                         "--shard: expected K/N with 0 <= K < N <= 1000000 (shard K of N, "
+                         "counting from 0), got '%s'", text);
+    *index = (int)k;
+    *count = (int)n;
     return 0;
 }
 
@@ -139,6 +173,8 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
         } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(USAGE, stdout);
             fputs(HELP, stdout);
+            printf("This build %s.\n", cluster_has_mpi() ? "has MPI" : "has no MPI (rebuild "
+                   "with libopenmpi-dev installed to run under mpirun)");
             return 1;
         } else if (strcmp(arg, "--version") == 0) {
             printf("sweep %s\n", SWEEP_VERSION);
@@ -172,6 +208,11 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
             if (strchr(value, '=') == NULL)
                 return error_set(err, ERROR_INPUT, "--set %s: expected KEY=VALUE", value);
             cmd->overrides[cmd->n_overrides++] = value;
+        } else if (option_value(argc, argv, &i, "--shard", NULL, &value, &matched, err) != 0) {
+            return -1;
+        } else if (matched) {
+            if (parse_shard(value, &cmd->sweep.shard_index, &cmd->sweep.shard_count, err) != 0)
+                return -1;
         } else if (option_value(argc, argv, &i, "--max-runs", NULL, &value, &matched, err) != 0) {
             return -1;
         } else if (matched) {
@@ -192,7 +233,8 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
     return 0;
 }
 
-int main(int argc, char **argv)
+/* `sweep CONFIG ...`: rank 0's part (or a process alone). */
+static int sweep_command(int argc, char **argv, cluster *job)
 {
     int status = EXIT_FAILURE_RUN;
     command_line cmd = {0};
@@ -220,6 +262,7 @@ int main(int argc, char **argv)
     }
     install_signal_handlers();
     cmd.sweep.interrupt = &interrupt_signal;
+    cmd.sweep.job = job;
     if (sweep_execute(&config, &cmd.sweep, stdout, &outcome, &err) != 0) {
         fprintf(stderr, "sweep: %s\n", err.message);
         goto fail;
@@ -251,5 +294,95 @@ fail:
 cleanup:
     config_free(&config);
     free(cmd.overrides);
+    return status;
+}
+
+/* `sweep merge OUT PART... [--overwrite] [-q]`. */
+static int merge_command(int argc, char **argv)
+{
+    merge_options options = {0};
+    bool quiet = false, options_done = false;
+    sweep_error err = {0};
+    const char **parts = calloc((size_t)argc, sizeof *parts);
+    if (parts == NULL) {
+        fprintf(stderr, "sweep: out of memory\n");
+        return EXIT_FAILURE_RUN;
+    }
+    int n_parts = 0, status = EXIT_USAGE;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+        } else if (!options_done && strcmp(arg, "--overwrite") == 0) {
+            options.overwrite = true;
+        } else if (!options_done && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
+            quiet = true;
+        } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+            fprintf(stderr, "sweep: merge: unknown option '%s' (usage: sweep merge OUT PART... "
+                    "[--overwrite] [-q])\n", arg);
+            goto cleanup;
+        } else if (options.output == NULL) {
+            options.output = arg;
+        } else {
+            parts[n_parts++] = arg;
+        }
+    }
+    if (options.output == NULL || n_parts == 0) {
+        fprintf(stderr, "sweep: merge: expected OUT and at least one PART (usage: sweep merge "
+                "OUT PART... [--overwrite] [-q])\n");
+        goto cleanup;
+    }
+    options.parts = parts;
+    options.n_parts = n_parts;
+    merge_outcome outcome;
+    if (merge_parts(&options, stderr, &outcome, &err) != 0) {
+        fprintf(stderr, "sweep: merge: %s\n", err.message);
+        status = err.kind == ERROR_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
+        goto cleanup;
+    }
+    if (!quiet)
+        fprintf(stderr, "sweep merge: %zu runs (%zu done, %zu failed, %zu missing) from %d "
+                "part%s -> %s\n", outcome.n_runs, outcome.n_done, outcome.n_failed,
+                outcome.n_missing, n_parts, n_parts == 1 ? "" : "s", options.output);
+    status = outcome.n_missing > 0  ? EXIT_INCOMPLETE
+             : outcome.n_failed > 0 ? EXIT_RUNS_FAILED
+                                    : EXIT_OK;
+cleanup:
+    free(parts);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    cluster *job = NULL;
+    sweep_error err = {0};
+    if (cluster_start(&argc, &argv, &job, &err) != 0) {
+        /* Every rank failed alike: one of them says it. */
+        if (cluster_launcher_rank() == 0)
+            fprintf(stderr, "sweep: %s\n", err.message);
+        return err.kind == ERROR_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
+    }
+    int status;
+    if (cluster_rank(job) != 0) {
+        /* Another rank of an MPI job: it trains what rank 0 hands out and
+         * exits with rank 0's status; rank 0 reports everything. */
+        install_signal_handlers();
+        if (sweep_serve(job, &interrupt_signal, &status, &err) != 0) {
+            fprintf(stderr, "sweep: rank %d (%s): %s\n", cluster_rank(job), cluster_host(job),
+                    err.message);
+            status = EXIT_FAILURE_RUN;
+        }
+    } else {
+        if (argc > 1 && strcmp(argv[1], "merge") == 0)
+            status = merge_command(argc, argv);
+        else
+            status = sweep_command(argc, argv, job);
+        if (sweep_conclude(job, status, &err) != 0) {
+            fprintf(stderr, "sweep: %s\n", err.message);
+            if (status == EXIT_OK)
+                status = EXIT_FAILURE_RUN;
+        }
+    }
+    cluster_end(job, status);
     return status;
 }

@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -334,9 +335,11 @@ cleanup:
 
 /* ---- the layout --------------------------------------------------------- */
 
-/* A dimension: int64 coordinate values 0..size-1, made a dimension scale. */
+/* A dimension: int64 coordinate values (`values`, or 0..size-1 when NULL),
+ * made a dimension scale. */
 static hid_t create_dimension(const results_writer *writer, const char *name, hsize_t size,
-                              int netcdf_dimid, const char *long_name, sweep_error *err)
+                              const size_t *values, int netcdf_dimid, const char *long_name,
+                              sweep_error *err)
 {
     hid_t properties = H5I_INVALID_HID, scale = H5I_INVALID_HID;
     properties = make_creation_properties(writer, name, 0, NULL, true, err);
@@ -349,7 +352,7 @@ static hid_t create_dimension(const results_writer *writer, const char *name, hs
     for (hsize_t start = 0; start < size; start += INDEX_BLOCK) {
         hsize_t count = size - start < INDEX_BLOCK ? size - start : INDEX_BLOCK;
         for (hsize_t i = 0; i < count; i++)
-            block[i] = (int64_t)(start + i);
+            block[i] = (int64_t)(values != NULL ? values[start + i] : start + i);
         if (write_slab(writer, scale, name, 1, start, count, H5T_NATIVE_INT64, block, err) < 0)
             goto fail;
     }
@@ -607,7 +610,15 @@ static int write_root_attributes(const results_writer *writer, const results_met
         write_int_attribute(writer, root, "n_features", meta->n_features, err) < 0 ||
         write_attribute(writer, root, "n_runs", H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
                         &(int64_t){(int64_t)writer->n_runs}, err) < 0 ||
-        write_nc_properties(writer, meta->version, err) < 0)
+        write_int_attribute(writer, root, "ranks", meta->ranks > 0 ? meta->ranks : 1, err) < 0)
+        return -1;
+    /* Only a shard's file says so: a whole grid's file has no such attribute. */
+    if (meta->shard != NULL && meta->shard[0] != '\0' &&
+        (write_text_attribute(writer, root, "shard", meta->shard, err) < 0 ||
+         write_attribute(writer, root, "grid_runs", H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
+                         &(int64_t){(int64_t)meta->grid_runs}, err) < 0))
+        return -1;
+    if (write_nc_properties(writer, meta->version, err) < 0)
         return -1;
     return 0;
 }
@@ -618,11 +629,11 @@ static int create_layout(results_writer *writer, const train_params *runs, sweep
 {
     int status = -1;
     hid_t run_scale = H5I_INVALID_HID, epoch_scale = H5I_INVALID_HID;
-    run_scale = create_dimension(writer, "run", writer->n_runs, 0,
+    run_scale = create_dimension(writer, "run", writer->n_runs, writer->meta.run_numbers, 0,
                                  "run index: position in the expanded grid", err);
     if (run_scale < 0)
         goto cleanup;
-    epoch_scale = create_dimension(writer, "epoch", (hsize_t)writer->max_epochs, 1,
+    epoch_scale = create_dimension(writer, "epoch", (hsize_t)writer->max_epochs, NULL, 1,
                                    "epoch index (0: after the first pass over the train rows)",
                                    err);
     if (epoch_scale < 0)
@@ -677,11 +688,14 @@ static void meta_free(results_meta *meta)
     free((char *)meta->host);
     free((char *)meta->dataset_name);
     free((char *)meta->data_checksum);
+    free((char *)meta->shard);
+    free((size_t *)meta->run_numbers);
     memset(meta, 0, sizeof *meta);
 }
 
-/* A copy of `from` whose strings the writer owns; false when out of memory. */
-static bool meta_copy(const results_meta *from, results_meta *to)
+/* A copy of `from` (with its n_runs run numbers) whose strings and arrays
+ * the writer owns; false when out of memory. */
+static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
 {
     *to = *from;
     to->config_text = copy_text(from->config_text);
@@ -693,7 +707,17 @@ static bool meta_copy(const results_meta *from, results_meta *to)
     to->host = copy_text(from->host);
     to->dataset_name = copy_text(from->dataset_name);
     to->data_checksum = copy_text(from->data_checksum);
-    if (to->config_text == NULL || to->config_path == NULL || to->overrides == NULL ||
+    to->shard = copy_text(from->shard);
+    to->run_numbers = NULL;
+    size_t *numbers = NULL;
+    if (from->run_numbers != NULL) {
+        numbers = malloc((n_runs > 0 ? n_runs : 1) * sizeof *numbers);
+        if (numbers != NULL)
+            memcpy(numbers, from->run_numbers, n_runs * sizeof *numbers);
+        to->run_numbers = numbers;
+    }
+    if ((from->run_numbers != NULL && numbers == NULL) || to->shard == NULL ||
+        to->config_text == NULL || to->config_path == NULL || to->overrides == NULL ||
         to->effective_config == NULL || to->version == NULL || to->start_time_utc == NULL ||
         to->host == NULL || to->dataset_name == NULL || to->data_checksum == NULL) {
         meta_free(to);
@@ -721,7 +745,7 @@ static results_writer *writer_new(const char *path, const results_meta *meta,
     writer->partial_path = malloc(partial_size);
     writer->run_epochs = malloc(n_runs * sizeof *writer->run_epochs);
     writer->runs = malloc(n_runs * sizeof *writer->runs);
-    bool have_meta = meta_copy(meta, &writer->meta);
+    bool have_meta = meta_copy(meta, n_runs, &writer->meta);
     if (writer->path == NULL || writer->partial_path == NULL || writer->run_epochs == NULL ||
         writer->runs == NULL || !have_meta) {
         if (have_meta)
@@ -837,30 +861,30 @@ static long long dataset_length(hid_t file, const char *name, hsize_t *width)
     return (long long)dims[0];
 }
 
-/* Carry over rows of the old file at `old_path`: new run i takes old run
- * copy_from[i] (when >= 0). The curves go row by row, the per-run values as
- * whole columns. */
-static int copy_rows(results_writer *writer, const char *old_path, const long long *copy_from,
-                     sweep_error *err)
+/* Carry over into the new file, from one old file at `old_path`, the rows
+ * of the runs whose origin names it as `source`: new run i takes old run
+ * origins[i].row. The curves go row by row; the per-run values into the
+ * caller's columns (4, n) (train/val/test score, seconds), `status` (n) and
+ * `failure` (n, FAILURE_BYTES), written once every source is read. */
+static int copy_rows_from(results_writer *writer, const char *old_path, int source,
+                          const results_origin *origins, double *new_columns,
+                          int8_t *new_status, char *new_failure, sweep_error *err)
 {
     int status = -1;
     hid_t file_access = H5I_INVALID_HID, old = H5I_INVALID_HID;
     hid_t old_curves[2] = {H5I_INVALID_HID, H5I_INVALID_HID};
     size_t n = writer->n_runs;
-    double *columns = NULL;      /* (4, n_old) train/val/test score, seconds; then (4, n) */
+    double *columns = NULL;      /* (4, n_old) train/val/test score, seconds */
     int8_t *old_status = NULL;   /* (n_old) */
     char *old_failure = NULL;    /* (n_old, FAILURE_BYTES) */
     double *row = NULL;          /* (max_epochs) */
-    double *new_columns = NULL;
-    int8_t *new_status = NULL;
-    char *new_failure = NULL;
 
     file_access = make_file_access(old_path, err);
     if (file_access < 0)
         goto cleanup;
     old = H5Fopen(old_path, H5F_ACC_RDONLY, file_access);
     if (old < 0) {
-        hdf5_error(err, old_path, "opening it to resume");
+        hdf5_error(err, old_path, "opening it to copy its runs");
         goto cleanup;
     }
     long long n_old = dataset_length(old, "status", NULL);
@@ -873,11 +897,7 @@ static int copy_rows(results_writer *writer, const char *old_path, const long lo
     old_status = malloc((size_t)n_old);
     old_failure = malloc((size_t)n_old * FAILURE_BYTES);
     row = malloc((size_t)writer->max_epochs * sizeof *row);
-    new_columns = malloc(n * 4 * sizeof *new_columns);
-    new_status = calloc(n, 1);
-    new_failure = calloc(n, FAILURE_BYTES);
-    if (columns == NULL || old_status == NULL || old_failure == NULL || row == NULL ||
-        new_columns == NULL || new_status == NULL || new_failure == NULL) {
+    if (columns == NULL || old_status == NULL || old_failure == NULL || row == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
@@ -900,13 +920,11 @@ static int copy_rows(results_writer *writer, const char *old_path, const long lo
         }
     }
     for (size_t run = 0; run < n; run++) {
-        for (int c = 0; c < 4; c++)
-            new_columns[c * n + run] = NAN;
-        long long from = copy_from[run];
-        if (from < 0)
+        if (origins[run].source != source)
             continue;
-        if (from >= n_old) {
-            error_set(err, ERROR_RUNTIME, "%s: no run %lld to resume from", old_path, from);
+        long long from = origins[run].row;
+        if (from < 0 || from >= n_old) {
+            error_set(err, ERROR_RUNTIME, "%s: no run %lld to copy", old_path, from);
             goto cleanup;
         }
         for (int c = 0; c < 4; c++)
@@ -935,17 +953,6 @@ static int copy_rows(results_writer *writer, const char *old_path, const long lo
                 goto cleanup;
         }
     }
-    hid_t new_column_ids[4] = {writer->train_score, writer->val_score, writer->test_score,
-                               writer->seconds};
-    for (int c = 0; c < 4; c++)
-        if (write_slab(writer, new_column_ids[c], column_names[c], 1, 0, n, H5T_NATIVE_DOUBLE,
-                       &new_columns[c * n], err) < 0)
-            goto cleanup;
-    if (write_slab(writer, writer->failure, "failure", 1, 0, n, writer->failure_type,
-                   new_failure, err) < 0 ||
-        write_slab(writer, writer->status, "status", 1, 0, n, H5T_NATIVE_INT8, new_status,
-                   err) < 0)
-        goto cleanup;
     status = 0;
 cleanup:
     for (int c = 0; c < 2; c++)
@@ -959,6 +966,48 @@ cleanup:
     free(old_status);
     free(old_failure);
     free(row);
+    return status;
+}
+
+/* Carry over rows of old files: new run i takes row origins[i].row of file
+ * sources[origins[i].source] (nothing when the source is < 0). The per-run
+ * values are written as whole columns at the end. */
+static int copy_rows(results_writer *writer, const char *const *sources, int n_sources,
+                     const results_origin *origins, sweep_error *err)
+{
+    int status = -1;
+    size_t n = writer->n_runs;
+    double *new_columns = malloc(n * 4 * sizeof *new_columns);   /* (4, n) */
+    int8_t *new_status = calloc(n, 1);                           /* (n) */
+    char *new_failure = calloc(n, FAILURE_BYTES);                /* (n, FAILURE_BYTES) */
+    if (new_columns == NULL || new_status == NULL || new_failure == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < 4 * n; i++)
+        new_columns[i] = NAN;
+    for (int source = 0; source < n_sources; source++) {
+        bool used = false;
+        for (size_t run = 0; run < n && !used; run++)
+            used = origins[run].source == source;
+        if (used && copy_rows_from(writer, sources[source], source, origins, new_columns,
+                                   new_status, new_failure, err) < 0)
+            goto cleanup;
+    }
+    const char *column_names[4] = {"train_score", "val_score", "test_score", "seconds"};
+    hid_t new_column_ids[4] = {writer->train_score, writer->val_score, writer->test_score,
+                               writer->seconds};
+    for (int c = 0; c < 4; c++)
+        if (write_slab(writer, new_column_ids[c], column_names[c], 1, 0, n, H5T_NATIVE_DOUBLE,
+                       &new_columns[c * n], err) < 0)
+            goto cleanup;
+    if (write_slab(writer, writer->failure, "failure", 1, 0, n, writer->failure_type,
+                   new_failure, err) < 0 ||
+        write_slab(writer, writer->status, "status", 1, 0, n, H5T_NATIVE_INT8, new_status,
+                   err) < 0)
+        goto cleanup;
+    status = 0;
+cleanup:
     free(new_columns);
     free(new_status);
     free(new_failure);
@@ -966,11 +1015,11 @@ cleanup:
 }
 
 /* Build the whole file as PATH.partial (optionally carrying rows over from
- * `copy_path`), put it on disk (flush, fsync) and rename it to PATH. Until
+ * `sources`, see copy_rows), put it on disk (flush, fsync) and rename it to PATH. Until
  * the rename, PATH is untouched; after it, PATH is complete. The file stays
  * open for writing runs. */
-static int build_file(results_writer *writer, const char *copy_path, const long long *copy_from,
-                      sweep_error *err)
+static int build_file(results_writer *writer, const char *const *sources, int n_sources,
+                      const results_origin *origins, sweep_error *err)
 {
     int status = -1;
     hid_t file_creation = H5I_INVALID_HID, file_access = H5I_INVALID_HID;
@@ -1021,7 +1070,7 @@ static int build_file(results_writer *writer, const char *copy_path, const long 
     if (write_root_attributes(writer, &writer->meta, err) < 0 ||
         create_layout(writer, writer->runs, err) < 0)
         goto cleanup;
-    if (copy_path != NULL && copy_rows(writer, copy_path, copy_from, err) < 0)
+    if (n_sources > 0 && copy_rows(writer, sources, n_sources, origins, err) < 0)
         goto cleanup;
     if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0) {
         hdf5_error(err, writer->path, "flushing");
@@ -1077,8 +1126,9 @@ static int start_hdf5(const char *path, size_t n_runs, sweep_error *err)
 }
 
 static int create_writer(const char *path, const results_meta *meta, const train_params *runs,
-                         size_t n_runs, bool compressed, const char *copy_path,
-                         const long long *copy_from, results_writer **out, sweep_error *err)
+                         size_t n_runs, bool compressed, const char *const *sources,
+                         int n_sources, const results_origin *origins, results_writer **out,
+                         sweep_error *err)
 {
     results_writer *writer = writer_new(path, meta, runs, n_runs, compressed);
     if (writer == NULL)
@@ -1088,13 +1138,26 @@ static int create_writer(const char *path, const results_meta *meta, const train
         return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch",
                          path);
     }
-    if (build_file(writer, copy_path, copy_from, err) < 0) {
+    if (build_file(writer, sources, n_sources, origins, err) < 0) {
         sweep_error ignored;
         writer_delete(writer, &ignored);
         return -1;
     }
     *out = writer;
     return 0;
+}
+
+/* Every run from the same row of one source, or (copy_from < 0) pending. */
+static results_origin *single_source_origins(const long long *copy_from, size_t n_runs)
+{
+    results_origin *origins = malloc((n_runs > 0 ? n_runs : 1) * sizeof *origins);
+    if (origins == NULL)
+        return NULL;
+    for (size_t run = 0; run < n_runs; run++) {
+        long long from = copy_from != NULL ? copy_from[run] : (long long)run;
+        origins[run] = (results_origin){from >= 0 ? 0 : -1, from};
+    }
+    return origins;
 }
 
 int results_create(const char *path, bool overwrite, const results_meta *meta,
@@ -1105,7 +1168,7 @@ int results_create(const char *path, bool overwrite, const results_meta *meta,
     if (start_hdf5(path, n_runs, err) < 0 || paths_make_parent_folders(path, err) < 0 ||
         check_output_path(path, overwrite, err) < 0)
         return -1;
-    return create_writer(path, meta, runs, n_runs, false, NULL, NULL, out, err);
+    return create_writer(path, meta, runs, n_runs, false, NULL, 0, NULL, out, err);
 }
 
 int results_create_resumed(const char *path, const results_meta *meta, const train_params *runs,
@@ -1115,7 +1178,29 @@ int results_create_resumed(const char *path, const results_meta *meta, const tra
     *out = NULL;
     if (start_hdf5(path, n_runs, err) < 0)
         return -1;
-    return create_writer(path, meta, runs, n_runs, false, path, copy_from, out, err);
+    results_origin *origins = single_source_origins(copy_from, n_runs);
+    if (origins == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    const char *sources[1] = {path};
+    int status = create_writer(path, meta, runs, n_runs, false, sources, 1, origins, out, err);
+    free(origins);
+    return status;
+}
+
+int results_create_merged(const char *path, bool overwrite, const results_meta *meta,
+                          const train_params *runs, size_t n_runs, const char *const *sources,
+                          int n_sources, const results_origin *origins, results_writer **out,
+                          sweep_error *err)
+{
+    *out = NULL;
+    if (start_hdf5(path, n_runs, err) < 0 || paths_make_parent_folders(path, err) < 0 ||
+        check_output_path(path, overwrite, err) < 0)
+        return -1;
+    for (size_t run = 0; run < n_runs; run++)
+        if (origins[run].source >= n_sources)
+            return error_set(err, ERROR_RUNTIME, "cannot write results file %s: run %zu comes "
+                             "from source %d of %d", path, run, origins[run].source, n_sources);
+    return create_writer(path, meta, runs, n_runs, false, sources, n_sources, origins, out, err);
 }
 
 int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
@@ -1185,16 +1270,15 @@ int results_close(results_writer *writer, bool compact, sweep_error *err)
     }
     /* The final form: the same rows, compressed, built beside the file. */
     int status = -1;
-    long long *identity = malloc(writer->n_runs * sizeof *identity);
+    results_origin *identity = single_source_origins(NULL, writer->n_runs);
     results_writer *compact_writer = NULL;
     if (identity == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
-    for (size_t run = 0; run < writer->n_runs; run++)
-        identity[run] = (long long)run;
-    if (create_writer(writer->path, &writer->meta, writer->runs, writer->n_runs, true,
-                      writer->path, identity, &compact_writer, err) < 0) {
+    const char *sources[1] = {writer->path};
+    if (create_writer(writer->path, &writer->meta, writer->runs, writer->n_runs, true, sources, 1,
+                      identity, &compact_writer, err) < 0) {
         /* Say that nothing was lost. */
         char reason[sizeof err->message];
         snprintf(reason, sizeof reason, "%s", err->message);
@@ -1251,6 +1335,44 @@ cleanup:
     if (curve >= 0)
         H5Dclose(curve);
     return status;
+}
+
+/* A text attribute of the root, "" when absent or unreadable; NULL only
+ * when out of memory. */
+static char *read_text_attribute(hid_t file, const char *name)
+{
+    char *value = NULL;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && H5Aexists(file, name) > 0) {
+        hid_t attribute = H5Aopen(file, name, H5P_DEFAULT);
+        if (attribute >= 0) {
+            if (H5Aread(attribute, type, &value) < 0)
+                value = NULL;
+            H5Aclose(attribute);
+        }
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    char *text = strdup(value != NULL ? value : "");
+    if (value != NULL)
+        H5free_memory(value);
+    return text;
+}
+
+/* A whole-number attribute of the root, -1 when absent or unreadable. */
+static long long read_int_attribute(hid_t file, const char *name)
+{
+    long long value = -1;
+    if (H5Aexists(file, name) > 0) {
+        hid_t attribute = H5Aopen(file, name, H5P_DEFAULT);
+        if (attribute >= 0) {
+            if (H5Aread(attribute, H5T_NATIVE_LLONG, &value) < 0)
+                value = -1;
+            H5Aclose(attribute);
+        }
+    }
+    return value;
 }
 
 int results_read_index(const char *path, results_index *out, sweep_error *err)
@@ -1316,24 +1438,13 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
     struct {
         const char *name;
         char **text;
-    } texts[] = {{"dataset", &out->dataset_name}, {"data_checksum", &out->data_checksum}};
+    } texts[] = {{"dataset", &out->dataset_name},      {"data_checksum", &out->data_checksum},
+                 {"config", &out->config_text},        {"config_path", &out->config_path},
+                 {"overrides", &out->overrides},       {"effective_config", &out->effective_config},
+                 {"version", &out->version},           {"start_time_utc", &out->start_time_utc},
+                 {"host", &out->host},                 {"shard", &out->shard}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        char *value = NULL;
-        hid_t type = H5Tcopy(H5T_C_S1);
-        if (type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-            H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && H5Aexists(file, texts[i].name) > 0) {
-            hid_t attribute = H5Aopen(file, texts[i].name, H5P_DEFAULT);
-            if (attribute >= 0) {
-                if (H5Aread(attribute, type, &value) < 0)
-                    value = NULL;
-                H5Aclose(attribute);
-            }
-        }
-        if (type >= 0)
-            H5Tclose(type);
-        *texts[i].text = strdup(value != NULL ? value : "");
-        if (value != NULL)
-            H5free_memory(value);
+        *texts[i].text = read_text_attribute(file, texts[i].name);
         if (*texts[i].text == NULL) {
             error_set(err, ERROR_RUNTIME, "out of memory");
             goto cleanup;
@@ -1342,19 +1453,28 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
     struct {
         const char *name;
         int *value;
-    } counts[] = {{"n_train", &out->n_train}, {"n_val", &out->n_val}, {"n_test", &out->n_test},
-                  {"n_features", &out->n_features}};
+    } counts[] = {{"n_train", &out->n_train}, {"n_val", &out->n_val},     {"n_test", &out->n_test},
+                  {"n_features", &out->n_features}, {"threads", &out->threads},
+                  {"ranks", &out->ranks}};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        *counts[i].value = -1;
-        if (H5Aexists(file, counts[i].name) > 0) {
-            hid_t attribute = H5Aopen(file, counts[i].name, H5P_DEFAULT);
-            if (attribute >= 0) {
-                if (H5Aread(attribute, H5T_NATIVE_INT, counts[i].value) < 0)
-                    *counts[i].value = -1;
-                H5Aclose(attribute);
-            }
-        }
+        long long value = read_int_attribute(file, counts[i].name);
+        *counts[i].value = value >= INT_MIN && value <= INT_MAX ? (int)value : -1;
     }
+    out->grid_runs = read_int_attribute(file, "grid_runs");
+    /* The run coordinate: each run's position in the whole grid (a shard's
+     * file holds some of the grid's runs). */
+    out->run_numbers = malloc((size_t)n * sizeof *out->run_numbers);
+    if (out->run_numbers == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    if (dataset_length(file, "run", NULL) != n) {
+        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'run' of %lld runs)", path,
+                  n);
+        goto cleanup;
+    }
+    if (read_whole(file, path, "run", H5T_NATIVE_LLONG, out->run_numbers, err) < 0)
+        goto cleanup;
     status = 0;
 cleanup:
     if (file >= 0)
@@ -1369,6 +1489,12 @@ cleanup:
 
 void results_index_free(results_index *index)
 {
+    char *texts[] = {index->config_text, index->config_path, index->overrides,
+                     index->effective_config, index->version, index->start_time_utc,
+                     index->host, index->shard};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        free(texts[i]);
+    free(index->run_numbers);
     free(index->runs);
     free(index->status);
     free(index->val_score);

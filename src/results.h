@@ -41,6 +41,12 @@ typedef struct {
     int n_train, n_val, n_test;    /* row counts */
     int n_features;
     const char *data_checksum;     /* fingerprint of the rows (dataset_checksum) */
+    int ranks;                     /* MPI ranks that trained the runs (0 is stored as 1) */
+    /* A shard's file (sweep --shard K/N) holds only its runs: */
+    const char *shard;             /* "K/N"; NULL or "" for a whole grid's file */
+    const size_t *run_numbers;     /* (n_runs) each run's position in the whole grid, the
+                                      `run` coordinate; NULL: 0..n_runs-1 */
+    size_t grid_runs;              /* with shard: the runs of the whole grid */
 } results_meta;
 
 /* What a resuming sweep needs to know of an existing results file. */
@@ -54,6 +60,12 @@ typedef struct {
     char *dataset_name;            /* root attribute `dataset` */
     char *data_checksum;           /* root attribute `data_checksum` ("" if absent) */
     int n_train, n_val, n_test, n_features;
+    long long *run_numbers;        /* (n_runs) the `run` coordinate */
+    /* The other root attributes ("" or -1 when absent). */
+    char *config_text, *config_path, *overrides, *effective_config, *version;
+    char *start_time_utc, *host, *shard;
+    int threads, ranks;
+    long long grid_runs;
 } results_index;
 
 /* Read the runs and their status from an existing results file. ERROR_INPUT
@@ -82,6 +94,23 @@ int results_create(const char *path, bool overwrite, const results_meta *meta,
 int results_create_resumed(const char *path, const results_meta *meta, const train_params *runs,
                            size_t n_runs, const long long *copy_from, results_writer **out,
                            sweep_error *err);
+
+/* Where a run of a merged file comes from: row `row` of source file
+ * `source`, or nowhere (pending) when source < 0. */
+typedef struct {
+    int source;
+    long long row;
+} results_origin;
+
+/* Merge: build a new file for `runs` at `path` (refused when it exists,
+ * unless `overwrite`), run i carrying over the row origins[i] of one of the
+ * n_sources files `sources` (curves, scores, seconds, failure, status), the
+ * others pending. `path` may be one of the sources. Like results_create, the
+ * file takes its name only when complete. */
+int results_create_merged(const char *path, bool overwrite, const results_meta *meta,
+                          const train_params *runs, size_t n_runs, const char *const *sources,
+                          int n_sources, const results_origin *origins, results_writer **out,
+                          sweep_error *err);
 
 /* Store one finished run (done or failed) at its index and flush; status is
  * written last. result->epochs must equal the run's epochs; failure text is

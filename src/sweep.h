@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cluster.h"
 #include "config.h"
 #include "error.h"
+#include "params.h"
 
 typedef struct {
     const char *output;   /* results file; NULL: the config's output */
@@ -26,6 +28,15 @@ typedef struct {
     /* Set (to the signal's number) by a signal handler: stop taking runs,
      * store the running ones, close the file. NULL: never. */
     const volatile sig_atomic_t *interrupt;
+    /* Shards (sweep --shard K/N): with shard_count > 0, train only shard
+     * shard_index (0-based) of shard_count (schedule_shard), into a file
+     * that holds only those runs (see results.h: run_numbers). */
+    int shard_index;
+    int shard_count;
+    /* The MPI job when this process is its rank 0 (see cluster.h): the other
+     * ranks train runs handed out by this one. NULL or a cluster of one:
+     * this process trains alone. */
+    cluster *job;
 } sweep_options;
 
 typedef struct {
@@ -41,6 +52,20 @@ typedef struct {
 /* Run the sweep; `out` receives the dry-run table or the final summary. */
 int sweep_execute(const sweep_config *config, const sweep_options *options, FILE *out,
                   sweep_outcome *outcome, sweep_error *err);
+
+/* On a rank other than 0 of an MPI job: train the runs rank 0 hands out,
+ * until rank 0 says that the program ends; *exit_status is then the status
+ * rank 0 exits with, for this rank to exit with too. Returns -1 only when
+ * the ranks cannot talk any more. */
+int sweep_serve(cluster *job, const volatile sig_atomic_t *interrupt, int *exit_status,
+                sweep_error *err);
+
+/* On rank 0 of an MPI job, last of all: tell the other ranks (waiting in
+ * sweep_serve) to end with `exit_status`. Nothing for a cluster of one. */
+int sweep_conclude(cluster *job, int exit_status, sweep_error *err);
+
+/* A run's hyperparameters as "batch_size=32, learning_rate=0.1, ...". */
+void sweep_describe_run(const train_params *params, char *text, size_t size);
 
 /* Number of worker threads for a requested count (0 = all cores), never more
  * than the number of runs and never less than 1. */

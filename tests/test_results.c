@@ -926,6 +926,143 @@ static void failure_text_bounded_and_kept_for_failed_runs_only(void **state)
     H5Fclose(file);
 }
 
+/* ---- shards and merges (issue 6) ------------------------------------- */
+
+/* A shard's file: the `run` coordinate holds each run's place in the whole
+ * grid, the root says which shard; results_read_index gives both back, with
+ * the root attributes merge compares. */
+static void shard_file_keeps_run_numbers(void **state)
+{
+    fixture *f = *state;
+    train_params runs[N_RUNS];
+    test_runs(runs);
+    results_meta meta = test_meta();
+    const size_t numbers[N_RUNS] = {2, 5, 7, 11};
+    meta.shard = "1/3";
+    meta.run_numbers = numbers;
+    meta.grid_runs = 12;
+    meta.ranks = 2;
+    results_writer *writer = NULL;
+    sweep_error err = {0};
+    assert_int_equal(results_create(f->path, false, &meta, runs, N_RUNS, &writer, &err), 0);
+    for (size_t run = 0; run < N_RUNS; run++) {
+        if (run == 2)
+            continue;
+        run_result result = make_result(run, &runs[run]);
+        assert_int_equal(results_write_run(writer, run, &result, &err), 0);
+        free_result(&result);
+    }
+    /* The final form must keep them too (it is built from the meta again). */
+    assert_int_equal(results_close(writer, true, &err), 0);
+
+    hid_t file = open_file(f->path);
+    long long stored[N_RUNS];
+    read_all(file, "run", H5T_NATIVE_LLONG, stored);
+    for (int run = 0; run < N_RUNS; run++)
+        assert_int_equal(stored[run], numbers[run]);
+    assert_text_attribute(file, "shard", "1/3");
+    assert_int_attribute(file, "grid_runs", 12, 8);
+    assert_int_attribute(file, "ranks", 2, 4);
+    H5Fclose(file);
+
+    results_index index = {0};
+    assert_int_equal(results_read_index(f->path, &index, &err), 0);
+    assert_int_equal(index.n_runs, N_RUNS);
+    for (int run = 0; run < N_RUNS; run++)
+        assert_int_equal(index.run_numbers[run], numbers[run]);
+    assert_string_equal(index.shard, "1/3");
+    assert_int_equal(index.grid_runs, 12);
+    assert_int_equal(index.ranks, 2);
+    assert_int_equal(index.threads, 3);
+    assert_string_equal(index.effective_config, meta.effective_config);
+    assert_string_equal(index.config_text, CONFIG_TEXT);
+    assert_string_equal(index.overrides, meta.overrides);
+    assert_string_equal(index.host, "testhost");
+    assert_string_equal(index.start_time_utc, "2026-11-26T14:05:00Z");
+    results_index_free(&index);
+
+    /* A whole grid's file has no shard attributes and counts runs from 0. */
+    char whole[600];
+    snprintf(whole, sizeof whole, "%s/whole.h5", f->folder);
+    write_test_file(whole);
+    assert_int_equal(results_read_index(whole, &index, &err), 0);
+    assert_string_equal(index.shard, "");
+    assert_int_equal(index.grid_runs, -1);
+    assert_int_equal(index.ranks, 1);   /* meta.ranks 0 is stored as 1 */
+    for (int run = 0; run < N_RUNS; run++)
+        assert_int_equal(index.run_numbers[run], run);
+    results_index_free(&index);
+}
+
+/* A merged file takes each run's whole row from the source its origin
+ * names (bit for bit), leaves runs without one pending, and refuses an
+ * existing output without overwrite. */
+static void merged_file_takes_each_run_from_its_source(void **state)
+{
+    fixture *f = *state;
+    train_params runs[N_RUNS];
+    test_runs(runs);
+    results_meta meta = test_meta();
+    sweep_error err = {0};
+    /* Source A: runs 3, 0, 1 written, 2 pending. Source B: only run 2,
+     * written with run 0's values and one more epoch (run 2 has 4). */
+    char source_a[600], source_b[600], merged[600];
+    snprintf(source_a, sizeof source_a, "%s/a.h5", f->folder);
+    snprintf(source_b, sizeof source_b, "%s/b.h5", f->folder);
+    snprintf(merged, sizeof merged, "%s/merged.h5", f->folder);
+    write_test_file(source_a);
+    results_writer *writer = NULL;
+    assert_int_equal(results_create(source_b, false, &meta, runs, N_RUNS, &writer, &err), 0);
+    run_result result = make_result(0, &runs[0]);
+    result.epochs = result.epochs_done = runs[2].epochs;
+    double *grown[2] = {realloc(result.train_loss, 4 * sizeof(double)),
+                        realloc(result.val_loss, 4 * sizeof(double))};
+    assert_non_null(grown[0]);
+    assert_non_null(grown[1]);
+    result.train_loss = grown[0];
+    result.val_loss = grown[1];
+    result.train_loss[3] = 0.125;
+    result.val_loss[3] = -0.0;
+    assert_int_equal(results_write_run(writer, 2, &result, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
+
+    const char *sources[2] = {source_a, source_b};
+    const results_origin origins[N_RUNS] = {{0, 0}, {0, 1}, {1, 2}, {-1, -1}};
+    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2,
+                                           origins, &writer, &err), 0);
+    assert_int_equal(results_close(writer, false, &err), 0);
+
+    hid_t file = open_file(merged);
+    int8_t status[N_RUNS];
+    read_all(file, "status", H5T_NATIVE_INT8, status);
+    assert_int_equal(status[0], RUN_DONE);
+    assert_int_equal(status[1], RUN_FAILED);
+    assert_int_equal(status[2], RUN_DONE);
+    assert_int_equal(status[3], RUN_PENDING);   /* no origin: pending */
+    double curve[N_RUNS][MAX_EPOCHS];
+    read_all(file, "train_loss", H5T_NATIVE_DOUBLE, curve);
+    assert_same_bits(TRAIN_LOSS[0], curve[0], 3, "train_loss[0]");
+    assert_same_bits(TRAIN_LOSS[1], curve[1], MAX_EPOCHS, "train_loss[1]");
+    assert_same_bits(result.train_loss, curve[2], 4, "train_loss[2]");
+    const double nan_row[MAX_EPOCHS] = {NAN, NAN, NAN, NAN, NAN};
+    assert_same_bits(nan_row, curve[3], MAX_EPOCHS, "train_loss[3]");
+    double seconds[N_RUNS];
+    read_all(file, "seconds", H5T_NATIVE_DOUBLE, seconds);
+    const double expected_seconds[N_RUNS] = {SECONDS[0], SECONDS[1], SECONDS[0], NAN};
+    assert_same_bits(expected_seconds, seconds, N_RUNS, "seconds");
+    H5Fclose(file);
+    free_result(&result);
+
+    writer = NULL;
+    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2,
+                                           origins, &writer, &err), -1);
+    assert_null(writer);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    char expected[700];
+    snprintf(expected, sizeof expected, "%s: exists (use --overwrite to replace it)", merged);
+    assert_string_equal(err.message, expected);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -951,6 +1088,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(write_run_rejects_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(failure_text_bounded_and_kept_for_failed_runs_only,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(shard_file_keeps_run_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(merged_file_takes_each_run_from_its_source, setup,
+                                        teardown),
     };
     /* Every value again after the rewrite into the compressed final form. */
     const struct CMUnitTest final_form[] = {

@@ -1,0 +1,258 @@
+/* Tests of src/wire.c: the messages between the ranks of an MPI sweep.
+ *
+ * Reference: the values packed. Tolerance: none; every number is compared
+ * bit for bit (memcmp), so NaNs keep their payload and sign and -0.0 stays
+ * -0.0. Malformed messages (every truncation, trailing bytes, bad counts)
+ * must be refused without reading past their end (the ASan build checks
+ * that). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+static void assert_same_bits(const double *expected, const double *actual, size_t count)
+{
+    assert_memory_equal(expected, actual, count * sizeof(double));
+}
+
+/* A NaN with other bits than run_result_init's fill. */
+static double other_nan(void)
+{
+    uint64_t bits = 0xfff8000000000123ULL;
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static void assert_results_equal(const run_result *a, const run_result *b)
+{
+    assert_int_equal(a->status, b->status);
+    assert_int_equal(a->epochs, b->epochs);
+    assert_int_equal(a->epochs_done, b->epochs_done);
+    assert_same_bits(&a->train_score, &b->train_score, 1);
+    assert_same_bits(&a->val_score, &b->val_score, 1);
+    assert_same_bits(&a->test_score, &b->test_score, 1);
+    assert_same_bits(&a->seconds, &b->seconds, 1);
+    assert_string_equal(a->failure, b->failure);
+    assert_same_bits(a->train_loss, b->train_loss, (size_t)a->epochs);
+    assert_same_bits(a->val_loss, b->val_loss, (size_t)a->epochs);
+}
+
+static void round_trip(const run_result *sent, size_t index, size_t *size)
+{
+    void *bytes = NULL;
+    sweep_error err = {0};
+    assert_int_equal(wire_pack_result(index, sent, &bytes, size, &err), 0);
+    run_result received;
+    size_t got = 0;
+    assert_int_equal(wire_unpack_result(bytes, *size, &got, &received, &err), 0);
+    assert_int_equal(got, index);
+    assert_results_equal(sent, &received);
+    run_result_free(&received);
+    free(bytes);
+}
+
+/* A done run, a failed one (an infinite loss, the fill after it) and one
+ * whose last value is a NaN that is not the fill: all arrive bit for bit;
+ * the failed one costs only the epochs it trained. */
+static void results_arrive_bit_for_bit_and_compact(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    run_result done;
+    assert_int_equal(run_result_init(&done, 500, &err), 0);
+    for (int e = 0; e < 500; e++) {
+        done.train_loss[e] = 1.0 / (e + 3);
+        done.val_loss[e] = e == 7 ? -0.0 : 0.1 + e * 1e-3;
+    }
+    done.status = RUN_DONE;
+    done.epochs_done = 500;
+    done.train_score = 0.9917582417582418;
+    done.val_score = 0.978021978021978;
+    done.test_score = NAN;
+    done.seconds = 0.125;
+    size_t size = 0;
+    round_trip(&done, 4294967296ULL, &size);
+    assert_true(size > 2 * 500 * sizeof(double));
+
+    run_result failed;
+    assert_int_equal(run_result_init(&failed, 500, &err), 0);
+    failed.train_loss[0] = 0.7;
+    failed.val_loss[0] = 0.71;
+    failed.train_loss[1] = HUGE_VAL;
+    failed.status = RUN_FAILED;
+    failed.epochs_done = 1;
+    snprintf(failed.failure, sizeof failed.failure, "train loss became inf at epoch 1 (0-based)");
+    round_trip(&failed, 3, &size);
+    assert_true(size < 250);   /* 3 values, not 1000 */
+
+    done.val_loss[499] = other_nan();
+    round_trip(&done, 0, &size);
+    memset(done.failure, 'x', sizeof done.failure);   /* no terminator: sent bounded */
+    done.failure[sizeof done.failure - 1] = '\0';
+    round_trip(&done, 1, &size);
+    run_result_free(&done);
+    run_result_free(&failed);
+}
+
+static void work_and_small_messages_round_trip(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    train_params params = {.batch_size = 364, .learning_rate = 0.1 + 0.2, .l1 = 5e-324,
+                           .l2 = 0.0, .units = 1000000, .epochs = 10000000,
+                           .seed = 4294967295u};
+    void *bytes = NULL;
+    size_t size = 0, index = 0;
+    assert_int_equal(wire_pack_work(17, &params, &bytes, &size, &err), 0);
+    train_params received;
+    assert_int_equal(wire_unpack_work(bytes, size, &index, &received, &err), 0);
+    assert_int_equal(index, 17);
+    assert_memory_equal(&received.learning_rate, &params.learning_rate, sizeof(double));
+    assert_memory_equal(&received.l1, &params.l1, sizeof(double));
+    assert_int_equal(received.batch_size, 364);
+    assert_int_equal(received.units, 1000000);
+    assert_int_equal(received.epochs, 10000000);
+    assert_int_equal(received.seed, 4294967295u);
+    free(bytes);
+
+    long long number = 0;
+    assert_int_equal(wire_pack_number(-15, &bytes, &size, &err), 0);
+    assert_int_equal(wire_unpack_number(bytes, size, &number, &err), 0);
+    assert_int_equal(number, -15);
+    free(bytes);
+
+    sweep_error sent, got;
+    error_set(&sent, ERROR_INPUT, "my.csv:17: target must be 0 or 1, got 2");
+    assert_int_equal(wire_pack_error(&sent, &bytes, &size, &err), 0);
+    assert_int_equal(wire_unpack_error(bytes, size, &got, &err), 0);
+    assert_int_equal(got.kind, ERROR_INPUT);
+    assert_string_equal(got.message, sent.message);
+    free(bytes);
+
+    int status = 0;
+    assert_int_equal(wire_pack_finish(143, &bytes, &size, &err), 0);
+    assert_int_equal(wire_packet_kind(bytes, size), WIRE_FINISH);
+    assert_int_equal(wire_unpack_finish(bytes, size, &status, &err), 0);
+    assert_int_equal(status, 143);
+    free(bytes);
+}
+
+/* The data set arrives whole: shapes, name and every value, bitwise; a set
+ * without test rows keeps NULL arrays. */
+static void start_packet_carries_the_data_set(void **state)
+{
+    (void)state;
+    double x_train[6] = {1.5, -0.0, 3.0, NAN, 5.0, 6.25}, y_train[3] = {0, 1, 1};
+    double x_val[2] = {7.0, 8.0}, y_val[1] = {1};
+    dataset data = {.name = "my data.csv", .n_features = 2, .n_train = 3, .n_val = 1,
+                    .n_test = 0, .x_train = x_train, .y_train = y_train, .x_val = x_val,
+                    .y_val = y_val};
+    wire_settings settings = {.threads = 4, .n_runs = 123456};
+    void *bytes = NULL;
+    size_t size = 0;
+    sweep_error err = {0};
+    assert_int_equal(wire_pack_start(&settings, &data, &bytes, &size, &err), 0);
+    assert_int_equal(wire_packet_kind(bytes, size), WIRE_START);
+    dataset got;
+    wire_settings got_settings;
+    assert_int_equal(wire_unpack_start(bytes, size, &got_settings, &got, &err), 0);
+    assert_int_equal(got_settings.threads, 4);
+    assert_int_equal(got_settings.n_runs, 123456);
+    assert_string_equal(got.name, "my data.csv");
+    assert_int_equal(got.n_features, 2);
+    assert_int_equal(got.n_train, 3);
+    assert_int_equal(got.n_val, 1);
+    assert_int_equal(got.n_test, 0);
+    assert_same_bits(x_train, got.x_train, 6);
+    assert_same_bits(y_train, got.y_train, 3);
+    assert_same_bits(x_val, got.x_val, 2);
+    assert_same_bits(y_val, got.y_val, 1);
+    assert_null(got.x_test);
+    assert_null(got.y_test);
+    assert_null(got.feature_names);
+    dataset_free(&got);
+
+    /* Every truncation and an extra byte are refused, not read past. */
+    unsigned char *longer = malloc(size + 1);
+    assert_non_null(longer);
+    memcpy(longer, bytes, size);
+    longer[size] = 0;
+    for (size_t cut = 0; cut < size; cut++) {
+        void *piece = malloc(cut > 0 ? cut : 1);
+        memcpy(piece, bytes, cut);
+        assert_int_equal(wire_unpack_start(piece, cut, &got_settings, &got, &err), -1);
+        free(piece);
+    }
+    assert_int_equal(wire_unpack_start(longer, size + 1, &got_settings, &got, &err), -1);
+    char expected[64];
+    snprintf(expected, sizeof expected, "a malformed start message (%zu bytes)", size + 1);
+    assert_string_equal(err.message, expected);
+    free(longer);
+    free(bytes);
+}
+
+/* Truncated, padded or nonsensical results and work are refused with a
+ * runtime error, never half-read. */
+static void malformed_messages_refused(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    run_result result;
+    assert_int_equal(run_result_init(&result, 4, &err), 0);
+    result.status = RUN_DONE;
+    result.epochs_done = 4;
+    for (int e = 0; e < 4; e++)
+        result.train_loss[e] = result.val_loss[e] = e;
+    void *bytes = NULL;
+    size_t size = 0, index = 0;
+    assert_int_equal(wire_pack_result(9, &result, &bytes, &size, &err), 0);
+    run_result_free(&result);
+    for (size_t cut = 0; cut < size; cut++) {
+        void *piece = malloc(cut > 0 ? cut : 1);
+        memcpy(piece, bytes, cut);
+        assert_int_equal(wire_unpack_result(piece, cut, &index, &result, &err), -1);
+        assert_int_equal(err.kind, ERROR_RUNTIME);
+        free(piece);
+    }
+    /* A status that is not finished, and a curve longer than the epochs. */
+    int64_t *fields = bytes;
+    fields[1] = RUN_PENDING;
+    assert_int_equal(wire_unpack_result(bytes, size, &index, &result, &err), -1);
+    fields[1] = RUN_DONE;
+    fields[2] = 3;   /* epochs 3, but 4 values follow */
+    assert_int_equal(wire_unpack_result(bytes, size, &index, &result, &err), -1);
+    free(bytes);
+
+    train_params params = params_defaults();
+    params.epochs = 1;
+    assert_int_equal(wire_pack_work(0, &params, &bytes, &size, &err), 0);
+    double zero = 0.0;   /* epochs 0 is no run */
+    memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &zero, sizeof zero);
+    train_params got;
+    assert_int_equal(wire_unpack_work(bytes, size, &index, &got, &err), -1);
+    assert_string_equal(err.message, "a malformed work message (64 bytes)");
+    free(bytes);
+    assert_int_equal(wire_packet_kind("x", 1), -1);
+    int64_t kind = 99;
+    assert_int_equal(wire_packet_kind(&kind, sizeof kind), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(results_arrive_bit_for_bit_and_compact),
+        cmocka_unit_test(work_and_small_messages_round_trip),
+        cmocka_unit_test(start_packet_carries_the_data_set),
+        cmocka_unit_test(malformed_messages_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
