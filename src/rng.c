@@ -33,19 +33,28 @@ void rng_seed(numpy_rng *rng, uint32_t seed)
     rng->gauss = 0.0;
 }
 
-/* Twist: compute the next 624 state words at once. */
+/* Twist: compute the next 624 state words at once, in three runs split
+ * where i + 1 and i + M wrap around, so that no index needs a modulo. */
 static void rng_regenerate(numpy_rng *rng)
 {
     uint32_t *key = rng->key;
-    for (int i = 0; i < MT_N; i++) {
-        uint32_t y = (key[i] & MT_UPPER_MASK) | (key[(i + 1) % MT_N] & MT_LOWER_MASK);
-        uint32_t twisted = (y >> 1) ^ ((y & 1U) ? MT_MATRIX_A : 0U);
-        key[i] = key[(i + MT_M) % MT_N] ^ twisted;
+    int i = 0;
+    for (; i < MT_N - MT_M; i++) {
+        uint32_t y = (key[i] & MT_UPPER_MASK) | (key[i + 1] & MT_LOWER_MASK);
+        key[i] = key[i + MT_M] ^ (y >> 1) ^ ((y & 1U) ? MT_MATRIX_A : 0U);
     }
+    for (; i < MT_N - 1; i++) {
+        uint32_t y = (key[i] & MT_UPPER_MASK) | (key[i + 1] & MT_LOWER_MASK);
+        key[i] = key[i + MT_M - MT_N] ^ (y >> 1) ^ ((y & 1U) ? MT_MATRIX_A : 0U);
+    }
+    uint32_t y = (key[MT_N - 1] & MT_UPPER_MASK) | (key[0] & MT_LOWER_MASK);
+    key[MT_N - 1] = key[MT_M - 1] ^ (y >> 1) ^ ((y & 1U) ? MT_MATRIX_A : 0U);
     rng->pos = 0;
 }
 
-uint32_t rng_next_uint32(numpy_rng *rng)
+/* The next tempered output; static inline so that the shuffle's rejection
+ * loop does not pay a call per draw. */
+static inline uint32_t next_output(numpy_rng *rng)
 {
     if (rng->pos >= MT_N)
         rng_regenerate(rng);
@@ -56,6 +65,11 @@ uint32_t rng_next_uint32(numpy_rng *rng)
     y ^= (y << 15) & 0xefc60000U;
     y ^= y >> 18;
     return y;
+}
+
+uint32_t rng_next_uint32(numpy_rng *rng)
+{
+    return next_output(rng);
 }
 
 double rng_next_double(numpy_rng *rng)
@@ -109,7 +123,7 @@ uint64_t rng_interval(numpy_rng *rng, uint64_t max)
     uint64_t value;
     if (max <= 0xffffffffU) {
         do {
-            value = rng_next_uint32(rng) & mask;
+            value = next_output(rng) & mask;
         } while (value > max);
     } else {
         do {

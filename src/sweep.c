@@ -71,6 +71,11 @@ enum { STOP_DRAIN = 1, STOP_ABANDON = 2 };
 /* Between two looks at the messages: short next to a run (>= ~1 ms) and
  * long enough that looking costs nothing measurable. */
 #define POLL_SECONDS 0.002
+/* Alone, thread 0 stores finished runs every WRITER_PERIOD seconds, or as
+ * soon as WAKE_BACKLOG of them wait: a kill loses at most that much work
+ * (those runs read as pending and --resume trains them again). */
+#define WRITER_PERIOD 0.02
+#define WAKE_BACKLOG 64
 
 /* A run handed from a worker to the writer (or courier). */
 typedef struct finished_run {
@@ -111,6 +116,7 @@ typedef struct {
     pthread_mutex_t lock;          /* guards the fields below */
     pthread_cond_t changed;        /* a run was pushed or a worker left */
     finished_run *head, *tail;     /* FIFO of finished runs */
+    size_t n_queued;               /* runs in it since thread 0 last took them */
     int active_workers;
     sweep_error worker_error;      /* the first runtime error of a worker (or another rank) */
     assigned_run *inbox_head, *inbox_tail;  /* other ranks: runs not yet taken */
@@ -267,7 +273,11 @@ static void push_finished(sweep_team *team, finished_run *item)
     else
         team->head = item;
     team->tail = item;
-    pthread_cond_signal(&team->changed);
+    /* Waking thread 0 for every run costs more than a short run on a
+     * virtual machine (a cross-core wake-up is a hypervisor exit): it is
+     * woken only for a backlog, and otherwise looks every WRITER_PERIOD. */
+    if (++team->n_queued >= WAKE_BACKLOG)
+        pthread_cond_signal(&team->changed);
     pthread_mutex_unlock(&team->lock);
 }
 
@@ -337,6 +347,12 @@ static int train_next(sweep_team *team, train_workspace *workspace, bool may_wai
     double started = report_now();
     if (train_run(workspace, team->data, &params, &item->result, &err) != 0)
         goto fail;
+    if (item->result.status == RUN_PENDING) {
+        /* Abandoned after an interrupt: stays pending in the file. */
+        run_result_free(&item->result);
+        free(item);
+        return 1;
+    }
     item->result.seconds = report_now() - started;
     push_finished(team, item);
     return 0;
@@ -364,7 +380,11 @@ static train_workspace *new_workspace(sweep_team *team)
         sweep_error err;
         error_set(&err, ERROR_RUNTIME, "out of memory for a worker's workspace");
         record_worker_error(team, &err);
+        return NULL;
     }
+    /* After a Ctrl-C a long run is abandoned (left pending) rather than
+     * holding up the exit; see TRAIN_CANCEL_GRACE_SECONDS. */
+    train_workspace_set_cancel(workspace, team->interrupt);
     return workspace;
 }
 
@@ -388,6 +408,7 @@ static finished_run *take_finished(sweep_team *team, bool wait, double seconds,
     }
     finished_run *batch = team->head;
     team->head = team->tail = NULL;
+    team->n_queued = 0;
     *workers_gone = team->active_workers == 0;
     pthread_mutex_unlock(&team->lock);
     return batch;
@@ -579,7 +600,7 @@ static bool serve_ranks(sweep_team *team)
 static bool coordinate(sweep_team *team, bool wait)
 {
     bool workers_gone = false;
-    double seconds = team->job != NULL ? POLL_SECONDS : 0.25;
+    double seconds = team->job != NULL ? POLL_SECONDS : WRITER_PERIOD;
     finished_run *batch = take_finished(team, wait, seconds, &workers_gone);
     store_batch(team, batch);
     if (team->job == NULL)

@@ -4,7 +4,10 @@
  *   seed(seed); w1, w2 = normal draws (network_init); seed(seed) again;
  *   every epoch: order = permutation(n_train); consecutive slices of
  *   batch_size rows of that order are the batches (the last one shorter);
- *   each batch is trained by network_train_batch.
+ *   each batch is trained by network_train_batch (batch size 1: the whole
+ *   epoch by network_train_single_rows, the same numbers).
+ * The batches save their outputs; the train loss is computed from them after
+ * the epoch, in the order below.
  *
  * LOSS ORDER (see network.c for the kernels' order):
  *   train_loss[e] = ((Σ_b batch_loss[b], in batch order from 0.0) + reg) / n_train
@@ -26,41 +29,78 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "network.h"
 #include "rng.h"
+#include "simd.h"
 
-/* A growable array of doubles. */
+/* Rows per forward pass of the evaluations (val loss, scores): any count
+ * gives the same bits, since the losses go into one running total. */
+enum { EVALUATION_ROWS = 128 };
+
+/* A growable, 64-byte aligned, zero-filled array of doubles. */
 typedef struct {
     double *data;
     size_t capacity;   /* elements allocated */
 } double_buffer;
 
 struct train_workspace {
-    double_buffer w1, b1, w2;        /* parameters: (n_features, units), (units), (units) */
-    double_buffer dw1, db1, dw2;     /* their gradients */
-    double_buffer a1, e1;            /* (batch_rows, units) */
-    double_buffer z2, a, err;        /* (batch_rows) */
-    double_buffer x_batch;           /* (batch_rows, n_features) the gathered batch */
-    double_buffer y_batch;           /* (batch_rows) */
+    simd_isa isa;                    /* the kernels' instruction set */
+    double_buffer w1, b1, w2;        /* parameters: (n_features, stride), (stride), (stride) */
+    double_buffer a1, e1;            /* (capacity, stride) */
+    double_buffer z2, a, err, loss;  /* (capacity rounded up to the lanes) */
+    double_buffer sum_w2, sum_b1;    /* (stride) */
+    double_buffer sum_w1;            /* (n_features, stride) */
+    /* the epoch's outputs, targets and row losses in batch order (n_train) */
+    double_buffer epoch_outputs, epoch_targets, epoch_losses;
     int *order;                      /* (n_train) the epoch's permutation */
     size_t order_capacity;
+    const volatile sig_atomic_t *cancel;  /* nonzero: abandon the run after the grace */
 };
+
+train_workspace *train_workspace_new_for(simd_isa isa)
+{
+    if (!simd_supported(isa))
+        return NULL;
+    train_workspace *workspace = calloc(1, sizeof(train_workspace));
+    if (workspace != NULL)
+        workspace->isa = isa;
+    return workspace;
+}
 
 train_workspace *train_workspace_new(void)
 {
-    return calloc(1, sizeof(train_workspace));
+    return train_workspace_new_for(simd_best());
+}
+
+void train_workspace_set_cancel(train_workspace *workspace, const volatile sig_atomic_t *cancel)
+{
+    workspace->cancel = cancel;
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+simd_isa train_workspace_isa(const train_workspace *workspace)
+{
+    return workspace->isa;
 }
 
 void train_workspace_delete(train_workspace *workspace)
 {
     if (workspace == NULL)
         return;
-    double_buffer *buffers[] = {&workspace->w1, &workspace->b1, &workspace->w2,
-                                &workspace->dw1, &workspace->db1, &workspace->dw2,
-                                &workspace->a1, &workspace->e1, &workspace->z2,
-                                &workspace->a, &workspace->err, &workspace->x_batch,
-                                &workspace->y_batch};
+    double_buffer *buffers[] = {&workspace->w1,     &workspace->b1,     &workspace->w2,
+                                &workspace->a1,     &workspace->e1,     &workspace->z2,
+                                &workspace->a,      &workspace->err,    &workspace->loss,
+                                &workspace->sum_w2, &workspace->sum_b1, &workspace->epoch_outputs,
+                                &workspace->epoch_targets, &workspace->epoch_losses,
+                                &workspace->sum_w1};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         free(buffers[i]->data);
     free(workspace->order);
@@ -102,64 +142,58 @@ void run_result_free(run_result *result)
     result->epochs = 0;
 }
 
-/* Make `buffer` hold at least rows * columns doubles (contents not kept). */
-static int reserve(double_buffer *buffer, size_t rows, size_t columns, sweep_error *err)
+/* Make `buffer` hold at least `needed` doubles, zero-filled (contents not
+ * kept), 64-byte aligned so that vectors do not straddle cache lines. */
+static int reserve(double_buffer *buffer, size_t needed, sweep_error *err)
 {
-    if (columns != 0 && rows > SIZE_MAX / sizeof(double) / columns)
-        return error_set(err, ERROR_RUNTIME, "training arrays of %zu x %zu are too large", rows,
-                         columns);
-    size_t needed = rows * columns;
     if (needed <= buffer->capacity)
         return 0;
     free(buffer->data);
-    buffer->data = malloc(needed * sizeof(double));
-    buffer->capacity = buffer->data == NULL ? 0 : needed;
+    buffer->data = NULL;
+    buffer->capacity = 0;
+    size_t rounded = (needed + 7) / 8 * 8;   /* aligned_alloc: a multiple of the alignment */
+    if (rounded > SIZE_MAX / sizeof(double))
+        return error_set(err, ERROR_RUNTIME, "training arrays of %zu doubles are too large",
+                         needed);
+    buffer->data = aligned_alloc(64, rounded * sizeof(double));
     if (buffer->data == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory for training arrays of %zu doubles",
                          needed);
+    memset(buffer->data, 0, rounded * sizeof(double));
+    buffer->capacity = rounded;
     return 0;
 }
 
-/* Grow the workspace for a run with these shapes. */
-static int workspace_reserve(train_workspace *ws, size_t n_features, size_t units,
-                             size_t batch_rows, size_t n_train, sweep_error *err)
+/* Grow the workspace for a run with these shapes (`capacity` rows per pass). */
+static int workspace_reserve(train_workspace *ws, int n_features, int units, int capacity,
+                             int n_train, sweep_error *err)
 {
-    if (reserve(&ws->w1, n_features, units, err) < 0 || reserve(&ws->b1, units, 1, err) < 0 ||
-        reserve(&ws->w2, units, 1, err) < 0 || reserve(&ws->dw1, n_features, units, err) < 0 ||
-        reserve(&ws->db1, units, 1, err) < 0 || reserve(&ws->dw2, units, 1, err) < 0 ||
-        reserve(&ws->a1, batch_rows, units, err) < 0 ||
-        reserve(&ws->e1, batch_rows, units, err) < 0 ||
-        reserve(&ws->z2, batch_rows, 1, err) < 0 || reserve(&ws->a, batch_rows, 1, err) < 0 ||
-        reserve(&ws->err, batch_rows, 1, err) < 0 ||
-        reserve(&ws->x_batch, batch_rows, n_features, err) < 0 ||
-        reserve(&ws->y_batch, batch_rows, 1, err) < 0)
+    const size_t stride = (size_t)network_stride(ws->isa, units);
+    const size_t hidden = network_scratch_doubles(ws->isa, units, capacity);
+    const size_t rows = network_row_doubles(ws->isa, capacity);
+    if (stride != 0 && (size_t)n_features > SIZE_MAX / sizeof(double) / stride)
+        return error_set(err, ERROR_RUNTIME, "training arrays of %d x %zu are too large",
+                         n_features, stride);
+    if (reserve(&ws->w1, (size_t)n_features * stride, err) < 0 ||
+        reserve(&ws->b1, stride, err) < 0 || reserve(&ws->w2, stride, err) < 0 ||
+        reserve(&ws->a1, hidden, err) < 0 || reserve(&ws->e1, hidden, err) < 0 ||
+        reserve(&ws->z2, rows, err) < 0 || reserve(&ws->a, rows, err) < 0 ||
+        reserve(&ws->err, rows, err) < 0 || reserve(&ws->loss, rows, err) < 0 ||
+        reserve(&ws->sum_w2, stride, err) < 0 || reserve(&ws->sum_b1, stride, err) < 0 ||
+        reserve(&ws->sum_w1, (size_t)n_features * stride, err) < 0 ||
+        reserve(&ws->epoch_outputs, (size_t)n_train, err) < 0 ||
+        reserve(&ws->epoch_targets, (size_t)n_train, err) < 0 ||
+        reserve(&ws->epoch_losses, (size_t)n_train, err) < 0)
         return -1;
-    if (n_train > ws->order_capacity) {
+    if ((size_t)n_train > ws->order_capacity) {
         free(ws->order);
-        ws->order = malloc(n_train * sizeof(int));
-        ws->order_capacity = ws->order == NULL ? 0 : n_train;
+        ws->order = malloc((size_t)n_train * sizeof(int));
+        ws->order_capacity = ws->order == NULL ? 0 : (size_t)n_train;
         if (ws->order == NULL)
-            return error_set(err, ERROR_RUNTIME, "out of memory for an order of %zu rows",
+            return error_set(err, ERROR_RUNTIME, "out of memory for an order of %d rows",
                              n_train);
     }
     return 0;
-}
-
-/* Forward pass over n rows of x (n, n_features) in chunks that fit the
- * workspace; adds the rows' cross-entropy to *loss_total (in row order) and
- * returns the number of correctly classified rows. */
-static int evaluate(const network *net, const double *x, const double *y, int n,
-                    int chunk_rows, network_activations *acts, double *loss_total)
-{
-    int correct = 0;
-    for (int start = 0; start < n; start += chunk_rows) {
-        int m = n - start < chunk_rows ? n - start : chunk_rows;
-        const double *x_chunk = x + (size_t)start * net->n_features;
-        network_forward(net, x_chunk, m, acts);
-        *loss_total = network_cross_entropy_add(*loss_total, acts->a, y + start, m);
-        correct += network_count_correct(acts->z2, y + start, m);
-    }
-    return correct;
 }
 
 /* "inf", "-inf" or "nan", for the failure message. */
@@ -199,34 +233,36 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
     const int n_train = data->n_train;
     /* a batch larger than the train rows is the whole (shuffled) train set */
     const int batch_rows = params->batch_size < n_train ? params->batch_size : n_train;
-    if (workspace_reserve(workspace, (size_t)n_features, (size_t)params->units,
-                          (size_t)batch_rows, (size_t)n_train, err) < 0)
+    const int capacity = batch_rows > EVALUATION_ROWS ? batch_rows : EVALUATION_ROWS;
+    if (workspace_reserve(workspace, n_features, params->units, capacity, n_train, err) < 0)
         return -1;
 
     network net = {
         .n_features = n_features,
         .units = params->units,
+        .stride = network_stride(workspace->isa, params->units),
+        .isa = workspace->isa,
         .w1 = workspace->w1.data,
         .b1 = workspace->b1.data,
         .w2 = workspace->w2.data,
         .b2 = 0.0,
     };
-    network_grads grads = {
-        .dw1 = workspace->dw1.data,
-        .db1 = workspace->db1.data,
-        .dw2 = workspace->dw2.data,
-        .db2 = 0.0,
-    };
-    network_activations acts = {
+    network_scratch scratch = {
+        .capacity = capacity,
         .a1 = workspace->a1.data,
+        .e1 = workspace->e1.data,
         .z2 = workspace->z2.data,
         .a = workspace->a.data,
         .err = workspace->err.data,
-        .e1 = workspace->e1.data,
+        .loss = workspace->loss.data,
+        .sum_w2 = workspace->sum_w2.data,
+        .sum_b1 = workspace->sum_b1.data,
+        .sum_w1 = workspace->sum_w1.data,
     };
-    double *x_batch = workspace->x_batch.data;
-    double *y_batch = workspace->y_batch.data;
     int *order = workspace->order;
+    double *epoch_outputs = workspace->epoch_outputs.data;
+    double *epoch_targets = workspace->epoch_targets.data;
+    double *epoch_losses = workspace->epoch_losses.data;
 
     /* The textbook seeds for the initial weights and seeds again, with the
      * same value, before the first shuffle. */
@@ -235,24 +271,52 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
     network_init(&net, &rng);
     rng_seed(&rng, params->seed);
 
+    double cancel_deadline = 0.0;   /* 0: no cancel seen yet */
     for (int epoch = 0; epoch < params->epochs; epoch++) {
+        /* One volatile load per epoch; the clock only once cancelled. */
+        if (workspace->cancel != NULL && *workspace->cancel != 0) {
+            double now = monotonic_seconds();
+            if (cancel_deadline == 0.0)
+                cancel_deadline = now + TRAIN_CANCEL_GRACE_SECONDS;
+            else if (now > cancel_deadline) {
+                for (int e = 0; e < result->epochs; e++)
+                    result->train_loss[e] = result->val_loss[e] = NAN;
+                result->epochs_done = 0;
+                result->status = RUN_PENDING;
+                return 0;
+            }
+        }
         rng_permutation(&rng, order, n_train);
+        if (batch_rows == 1) {
+            network_train_single_rows(&net, data->x_train, data->y_train, order, n_train, params,
+                                      &scratch, epoch_outputs);
+        } else {
+            for (int start = 0; start < n_train; start += batch_rows) {
+                int m = n_train - start < batch_rows ? n_train - start : batch_rows;
+                network_train_batch(&net, data->x_train, data->y_train, order + start, m,
+                                    params, &scratch, epoch_outputs + start);
+            }
+        }
+        /* the batches' losses from their outputs, summed as the textbook
+         * does: each batch's rows from 0.0, then the batches in order */
+        for (int i = 0; i < n_train; i++)
+            epoch_targets[i] = data->y_train[order[i]];
+        network_cross_entropy_rows(net.isa, epoch_outputs, epoch_targets, n_train, epoch_losses);
         double loss = 0.0;
         for (int start = 0; start < n_train; start += batch_rows) {
             int m = n_train - start < batch_rows ? n_train - start : batch_rows;
-            for (int r = 0; r < m; r++) {
-                int row = order[start + r];
-                memcpy(x_batch + (size_t)r * n_features,
-                       data->x_train + (size_t)row * n_features, (size_t)n_features * sizeof(double));
-                y_batch[r] = data->y_train[row];
-            }
-            loss += network_train_batch(&net, x_batch, y_batch, m, params, &acts, &grads);
+            double batch_loss = 0.0;
+            for (int r = 0; r < m; r++)
+                batch_loss += epoch_losses[start + r];
+            loss += batch_loss;
         }
         double reg = network_reg_loss(&net, params->l1, params->l2);
         double train_loss = (loss + reg) / n_train;
 
-        double val_total = 0.0;
-        evaluate(&net, data->x_val, data->y_val, data->n_val, batch_rows, &acts, &val_total);
+        int unused_correct;
+        double val_total =
+            network_evaluate(&net, data->x_val, data->y_val, data->n_val, 0.0, &unused_correct,
+                             &scratch);
         double val_loss = (val_total + reg) / data->n_val;
 
         if (!isfinite(train_loss) || !isfinite(val_loss)) {
@@ -272,16 +336,14 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
         result->epochs_done = epoch + 1;
     }
 
-    double unused_loss = 0.0;
-    int correct = evaluate(&net, data->x_train, data->y_train, n_train, batch_rows, &acts,
-                           &unused_loss);
+    int correct;
+    network_evaluate(&net, data->x_train, data->y_train, n_train, 0.0, &correct, &scratch);
     result->train_score = (double)correct / n_train;
-    correct = evaluate(&net, data->x_val, data->y_val, data->n_val, batch_rows, &acts,
-                       &unused_loss);
+    network_evaluate(&net, data->x_val, data->y_val, data->n_val, 0.0, &correct, &scratch);
     result->val_score = (double)correct / data->n_val;
     if (data->n_test > 0) {
-        correct = evaluate(&net, data->x_test, data->y_test, data->n_test, batch_rows, &acts,
-                           &unused_loss);
+        network_evaluate(&net, data->x_test, data->y_test, data->n_test, 0.0, &correct,
+                         &scratch);
         result->test_score = (double)correct / data->n_test;
     }
     result->status = RUN_DONE;

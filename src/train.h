@@ -9,11 +9,13 @@
 #ifndef SWEEP_TRAIN_H
 #define SWEEP_TRAIN_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "dataset.h"
 #include "error.h"
 #include "params.h"
+#include "simd.h"
 
 typedef enum {
     RUN_PENDING = 0,   /* not trained (yet) */
@@ -45,9 +47,27 @@ typedef struct train_workspace train_workspace;
 train_workspace *train_workspace_new(void);
 void train_workspace_delete(train_workspace *workspace);
 
+/* A workspace whose kernels use `isa` rather than the best this CPU has
+ * (the results are the same bits; for tests and benchmarks). NULL when the
+ * CPU cannot run `isa` or memory is short. */
+train_workspace *train_workspace_new_for(simd_isa isa);
+
+/* The instruction set a workspace's kernels use. */
+simd_isa train_workspace_isa(const train_workspace *workspace);
+
+/* How long a run in flight may go on after `*cancel` becomes nonzero before
+ * it is abandoned: short runs finish and are kept, a long one stops. */
+#define TRAIN_CANCEL_GRACE_SECONDS 2.0
+
+/* Watch `*cancel` (set by a signal handler; NULL: never) at every epoch:
+ * TRAIN_CANCEL_GRACE_SECONDS after it is first seen set, train_run stops and
+ * leaves the run pending (status RUN_PENDING, return 0). */
+void train_workspace_set_cancel(train_workspace *workspace, const volatile sig_atomic_t *cancel);
+
 /* Train one run. `result` must have been initialized for params->epochs.
  * Returns -1 only for a runtime error (out of memory); a diverging run is
- * not an error: it returns 0 with result->status == RUN_FAILED. */
+ * not an error: it returns 0 with result->status == RUN_FAILED; nor is a
+ * cancelled one (RUN_PENDING, see train_workspace_set_cancel). */
 int train_run(train_workspace *workspace, const dataset *data, const train_params *params,
               run_result *result, sweep_error *err);
 

@@ -197,6 +197,30 @@ def second_sigint_stops_at_once(folder):
 
 
 @check
+def sigint_abandons_long_runs_within_the_grace(folder):
+    # Two runs of 300,000 epochs: about 10 s each. After SIGINT they go on
+    # for the grace (2 s, TRAIN_CANCEL_GRACE_SECONDS) and are abandoned.
+    config = write(folder, "long_runs.yaml", "model: {epochs: 300000, batch_size: 364}\n"
+                   "grid: {seed: [0, 1]}\n")
+    path = os.path.join(folder, "long.h5")
+    process = start([config, "-o", path, "-j", "2"])
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    signalled = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    waited = time.monotonic() - signalled
+    print(f"     exited {waited:.2f} s after SIGINT")
+    assert process.returncode == 130, (process.returncode, stderr)
+    assert 2.0 <= waited < 6.0, waited
+    assert "0 of 2 runs done, 0 failed, 2 pending" in stderr, stderr
+    with h5py.File(path, "r") as handle:
+        assert list(handle["status"][...]) == [0, 0]
+
+
+@check
 def resume_grows_the_file_when_runs_are_added(folder):
     small_config, small_path, _ = reference_file(folder, n_seeds=4, name="grown.h5")
     big_config, big_reference, _ = reference_file(folder, n_seeds=6)

@@ -8,6 +8,10 @@
  * ABSOLUTE tolerance of 1e-9 at every epoch (the observed differences are
  * ~1e-15); accuracies are counts over rows and must be EXACTLY equal.
  *
+ * The fast path (vectorized kernels, every instruction set the CPU supports)
+ * must also equal the plain scalar code of tests/reference_train.c BIT FOR
+ * BIT on a grid of runs (test_fast_equals_reference).
+ *
  * The data is read here from data/wdbc.csv with a small parser of our own,
  * not through the dataset module, and standardized with the train rows'
  * mean and population standard deviation, summed in row order like numpy's
@@ -22,9 +26,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "train.h"
+
+#include "reference_train.c"
 
 #ifndef TEST_DATA_DIR
 #define TEST_DATA_DIR "tests/data"
@@ -495,6 +503,188 @@ static void test_result_too_small(void **state)
     run_result_free(&result);
 }
 
+/* After a cancel (a signal handler's flag), a run goes on for the grace
+ * period and is then abandoned: pending, no curves. A run of 10^6 epochs
+ * would take about a minute; the check allows the grace plus 3 s of slack
+ * on a loaded machine. A short run cancelled at its start still finishes
+ * within the grace and is kept, equal to an uncancelled one. */
+static void test_cancel_abandons_a_long_run(void **state)
+{
+    const dataset *data = *state;
+    sweep_error err;
+    error_clear(&err);
+    volatile sig_atomic_t cancel = 1;
+    train_workspace *workspace = train_workspace_new();
+    assert_non_null(workspace);
+    train_workspace_set_cancel(workspace, &cancel);
+
+    run_result result;
+    train_params params = textbook_params(364, 0.0, 0.01, 10, 1000000);
+    assert_int_equal(run_result_init(&result, params.epochs, &err), 0);
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    assert_int_equal(train_run(workspace, data, &params, &result, &err), 0);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double seconds = (double)(end.tv_sec - start.tv_sec) + 1e-9 * (double)(end.tv_nsec - start.tv_nsec);
+    print_message("cancelled 10^6-epoch run stopped after %.2f s (grace %.1f s)\n", seconds,
+                  TRAIN_CANCEL_GRACE_SECONDS);
+    assert_true(seconds >= TRAIN_CANCEL_GRACE_SECONDS);
+    assert_true(seconds < TRAIN_CANCEL_GRACE_SECONDS + 3.0);
+    assert_int_equal(result.status, RUN_PENDING);
+    assert_int_equal(result.epochs_done, 0);
+    assert_true(isnan(result.train_loss[0]));
+    run_result_free(&result);
+
+    params = textbook_params(32, 0.0, 0.01, 10, 5);
+    run_result kept, plain;
+    assert_int_equal(run_result_init(&kept, params.epochs, &err), 0);
+    assert_int_equal(train_run(workspace, data, &params, &kept, &err), 0);
+    assert_int_equal(kept.status, RUN_DONE);
+    train_workspace_set_cancel(workspace, NULL);
+    run(data, &params, &plain);
+    assert_true(same_doubles(kept.train_loss, plain.train_loss, 5));
+    run_result_free(&kept);
+    run_result_free(&plain);
+    train_workspace_delete(workspace);
+}
+
+/* ---- fast path == plain reference path, bit for bit ---- */
+
+/* Bitwise (memcmp; a NaN entry equals only the same NaN bits): curves,
+ * scores, status and epochs done. Prints the first difference. */
+static int same_run(const run_result *fast, const run_result *reference, int epochs,
+                    const char *label)
+{
+    int same = fast->status == reference->status && fast->epochs_done == reference->epochs_done &&
+               same_doubles(fast->train_loss, reference->train_loss, epochs) &&
+               same_doubles(fast->val_loss, reference->val_loss, epochs) &&
+               same_doubles(&fast->train_score, &reference->train_score, 1) &&
+               same_doubles(&fast->val_score, &reference->val_score, 1) &&
+               same_doubles(&fast->test_score, &reference->test_score, 1);
+    if (!same) {
+        printf("  DIFFERENT: %s (status %d/%d, epochs %d/%d)\n", label, fast->status,
+               reference->status, fast->epochs_done, reference->epochs_done);
+        for (int e = 0; e < epochs; e++)
+            if (!same_doubles(&fast->train_loss[e], &reference->train_loss[e], 1) ||
+                !same_doubles(&fast->val_loss[e], &reference->val_loss[e], 1)) {
+                printf("    epoch %d: train %a vs %a, val %a vs %a\n", e, fast->train_loss[e],
+                       reference->train_loss[e], fast->val_loss[e], reference->val_loss[e]);
+                break;
+            }
+    }
+    return same;
+}
+
+/* Run `params` through train_run at every supported instruction set and
+ * through reference_train_run; count the runs that differ in any bit. */
+static int count_differences(const dataset *data, const train_params *params, const char *label)
+{
+    sweep_error err;
+    error_clear(&err);
+    run_result reference;
+    assert_int_equal(run_result_init(&reference, params->epochs, &err), 0);
+    assert_int_equal(reference_train_run(data, params, &reference), 0);
+    int differences = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
+        assert_non_null(workspace);
+        run_result fast;
+        assert_int_equal(run_result_init(&fast, params->epochs, &err), 0);
+        assert_int_equal(train_run(workspace, data, params, &fast, &err), 0);
+        char full_label[200];
+        snprintf(full_label, sizeof full_label, "%s [%s]", label, simd_name((simd_isa)isa));
+        if (!same_run(&fast, &reference, params->epochs, full_label))
+            differences++;
+        run_result_free(&fast);
+        train_workspace_delete(workspace);
+    }
+    run_result_free(&reference);
+    return differences;
+}
+
+/* Tolerance: none. The grid: batch sizes 1, 2, 3, 8, 32, 364 and 1000 (more
+ * than the train rows) x units 1, 7, 10, 13 (odd counts leave padding lanes)
+ * x {L2 only, L1 only, both, neither} with seeds 42, 0 and 12345 in turn,
+ * 30 epochs each; every run at every supported instruction set must equal
+ * the plain reference in every bit of both curves and the three scores. */
+static void test_fast_equals_reference(void **state)
+{
+    const dataset *data = *state;
+    static const int batch_sizes[] = {1, 2, 3, 8, 32, 364, 1000};
+    static const int unit_counts[] = {1, 7, 10, 13};
+    static const double penalties[][2] = {{0.0, 0.01}, {0.001, 0.0}, {0.001, 0.01}, {0.0, 0.0}};
+    static const uint32_t seeds[] = {42, 0, 12345};
+    int runs = 0, differences = 0, turn = 0;
+    for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++)
+        for (size_t u = 0; u < sizeof unit_counts / sizeof unit_counts[0]; u++)
+            for (size_t p = 0; p < sizeof penalties / sizeof penalties[0]; p++) {
+                train_params params = textbook_params(batch_sizes[b], penalties[p][0],
+                                                      penalties[p][1], unit_counts[u], 30);
+                params.seed = seeds[turn++ % 3];
+                char label[160];
+                snprintf(label, sizeof label, "batch %d units %d l1 %g l2 %g seed %u",
+                         params.batch_size, params.units, params.l1, params.l2, params.seed);
+                differences += count_differences(data, &params, label);
+                runs++;
+            }
+    printf("fast path vs plain reference: %d parameter sets x every supported level, %d "
+           "differ (tolerance: none)\n", runs, differences);
+    assert_int_equal(differences, 0);
+}
+
+/* Tolerance: none. Runs that leave the usual ranges: learning rates 5 and
+ * 50 (saturated sigmoids, clipped outputs), 1e6 (overflow to inf and NaN:
+ * the run must fail at the same epoch), and 40 hidden units (several
+ * blocks of unit vectors). */
+static void test_fast_equals_reference_extremes(void **state)
+{
+    const dataset *data = *state;
+    const double learning_rates[] = {5.0, 50.0, 1e6};
+    int differences = 0;
+    for (int i = 0; i < 3; i++)
+        for (int batch_size = 1; batch_size <= 64; batch_size *= 8) {
+            train_params params = textbook_params(batch_size, 0.001, 0.01, 10, 20);
+            params.learning_rate = learning_rates[i];
+            char label[120];
+            snprintf(label, sizeof label, "learning rate %g batch %d", params.learning_rate,
+                     batch_size);
+            differences += count_differences(data, &params, label);
+        }
+    train_params wide = textbook_params(16, 0.001, 0.01, 40, 20);
+    differences += count_differences(data, &wide, "40 units");
+    printf("extreme runs: %d differ (tolerance: none)\n", differences);
+    assert_int_equal(differences, 0);
+}
+
+/* Tolerance: none. Targets other than 0 and 1 (soft labels): the kernels
+ * then take two logs per row like the plain code; still bit for bit. */
+static void test_fast_equals_reference_soft_labels(void **state)
+{
+    const dataset *data = *state;
+    dataset soft = *data;
+    double *y_train = malloc((size_t)data->n_train * sizeof(double));
+    double *y_val = malloc((size_t)data->n_val * sizeof(double));
+    assert_non_null(y_train);
+    assert_non_null(y_val);
+    for (int r = 0; r < data->n_train; r++)
+        y_train[r] = data->y_train[r] == 1.0 ? 0.9 : (r % 7 == 0 ? 0.5 : 0.1);
+    for (int r = 0; r < data->n_val; r++)
+        y_val[r] = data->y_val[r] == 1.0 ? 0.75 : 0.25;
+    soft.y_train = y_train;
+    soft.y_val = y_val;
+    int differences = 0;
+    for (int batch_size = 1; batch_size <= 400; batch_size *= 20) {
+        train_params params = textbook_params(batch_size, 0.0, 0.01, 10, 15);
+        differences += count_differences(&soft, &params, "soft labels");
+    }
+    printf("soft labels: %d differ (tolerance: none)\n", differences);
+    assert_int_equal(differences, 0);
+    free(y_train);
+    free(y_val);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +698,10 @@ int main(void)
         cmocka_unit_test(test_determinism_and_workspace_reuse),
         cmocka_unit_test(test_without_test_rows),
         cmocka_unit_test(test_result_too_small),
+        cmocka_unit_test(test_cancel_abandons_a_long_run),
+        cmocka_unit_test(test_fast_equals_reference),
+        cmocka_unit_test(test_fast_equals_reference_extremes),
+        cmocka_unit_test(test_fast_equals_reference_soft_labels),
     };
     return cmocka_run_group_tests(tests, load_wdbc, free_wdbc);
 }

@@ -1,0 +1,48 @@
+/* simd.h: which vector instruction set the training kernels run on.
+ *
+ * The kernels (network.c) and the vector exp/log (fastmath.c) are compiled
+ * once per instruction set and chosen at run time, so one binary runs on any
+ * x86-64 and still uses AVX2 where the CPU has it. (An AVX-512VL level, 32
+ * registers for bigger blocks, was measured on AMD Zen 4 and gained
+ * nothing, so there is none.) Every level
+ * computes the very same bits: the kernels only use IEEE additions,
+ * multiplications and divisions (no fused multiply-add: build flag
+ * -ffp-contract=off), and vectorize across independent outputs, never
+ * across a sum. The tests run every level the machine supports.
+ *
+ * The vector types are GCC/Clang vector extensions (vector_size), used by
+ * the kernel templates (*_simd.inc, see simd_begin.inc).
+ */
+#ifndef SWEEP_SIMD_H
+#define SWEEP_SIMD_H
+
+#include <stdbool.h>
+
+typedef enum {
+    SIMD_GENERIC = 0,   /* 2 doubles per vector: SSE2 on x86-64, NEON on arm64 */
+    SIMD_AVX2 = 1,      /* 4 doubles per vector, 16 registers */
+    SIMD_ISA_COUNT
+} simd_isa;
+
+/* The fastest level this CPU can run. */
+simd_isa simd_best(void);
+
+/* Whether this CPU (and this build) can run `isa`. */
+bool simd_supported(simd_isa isa);
+
+/* "generic", "avx2". */
+const char *simd_name(simd_isa isa);
+
+/* Doubles per vector at that level. */
+int simd_lanes(simd_isa isa);
+
+/* Vectors of 2 and 4 doubles, and the integer vectors of the same size
+ * (comparisons yield the signed ones: all ones for true). */
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2di __attribute__((vector_size(16)));
+typedef unsigned long long v2du __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4di __attribute__((vector_size(32)));
+typedef unsigned long long v4du __attribute__((vector_size(32)));
+
+#endif
