@@ -30,18 +30,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 import h5py
-import numpy as np
 
-BINARY = os.environ.get("SWEEP_BINARY", "")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweep_files import (BINARY, assert_consistent_partial, assert_same_file,  # noqa: E402
+                         datasets, run_checks, sweep, write)
 
 GRID = """\
 model: {epochs: 150, l2: 0.01}
 grid: {batch_size: [4, 16, 64, 364], l1: [0.0, 0.001], seed: {range: [0, %d]}}
 """
-PER_RUN_EXCLUDED = {"seconds"}      # wall times differ between runs
 KILL_SEED = 20261126                # fixed: the kill moments are repeatable
 N_KILLS = 20
 
@@ -53,59 +52,9 @@ def check(function):
     return function
 
 
-def write(folder, name, text):
-    path = os.path.join(folder, name)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return path
-
-
-def sweep(args, **kwargs):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600, **kwargs)
-
-
 def start(args):
     return subprocess.Popen([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-
-
-def datasets(path):
-    """Every dataset of a results file, as arrays (the failure text as bytes)."""
-    with h5py.File(path, "r") as handle:
-        return {name: handle[name][...] for name in handle}
-
-
-def assert_same_file(path, reference_path):
-    got, expected = datasets(path), datasets(reference_path)
-    assert sorted(got) == sorted(expected), (sorted(got), sorted(expected))
-    for name in expected:
-        if name in PER_RUN_EXCLUDED:
-            continue
-        assert got[name].dtype == expected[name].dtype, name
-        assert got[name].tobytes() == expected[name].tobytes(), f"{name} differs"
-
-
-def assert_consistent_partial(path, reference):
-    """A killed sweep's file: opens; runs marked done/failed equal the
-    reference row for row; the others are pending. Returns the number done."""
-    with h5py.File(path, "r") as handle:
-        status = handle["status"][...]
-        finished = status != 0
-        assert set(np.unique(status)) <= {0, 1, 2}, np.unique(status)
-        for name, values in reference.items():
-            if name in PER_RUN_EXCLUDED or name in ("run", "epoch"):
-                continue
-            got = handle[name][...]
-            if name in ("status",):
-                assert np.array_equal(got[finished], values[finished]), name
-                continue
-            if got.shape[:1] != values.shape[:1]:
-                continue
-            if name in ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed"):
-                assert got.tobytes() == values.tobytes(), name
-            else:
-                assert got[finished].tobytes() == values[finished].tobytes(), name
-        return int(finished.sum())
 
 
 REFERENCES = {}   # n_seeds -> (config, path, seconds), made once per test run
@@ -134,7 +83,6 @@ def reference_file(folder, n_seeds=8, name=None):
 @check
 def twenty_kills_then_resume_is_bit_identical(folder):
     config, reference_path, seconds = reference_file(folder)
-    reference = datasets(reference_path)
     path = os.path.join(folder, "killed.h5")
     moments = random.Random(KILL_SEED)
     kills = opened = 0
@@ -149,7 +97,7 @@ def twenty_kills_then_resume_is_bit_identical(folder):
         process.communicate()
         kills += 1
         if os.path.exists(path):
-            done = assert_consistent_partial(path, reference)
+            done = assert_consistent_partial(path, reference_path)
             opened += 1
             print(f"     kill {kill + 1:2d} at {delay:.3f} s ({mode[0]}): {done} runs kept")
         else:
@@ -162,7 +110,7 @@ def twenty_kills_then_resume_is_bit_identical(folder):
 
 
 def interrupt(folder, first, second=None, expected_status=130):
-    config, reference_path, seconds = reference_file(folder, n_seeds=16)
+    config, reference_path, seconds = reference_file(folder, n_seeds=48)
     path = os.path.join(folder, "interrupted.h5")
     process = start([config, "-o", path, "-j", "1"])
     time.sleep(max(0.3, seconds / 3))
@@ -175,7 +123,7 @@ def interrupt(folder, first, second=None, expected_status=130):
     if second is None:
         name = "SIGINT" if first == signal.SIGINT else "SIGTERM"
         assert f"interrupted by {name}" in stderr and "--resume" in stderr, stderr
-    assert_consistent_partial(path, datasets(reference_path))
+    assert_consistent_partial(path, reference_path)
     result = sweep([config, "-o", path, "-q", "-j", "2", "--resume"])
     assert result.returncode == 0, result.stderr
     assert_same_file(path, reference_path)
@@ -348,27 +296,11 @@ def full_disk_keeps_finished_runs(folder):
 
 
 def main():
-    if not BINARY or not os.access(BINARY, os.X_OK):
-        print(f"FAIL setup: SWEEP_BINARY is not an executable: {BINARY!r}")
-        print("0 passed, 1 failed")
-        return 1
-    passed = failed = 0
-    for function in CHECKS:
-        with tempfile.TemporaryDirectory(prefix="test_crash_safety.") as folder:
-            started = time.monotonic()
-            try:
-                function(folder)
-            except Exception:  # noqa: BLE001 - a check's failure, reported
-                failed += 1
-                print(f"FAIL {function.__name__}:")
-                traceback.print_exc(file=sys.stdout)
-            else:
-                passed += 1
-                print(f"ok   {function.__name__} ({time.monotonic() - started:.1f} s)")
-    for _, path, _ in REFERENCES.values():
-        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    try:
+        return run_checks(CHECKS, lambda: tempfile.TemporaryDirectory(prefix="test_crash_safety."))
+    finally:
+        for _, path, _ in REFERENCES.values():
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 if __name__ == "__main__":
