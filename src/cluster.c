@@ -44,12 +44,6 @@ static bool launched_by_mpi(void)
     return false;
 }
 
-void cluster_pause(void)
-{
-    struct timespec pause = {0, 1000000L};
-    nanosleep(&pause, NULL);
-}
-
 /* A send in flight: its buffer is freed when MPI is done with it. */
 typedef struct outgoing {
 #ifdef SWEEP_HAVE_MPI
@@ -110,6 +104,13 @@ static cluster *cluster_new(void)
 }
 
 #ifdef SWEEP_HAVE_MPI
+
+/* Sleep about a millisecond: the pause between two looks at the messages. */
+static void cluster_pause(void)
+{
+    struct timespec pause = {0, 1000000L};
+    nanosleep(&pause, NULL);
+}
 
 bool cluster_has_mpi(void)
 {

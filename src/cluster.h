@@ -89,8 +89,6 @@ int cluster_progress(cluster *job, sweep_error *err);
 /* Wait until every message sent has left. */
 int cluster_flush(cluster *job, sweep_error *err);
 
-/* Sleep about a millisecond: the pause between two looks at the messages. */
-void cluster_pause(void);
 
 /* The host name of this rank, for messages. */
 const char *cluster_host(const cluster *job);

@@ -69,14 +69,6 @@ static int check_same_sweep(const results_index *a, const char *path_a, const re
     return 0;
 }
 
-static bool same_params(const train_params *a, const train_params *b)
-{
-    for (int id = 0; id < PARAM_COUNT; id++)
-        if (params_get(a, (param_id)id) != params_get(b, (param_id)id))
-            return false;
-    return true;
-}
-
 /* The grid of the parts, expanded again from their effective config. */
 static int expand_grid(const results_index *part, const char *path, train_params **runs,
                        size_t *n_runs, sweep_error *err)
@@ -115,9 +107,9 @@ static int place_runs(const merge_options *options, const results_index *parts,
             if (number < 0 || (unsigned long long)number >= n_runs)
                 return error_set(err, ERROR_INPUT, "%s: its run %lld is not in the grid of %zu "
                                  "runs", options->parts[p], number, n_runs);
-            if (!same_params(&part->runs[row], &runs[number])) {
-                sweep_describe_run(&part->runs[row], theirs, sizeof theirs);
-                sweep_describe_run(&runs[number], ours, sizeof ours);
+            if (params_compare(&part->runs[row], &runs[number]) != 0) {
+                params_describe(&part->runs[row], theirs, sizeof theirs);
+                params_describe(&runs[number], ours, sizeof ours);
                 return error_set(err, ERROR_INPUT, "%s: its run %lld (%s) is not the grid's "
                                  "run %lld (%s)", options->parts[p], number, theirs, number,
                                  ours);
@@ -126,7 +118,7 @@ static int place_runs(const merge_options *options, const results_index *parts,
             if (state != RUN_DONE && state != RUN_FAILED)
                 continue;
             if (origins[number].source >= 0) {
-                sweep_describe_run(&runs[number], ours, sizeof ours);
+                params_describe(&runs[number], ours, sizeof ours);
                 return error_set(err, ERROR_INPUT, "run %lld (%s) is finished in both %s and "
                                  "%s; merge only one of them", number, ours,
                                  options->parts[origins[number].source], options->parts[p]);
@@ -215,7 +207,7 @@ static void report_missing(FILE *report, const merge_options *options, const res
         fprintf(report, " and %zu more", n_missing - named);
     char described[512] = "";
     if (first < n_runs)
-        sweep_describe_run(&runs[first], described, sizeof described);
+        params_describe(&runs[first], described, sizeof described);
     char *command = resume_command(&parts[0], options->output);
     fprintf(report, " (run %zu: %s); train them with: %s\n", first, described,
             command != NULL ? command : "sweep CONFIG --resume");

@@ -1,6 +1,7 @@
 #include "params.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 const param_info PARAM_INFO[PARAM_COUNT] = {
@@ -55,6 +56,29 @@ void params_set(train_params *params, param_id id, double value)
     case PARAM_EPOCHS: params->epochs = (int)value; break;
     case PARAM_SEED: params->seed = (uint32_t)value; break;
     case PARAM_COUNT: break;
+    }
+}
+
+int params_compare(const train_params *a, const train_params *b)
+{
+    for (int id = 0; id < PARAM_COUNT; id++) {
+        double x = params_get(a, (param_id)id), y = params_get(b, (param_id)id);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+void params_describe(const train_params *params, char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int id = 0; id < PARAM_COUNT && used < size; id++) {
+        int n = snprintf(text + used, size - used, "%s%s=%.17g", id > 0 ? ", " : "",
+                         PARAM_INFO[id].name, params_get(params, (param_id)id));
+        if (n < 0)
+            break;
+        used += (size_t)n;
     }
 }
 

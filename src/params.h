@@ -8,6 +8,7 @@
 #define SWEEP_PARAMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -56,6 +57,14 @@ double params_get(const train_params *params, param_id id);
 
 /* Set one parameter; the value must already have passed params_check(). */
 void params_set(train_params *params, param_id id, double value);
+
+/* Orders runs by their hyperparameters in table order: <0, 0 (the same
+ * run), >0. Used to match the runs of a config to those of a file. */
+int params_compare(const train_params *a, const train_params *b);
+
+/* "batch_size=32, learning_rate=0.10000000000000001, ..." (%.17g, so that a
+ * message names the run exactly), cut to `size`. */
+void params_describe(const train_params *params, char *text, size_t size);
 
 /* NULL when `value` is allowed for `id`, else a static phrase saying what is
  * wrong, e.g. "must be an integer >= 1". */

@@ -335,6 +335,19 @@ cleanup:
 
 /* ---- the layout --------------------------------------------------------- */
 
+/* The end of every create_* function below: the creation properties are
+ * closed either way; on failure the half-made dataset too. */
+static hid_t finish_variable(hid_t properties, hid_t variable, bool made)
+{
+    if (properties >= 0)
+        H5Pclose(properties);
+    if (made)
+        return variable;
+    if (variable >= 0)
+        H5Dclose(variable);
+    return H5I_INVALID_HID;
+}
+
 /* A dimension: int64 coordinate values (`values`, or 0..size-1 when NULL),
  * made a dimension scale. */
 static hid_t create_dimension(const results_writer *writer, const char *name, hsize_t size,
@@ -365,14 +378,9 @@ static hid_t create_dimension(const results_writer *writer, const char *name, hs
                         &dimid, err) < 0 ||
         write_text_attribute(writer, scale, "long_name", long_name, err) < 0)
         goto fail;
-    H5Pclose(properties);
-    return scale;
+    return finish_variable(properties, scale, true);
 fail:
-    if (scale >= 0)
-        H5Dclose(scale);
-    if (properties >= 0)
-        H5Pclose(properties);
-    return H5I_INVALID_HID;
+    return finish_variable(properties, scale, false);
 }
 
 static int attach_dimension(const results_writer *writer, hid_t variable, const char *name,
@@ -459,14 +467,9 @@ static hid_t create_run_real(const results_writer *writer, const char *name,
         (units != NULL && write_text_attribute(writer, variable, "units", units, err) < 0) ||
         attach_dimension(writer, variable, name, run_scale, 0, err) < 0)
         goto fail;
-    H5Pclose(properties);
-    return variable;
+    return finish_variable(properties, variable, true);
 fail:
-    if (variable >= 0)
-        H5Dclose(variable);
-    if (properties >= 0)
-        H5Pclose(properties);
-    return H5I_INVALID_HID;
+    return finish_variable(properties, variable, false);
 }
 
 /* `status` (run) int8: 0 pending (the fill), 1 done, 2 failed, described the
@@ -490,14 +493,9 @@ static hid_t create_status(const results_writer *writer, hid_t run_scale, sweep_
         write_text_attribute(writer, variable, "flag_meanings", "pending done failed", err) < 0 ||
         attach_dimension(writer, variable, "status", run_scale, 0, err) < 0)
         goto fail;
-    H5Pclose(properties);
-    return variable;
+    return finish_variable(properties, variable, true);
 fail:
-    if (variable >= 0)
-        H5Dclose(variable);
-    if (properties >= 0)
-        H5Pclose(properties);
-    return H5I_INVALID_HID;
+    return finish_variable(properties, variable, false);
 }
 
 /* `failure` (run) text, "" until a failed run is written. Fixed-length
@@ -520,14 +518,9 @@ static hid_t create_failure(const results_writer *writer, hid_t run_scale, sweep
         write_text_attribute(writer, variable, "_Encoding", "utf-8", err) < 0 ||
         attach_dimension(writer, variable, "failure", run_scale, 0, err) < 0)
         goto fail;
-    H5Pclose(properties);
-    return variable;
+    return finish_variable(properties, variable, true);
 fail:
-    if (variable >= 0)
-        H5Dclose(variable);
-    if (properties >= 0)
-        H5Pclose(properties);
-    return H5I_INVALID_HID;
+    return finish_variable(properties, variable, false);
 }
 
 /* A (run, epoch) float64 curve, NaN until written and past a run's epochs.
@@ -577,14 +570,9 @@ static hid_t create_curve(const results_writer *writer, const char *name, const 
         attach_dimension(writer, variable, name, run_scale, 0, err) < 0 ||
         attach_dimension(writer, variable, name, epoch_scale, 1, err) < 0)
         goto fail;
-    H5Pclose(properties);
-    return variable;
+    return finish_variable(properties, variable, true);
 fail:
-    if (variable >= 0)
-        H5Dclose(variable);
-    if (properties >= 0)
-        H5Pclose(properties);
-    return H5I_INVALID_HID;
+    return finish_variable(properties, variable, false);
 }
 
 static int write_root_attributes(const results_writer *writer, const results_meta *meta,

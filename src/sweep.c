@@ -147,29 +147,6 @@ int sweep_worker_count(int requested, size_t n_runs)
     return count;
 }
 
-void sweep_describe_run(const train_params *params, char *text, size_t size)
-{
-    size_t used = 0;
-    text[0] = '\0';
-    for (int id = 0; id < PARAM_COUNT && used < size; id++) {
-        int n = snprintf(text + used, size - used, "%s%s=%.17g", id > 0 ? ", " : "",
-                         PARAM_INFO[id].name, params_get(params, (param_id)id));
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-}
-
-static int compare_params(const train_params *a, const train_params *b)
-{
-    for (int id = 0; id < PARAM_COUNT; id++) {
-        double x = params_get(a, (param_id)id), y = params_get(b, (param_id)id);
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return 0;
-}
-
 /* A run of one of the two lists, for matching them by sorting. */
 typedef struct {
     const train_params *params;
@@ -179,7 +156,7 @@ typedef struct {
 static int compare_run_refs(const void *left, const void *right)
 {
     const run_ref *a = left, *b = right;
-    int order = compare_params(a->params, b->params);
+    int order = params_compare(a->params, b->params);
     if (order != 0)
         return order;
     return a->index < b->index ? -1 : (a->index > b->index);
@@ -212,7 +189,7 @@ static int match_runs(const char *path, const results_index *index, const train_
     size_t i = 0, j = 0, n_missing = 0, first_missing = 0;
     *n_kept = 0;
     while (j < index->n_runs) {
-        int order = i < n_runs ? compare_params(ours[i].params, theirs[j].params) : 1;
+        int order = i < n_runs ? params_compare(ours[i].params, theirs[j].params) : 1;
         if (order < 0) {
             i++;   /* a new run: trained */
             continue;
@@ -233,7 +210,7 @@ static int match_runs(const char *path, const results_index *index, const train_
     }
     if (n_missing > 0) {
         char described[512];
-        sweep_describe_run(&index->runs[first_missing], described, sizeof described);
+        params_describe(&index->runs[first_missing], described, sizeof described);
         error_set(err, ERROR_INPUT,
                   "%s: cannot resume: %zu of its %zu runs are not in the config, e.g. run %zu "
                   "(%s); use -o for a new file, or --overwrite",

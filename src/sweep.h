@@ -64,9 +64,6 @@ int sweep_serve(cluster *job, const volatile sig_atomic_t *interrupt, int *exit_
  * sweep_serve) to end with `exit_status`. Nothing for a cluster of one. */
 int sweep_conclude(cluster *job, int exit_status, sweep_error *err);
 
-/* A run's hyperparameters as "batch_size=32, learning_rate=0.1, ...". */
-void sweep_describe_run(const train_params *params, char *text, size_t size);
-
 /* Number of worker threads for a requested count (0 = all cores), never more
  * than the number of runs and never less than 1. */
 int sweep_worker_count(int requested, size_t n_runs);

@@ -86,11 +86,6 @@ static double monotonic_seconds(void)
     return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
 }
 
-simd_isa train_workspace_isa(const train_workspace *workspace)
-{
-    return workspace->isa;
-}
-
 void train_workspace_delete(train_workspace *workspace)
 {
     if (workspace == NULL)

@@ -52,9 +52,6 @@ void train_workspace_delete(train_workspace *workspace);
  * CPU cannot run `isa` or memory is short. */
 train_workspace *train_workspace_new_for(simd_isa isa);
 
-/* The instruction set a workspace's kernels use. */
-simd_isa train_workspace_isa(const train_workspace *workspace);
-
 /* How long a run in flight may go on after `*cancel` becomes nonzero before
  * it is abandoned: short runs finish and are kept, a long one stops. */
 #define TRAIN_CANCEL_GRACE_SECONDS 2.0

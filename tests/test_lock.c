@@ -16,21 +16,7 @@
 
 #include "lock.h"
 
-static char folder[] = "/tmp/sweep_test_lock_XXXXXX";
-
-static int make_folder(void **state)
-{
-    (void)state;
-    return mkdtemp(folder) == NULL ? -1 : 0;
-}
-
-static int remove_folder(void **state)
-{
-    (void)state;
-    char command[256];
-    snprintf(command, sizeof command, "rm -rf '%s'", folder);
-    return system(command) == 0 ? 0 : -1;
-}
+#include "temp_folder.h"
 
 static bool exists(const char *path)
 {
@@ -42,7 +28,7 @@ static void test_second_writer_refused_until_release(void **state)
 {
     (void)state;
     char path[512], lock_path[520], expected[700];
-    snprintf(path, sizeof path, "%s/out.h5", folder);
+    snprintf(path, sizeof path, "%s/out.h5", temp_folder);
     snprintf(lock_path, sizeof lock_path, "%s.lock", path);
     output_lock *first = NULL, *second = NULL;
     sweep_error err = {0};
@@ -68,7 +54,7 @@ static void test_stale_lock_file_taken_over(void **state)
 {
     (void)state;
     char path[512], lock_path[520];
-    snprintf(path, sizeof path, "%s/stale.h5", folder);
+    snprintf(path, sizeof path, "%s/stale.h5", temp_folder);
     snprintf(lock_path, sizeof lock_path, "%s.lock", path);
     FILE *stale = fopen(lock_path, "w");
     assert_non_null(stale);
@@ -86,8 +72,8 @@ static void test_outputs_are_independent(void **state)
 {
     (void)state;
     char a[512], b[512];
-    snprintf(a, sizeof a, "%s/new/sub/a.h5", folder);
-    snprintf(b, sizeof b, "%s/new/sub/b.h5", folder);
+    snprintf(a, sizeof a, "%s/new/sub/a.h5", temp_folder);
+    snprintf(b, sizeof b, "%s/new/sub/b.h5", temp_folder);
     output_lock *lock_a = NULL, *lock_b = NULL;
     sweep_error err = {0};
     assert_int_equal(output_lock_acquire(a, &lock_a, &err), 0);
@@ -117,5 +103,5 @@ int main(void)
         cmocka_unit_test(test_outputs_are_independent),
         cmocka_unit_test(test_unwritable_folder_reported),
     };
-    return cmocka_run_group_tests(tests, make_folder, remove_folder);
+    return cmocka_run_group_tests(tests, make_temp_folder, remove_temp_folder);
 }

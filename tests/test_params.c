@@ -67,6 +67,26 @@ static void test_bounds(void **state)
     assert_string_equal(params_check(PARAM_L2, INFINITY), "must be a finite number");
 }
 
+/* Table order decides: batch_size first, seed last. Exact. */
+static void test_compare_and_describe(void **state)
+{
+    (void)state;
+    train_params a = params_defaults(), b = params_defaults();
+    assert_int_equal(params_compare(&a, &b), 0);
+    b.seed = 43;
+    assert_true(params_compare(&a, &b) < 0);
+    a.batch_size = 64;   /* an earlier key outweighs the seed */
+    assert_true(params_compare(&a, &b) > 0);
+    char text[256];
+    train_params defaults = params_defaults();
+    params_describe(&defaults, text, sizeof text);
+    assert_string_equal(text, "batch_size=32, learning_rate=0.10000000000000001, l1=0, l2=0, "
+                              "units=10, epochs=500, seed=42");
+    char short_text[12];
+    params_describe(&a, short_text, sizeof short_text);
+    assert_string_equal(short_text, "batch_size=");
+}
+
 static void test_error_records(void **state)
 {
     (void)state;
@@ -93,6 +113,7 @@ int main(void)
         cmocka_unit_test(test_names_and_order),
         cmocka_unit_test(test_get_set_round_trip),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_compare_and_describe),
         cmocka_unit_test(test_error_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

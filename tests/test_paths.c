@@ -12,34 +12,20 @@
 
 #include "paths.h"
 
-static char folder[] = "/tmp/sweep_test_paths_XXXXXX";
-
-static int make_folder(void **state)
-{
-    (void)state;
-    return mkdtemp(folder) == NULL ? -1 : 0;
-}
-
-static int remove_folder(void **state)
-{
-    (void)state;
-    char command[256];
-    snprintf(command, sizeof command, "rm -rf '%s'", folder);
-    return system(command) == 0 ? 0 : -1;
-}
+#include "temp_folder.h"
 
 static void test_creates_every_missing_level(void **state)
 {
     (void)state;
     char path[512], created[512];
-    snprintf(path, sizeof path, "%s/a/b//c/out.h5", folder);
+    snprintf(path, sizeof path, "%s/a/b//c/out.h5", temp_folder);
     sweep_error err = {0};
     assert_int_equal(paths_make_parent_folders(path, &err), 0);
-    snprintf(created, sizeof created, "%s/a/b/c", folder);
+    snprintf(created, sizeof created, "%s/a/b/c", temp_folder);
     struct stat info;
     assert_int_equal(stat(created, &info), 0);
     assert_true(S_ISDIR(info.st_mode));
-    snprintf(created, sizeof created, "%s/a/b/c/out.h5", folder);
+    snprintf(created, sizeof created, "%s/a/b/c/out.h5", temp_folder);
     assert_int_not_equal(stat(created, &info), 0);   /* the file itself is not made */
     /* Again: nothing to do. */
     assert_int_equal(paths_make_parent_folders(path, &err), 0);
@@ -57,7 +43,7 @@ static void test_file_in_the_way_reported(void **state)
 {
     (void)state;
     char blocker[512], path[600], expected[700];
-    snprintf(blocker, sizeof blocker, "%s/plain_file", folder);
+    snprintf(blocker, sizeof blocker, "%s/plain_file", temp_folder);
     FILE *file = fopen(blocker, "w");
     assert_non_null(file);
     fclose(file);
@@ -76,5 +62,5 @@ int main(void)
         cmocka_unit_test(test_plain_name_needs_nothing),
         cmocka_unit_test(test_file_in_the_way_reported),
     };
-    return cmocka_run_group_tests(tests, make_folder, remove_folder);
+    return cmocka_run_group_tests(tests, make_temp_folder, remove_temp_folder);
 }

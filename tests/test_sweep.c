@@ -19,27 +19,13 @@
 #include "sweep.h"
 #include "train.h"
 
-static char temp_dir[] = "/tmp/sweep_test_sweep_XXXXXX";
+#include "temp_folder.h"
 
-static int make_temp_dir(void **state)
-{
-    (void)state;
-    return mkdtemp(temp_dir) == NULL ? -1 : 0;
-}
-
-static int remove_temp_dir(void **state)
-{
-    (void)state;
-    char command[256];
-    snprintf(command, sizeof command, "rm -rf '%s'", temp_dir);
-    return system(command) == 0 ? 0 : -1;
-}
-
-/* Run `config_text` with `threads` workers into temp_dir/name. */
+/* Run `config_text` with `threads` workers into temp_folder/name. */
 static void run_config(const char *config_text, int threads, const char *name, sweep_outcome *outcome)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", temp_dir, name);
+    snprintf(path, sizeof path, "%s/%s", temp_folder, name);
     sweep_config config = {0};
     sweep_error err = {0};
     config_options options = {0};
@@ -59,7 +45,7 @@ static void run_config(const char *config_text, int threads, const char *name, s
 static double *read_doubles(const char *name, const char *dataset_name, size_t *count)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", temp_dir, name);
+    snprintf(path, sizeof path, "%s/%s", temp_folder, name);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(file >= 0);
     hid_t data = H5Dopen2(file, dataset_name, H5P_DEFAULT);
@@ -184,5 +170,5 @@ int main(void)
         cmocka_unit_test(test_diverging_run_is_failed_not_fatal),
         cmocka_unit_test(test_worker_count),
     };
-    return cmocka_run_group_tests(tests, make_temp_dir, remove_temp_dir);
+    return cmocka_run_group_tests(tests, make_temp_folder, remove_temp_folder);
 }
