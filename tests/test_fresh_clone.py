@@ -71,7 +71,7 @@ def pkg_config_without_cmocka(folder):
 
 def run(command, env):
     return subprocess.run(command, cwd=Context.clone, env=env, capture_output=True, text=True,
-                          timeout=280)
+                          timeout=500)
 
 
 def assert_ok(finished):
