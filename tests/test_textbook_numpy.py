@@ -123,7 +123,17 @@ def importable_api_gives_the_book_curve_and_a_clear_margin():
     assert margin > OUTPUT_MARGIN, margin
 
 
+def loaded_blas():
+    """The BLAS libraries this process has loaded (numpy loads one on import),
+    so that the log says which BLAS the curves were checked with."""
+    import numpy  # noqa: F401 - imported for the libraries it loads
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
+    return ", ".join(sorted(paths)) or "unknown"
+
+
 def main():
+    print(f"     numpy's BLAS: {loaded_blas()}")
     passed = failed = 0
     for function in CHECKS:
         try:
