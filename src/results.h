@@ -1,9 +1,9 @@
 /* results.h: the results file, one HDF5 file per sweep.
  *
  * The only module that sees HDF5 (results.c writes, results_read.c reads
- * back; results_source.h is their shared internal interface). The layout is netCDF-4 compatible so that
- * xarray.open_dataset(path, engine="h5netcdf") opens it: dimension scales
- * `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
+ * back; results_source.h is their shared internal interface). The layout is
+ * netCDF-4 compatible so that xarray.open_dataset(path, engine="h5netcdf")
+ * opens it: dimension scales `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
  * compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
  * `val_score`, `test_score`, `seconds`; (run) int8 `status` (0 pending,
  * 1 done, 2 failed) and `failure` (text); one (run) dataset per
