@@ -127,47 +127,124 @@ def _last_finite(curves, epochs_done):
     return np.where(epochs_done > 0, values, np.nan)
 
 
-def open_results(path):
-    """Read and check a results file; raises SweepError with a one-line message."""
+# Root attributes the scripts read, and what they must be when present.
+TEXT_ATTRIBUTES = ("config", "config_path", "overrides", "effective_config", "version",
+                   "start_time_utc", "host", "dataset", "data_checksum", "shard")
+COUNT_ATTRIBUTES = ("n_train", "n_val", "n_test", "n_features", "threads", "ranks",
+                    "n_runs", "grid_runs")
+# Allowed hyperparameter values, as the C side's params_check (src/params.c):
+# (smallest, is the smallest excluded, largest, whole numbers only).
+HYPERPARAMETER_RANGES = {
+    "batch_size": (1, False, 1e9, True), "learning_rate": (0, True, np.inf, False),
+    "l1": (0, False, np.inf, False), "l2": (0, False, np.inf, False),
+    "units": (1, False, 1e6, True), "epochs": (1, False, 1e7, True),
+    "seed": (0, False, 2**32 - 1, True)}
+
+
+def _invalid(path, what):
+    return SweepError(f"{path}: not a valid sweep results file: {what}")
+
+
+def _open_file(path):
+    """The open h5py file; SweepError for anything that is not one."""
     if not os.path.exists(path):
         raise SweepError(f"{path}: no such file")
     if os.path.isdir(path):
         raise SweepError(f"{path}: is a directory, not a results file")
     if not h5py.is_hdf5(path):
-        raise SweepError(f"{path}: not an HDF5 file")
+        raise _invalid(path, "not an HDF5 file")
     try:
-        handle = h5py.File(path, "r")
+        return h5py.File(path, "r")
     except OSError as error:
-        hint = " (is a sweep still writing it?)" if "lock" in str(error).lower() else ""
-        raise SweepError(f"{path}: cannot open: {error}{hint}") from None
-    with handle:
-        for name in ("status",) + CURVES + PER_RUN + HYPERPARAMETERS:
-            if name not in handle or not isinstance(handle[name], h5py.Dataset):
-                raise SweepError(f"{path}: not a sweep results file (no '{name}' dataset)")
-        n_runs = handle["status"].shape[0] if handle["status"].ndim == 1 else -1
-        if n_runs < 0:
-            raise SweepError(f"{path}: malformed results file: 'status' is not one-dimensional")
-        columns = {}
-        for name in PER_RUN + HYPERPARAMETERS:
-            if handle[name].shape != (n_runs,):
-                raise SweepError(f"{path}: malformed results file: '{name}' has shape "
-                                 f"{handle[name].shape}, expected ({n_runs},)")
-            columns[name] = handle[name][()]
-        curves = {}
-        for name in CURVES:
-            data = handle[name]
-            if data.ndim != 2 or data.shape[0] != n_runs:
-                raise SweepError(f"{path}: malformed results file: '{name}' has shape "
-                                 f"{data.shape}, expected ({n_runs}, epochs)")
-            curves[name] = np.asarray(data[()], dtype=np.float64)
-        if curves["train_loss"].shape != curves["val_loss"].shape:
-            raise SweepError(f"{path}: malformed results file: 'train_loss' and 'val_loss' "
-                             "differ in shape")
-        if "failure" in handle and handle["failure"].shape == (n_runs,):
-            failure = [_text(value) for value in handle["failure"][()]]
-        else:
-            failure = [""] * n_runs
-        attrs = {key: _text(value) for key, value in handle.attrs.items()}
+        if "unable to lock file" in str(error).lower():
+            raise SweepError(f"{path}: cannot open: {error} (is a sweep still writing it?)") \
+                from None
+        raise SweepError(f"{path}: truncated or damaged ({error})") from None
+
+
+def _check_hyperparameter(path, name, values):
+    low, low_excluded, high, whole = HYPERPARAMETER_RANGES[name]
+    values = values.astype(np.float64)
+    bad = ~np.isfinite(values) | (values > high) | ((values <= low) if low_excluded
+                                                     else (values < low))
+    if whole:
+        bad |= np.isfinite(values) & (values != np.floor(values))
+    if bad.any():
+        run = int(np.argmax(bad))
+        raise _invalid(path, f"'{name}' of run {run} is {values[run]!r}, out of its range")
+
+
+def _read_columns(path, handle):
+    """The (run) datasets and the curves, checked: (columns, curves)."""
+    for name in ("status",) + CURVES + PER_RUN + HYPERPARAMETERS:
+        if name not in handle or not isinstance(handle[name], h5py.Dataset):
+            raise _invalid(path, f"no '{name}' dataset")
+    n_runs = handle["status"].shape[0] if handle["status"].ndim == 1 else -1
+    if n_runs < 0:
+        raise _invalid(path, "'status' is not one-dimensional")
+    # What each dataset must hold (numpy dtype kinds): whole numbers,
+    # floats, or either.
+    kinds = dict.fromkeys(PER_RUN, "f")
+    kinds["status"] = "iu"
+    kinds.update(dict.fromkeys(HYPERPARAMETERS, "iuf"))
+    columns = {}
+    for name in PER_RUN + HYPERPARAMETERS:
+        data = handle[name]
+        if data.shape != (n_runs,):
+            raise _invalid(path, f"'{name}' has shape {data.shape}, expected ({n_runs},)")
+        if data.dtype.kind not in kinds[name]:
+            raise _invalid(path, f"'{name}' holds {data.dtype}, not numbers")
+        columns[name] = data[()]
+    for name in HYPERPARAMETERS:
+        _check_hyperparameter(path, name, columns[name])
+    curves = {}
+    for name in CURVES:
+        data = handle[name]
+        if data.ndim != 2 or data.shape[0] != n_runs:
+            raise _invalid(path, f"'{name}' has shape {data.shape}, expected ({n_runs}, epochs)")
+        if data.dtype.kind != "f":
+            raise _invalid(path, f"'{name}' holds {data.dtype}, not floats")
+        curves[name] = np.asarray(data[()], dtype=np.float64)
+    if curves["train_loss"].shape != curves["val_loss"].shape:
+        raise _invalid(path, "'train_loss' and 'val_loss' differ in shape")
+    longest = int(columns["epochs"].max()) if n_runs else 0
+    if longest > curves["val_loss"].shape[1]:
+        raise _invalid(path, f"a run has {longest} epochs, but the curves hold "
+                       f"{curves['val_loss'].shape[1]}")
+    return columns, curves
+
+
+def _read_attributes(path, handle):
+    attrs = {key: _text(value) for key, value in handle.attrs.items()}
+    for name in TEXT_ATTRIBUTES:
+        if name in attrs and not isinstance(attrs[name], str):
+            raise _invalid(path, f"attribute '{name}' is not text")
+    for name in COUNT_ATTRIBUTES:
+        if name in attrs and (isinstance(attrs[name], bool) or
+                              not isinstance(attrs[name], (int, np.integer))):
+            raise _invalid(path, f"attribute '{name}' is not a whole number")
+    return attrs
+
+
+def _read_failures(handle, n_runs):
+    if "failure" in handle and isinstance(handle["failure"], h5py.Dataset) \
+            and handle["failure"].shape == (n_runs,):
+        return [str(_text(value)) for value in handle["failure"][()]]
+    return [""] * n_runs
+
+
+def open_results(path):
+    """Read and check a results file; raises SweepError with a one-line message."""
+    with _open_file(path) as handle:
+        try:
+            columns, curves = _read_columns(path, handle)
+            failure = _read_failures(handle, len(columns["status"]))
+            attrs = _read_attributes(path, handle)
+        except (OSError, KeyError, RuntimeError) as error:
+            # h5py's errors for data that does not read (a bad chunk, a
+            # broken link): the file is damaged.
+            reason = str(error).replace("\n", " ") or type(error).__name__
+            raise SweepError(f"{path}: truncated or damaged ({reason})") from None
 
     runs = pd.DataFrame({name: columns[name] for name in HYPERPARAMETERS})
     runs.index.name = "run"
@@ -180,7 +257,7 @@ def open_results(path):
     runs["status"] = columns["status"].astype(np.int64)
     unknown = sorted(set(runs["status"]) - {STATUS_PENDING, STATUS_DONE, STATUS_FAILED})
     if unknown:
-        raise SweepError(f"{path}: malformed results file: unknown status value {unknown[0]}")
+        raise _invalid(path, f"unknown status value {unknown[0]}")
     for name in ("train_score", "val_score", "test_score", "seconds"):
         runs[name] = columns[name].astype(np.float64)
     runs["failure"] = failure

@@ -29,6 +29,7 @@
 #include "results.h"
 
 #include "paths.h"
+#include "results_source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,40 +90,6 @@ struct results_writer {
 
 /* ---- error messages ---------------------------------------------------- */
 
-typedef struct {
-    char text[512];
-    bool found;
-} hdf5_reason;
-
-/* Walked upward, entry 0 is the innermost: the function that met the problem
- * and named it. The outer entries only repeat "unable to ..." up the calls. */
-static herr_t take_innermost_entry(unsigned n, const H5E_error2_t *entry, void *data)
-{
-    hdf5_reason *reason = data;
-    if (n != 0 || reason->found)
-        return 0;
-    const char *desc = entry->desc;
-    if (desc == NULL || desc[0] == '\0') {
-        if (H5Eget_msg(entry->min_num, NULL, reason->text, sizeof reason->text) < 0)
-            return 0;
-    } else {
-        /* A failed system call is described as "..., errno = 28, error
-         * message = 'No space left on device', ..."; the quoted part is what
-         * a user needs. */
-        const char *marker = "error message = '";
-        const char *start = strstr(desc, marker);
-        const char *end = start != NULL ? strchr(start + strlen(marker), '\'') : NULL;
-        if (end != NULL) {
-            start += strlen(marker);
-            snprintf(reason->text, sizeof reason->text, "%.*s", (int)(end - start), start);
-        } else {
-            snprintf(reason->text, sizeof reason->text, "%s", desc);
-        }
-    }
-    reason->found = reason->text[0] != '\0';
-    return 0;
-}
-
 /* Report a failed HDF5 call as "cannot write results file PATH: WHAT: REASON".
  * Must be called before any other HDF5 call, which would clear the stack. */
 __attribute__((format(printf, 3, 4)))
@@ -134,15 +101,10 @@ static int hdf5_error(sweep_error *err, const char *path, const char *what_fmt, 
     vsnprintf(what, sizeof what, what_fmt, args);
     va_end(args);
 
-    hdf5_reason reason = {.found = false};
-    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost_entry, &reason) < 0 ||
-        !reason.found)
-        snprintf(reason.text, sizeof reason.text, "HDF5 error");
-    for (char *c = reason.text; *c != '\0'; c++)   /* keep the message one line */
-        if (*c == '\n' || *c == '\r' || *c == '\t')
-            *c = ' ';
+    char reason[512];
+    results_hdf5_reason(reason, sizeof reason);
     return error_set(err, ERROR_RUNTIME, "cannot write results file %s: %s: %s", path, what,
-                     reason.text);
+                     reason);
 }
 
 /* ---- the output path --------------------------------------------------- */
@@ -815,75 +777,31 @@ static hid_t make_file_access(const char *path, sweep_error *err)
     return file_access;
 }
 
-/* Read all of a 1-D dataset of `path`'s open `file` into `values`. */
-static int read_whole(hid_t file, const char *path, const char *name, hid_t memory_type,
-                      void *values, sweep_error *err)
-{
-    hid_t variable = H5Dopen2(file, name, H5P_DEFAULT);
-    if (variable < 0)
-        return error_set(err, ERROR_INPUT, "%s: not a sweep results file (no '%s' dataset)",
-                         path, name);
-    herr_t rc = H5Dread(variable, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
-    H5Dclose(variable);
-    if (rc < 0)
-        return hdf5_error(err, path, "reading %s", name);
-    return 0;
-}
-
-/* Number of elements of dataset `name` (first dimension), or -1. */
-static long long dataset_length(hid_t file, const char *name, hsize_t *width)
-{
-    hid_t variable = H5Dopen2(file, name, H5P_DEFAULT);
-    if (variable < 0)
-        return -1;
-    hid_t space = H5Dget_space(variable);
-    hsize_t dims[2] = {0, 0};
-    int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
-    if (space >= 0)
-        H5Sclose(space);
-    H5Dclose(variable);
-    if (rank < 1 || rank > 2)
-        return -1;
-    if (width != NULL)
-        *width = rank == 2 ? dims[1] : 0;
-    return (long long)dims[0];
-}
-
 /* Carry over into the new file, from one old file at `old_path`, the rows
  * of the runs whose origin names it as `source`: new run i takes old run
  * origins[i].row. The curves go row by row; the per-run values into the
  * caller's columns (4, n) (train/val/test score, seconds), `status` (n) and
- * `failure` (n, FAILURE_BYTES), written once every source is read. */
+ * `failure` (n, FAILURE_BYTES), written once every source is read. The old
+ * file is an input: results_source checks it before any of it is read, and
+ * its problems are ERROR_INPUT (see results_source.h). */
 static int copy_rows_from(results_writer *writer, const char *old_path, int source,
                           const results_origin *origins, double *new_columns,
                           int8_t *new_status, char *new_failure, sweep_error *err)
 {
     int status = -1;
-    hid_t file_access = H5I_INVALID_HID, old = H5I_INVALID_HID;
-    hid_t old_curves[2] = {H5I_INVALID_HID, H5I_INVALID_HID};
+    results_source *old = NULL;
     size_t n = writer->n_runs;
     double *columns = NULL;      /* (4, n_old) train/val/test score, seconds */
     int8_t *old_status = NULL;   /* (n_old) */
     char *old_failure = NULL;    /* (n_old, FAILURE_BYTES) */
     double *row = NULL;          /* (max_epochs) */
 
-    file_access = make_file_access(old_path, err);
-    if (file_access < 0)
+    if (results_source_open(old_path, &old, err) != 0)
         goto cleanup;
-    old = H5Fopen(old_path, H5F_ACC_RDONLY, file_access);
-    if (old < 0) {
-        hdf5_error(err, old_path, "opening it to copy its runs");
-        goto cleanup;
-    }
-    long long n_old = dataset_length(old, "status", NULL);
-    if (n_old < 1) {
-        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'status' dataset)",
-                  old_path);
-        goto cleanup;
-    }
-    columns = malloc((size_t)n_old * 4 * sizeof *columns);
-    old_status = malloc((size_t)n_old);
-    old_failure = malloc((size_t)n_old * FAILURE_BYTES);
+    size_t n_old = results_source_runs(old);
+    columns = malloc(n_old * 4 * sizeof *columns);
+    old_status = malloc(n_old);
+    old_failure = malloc(n_old * FAILURE_BYTES);
     row = malloc((size_t)writer->max_epochs * sizeof *row);
     if (columns == NULL || old_status == NULL || old_failure == NULL || row == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
@@ -891,65 +809,38 @@ static int copy_rows_from(results_writer *writer, const char *old_path, int sour
     }
     const char *column_names[4] = {"train_score", "val_score", "test_score", "seconds"};
     for (int c = 0; c < 4; c++)
-        if (read_whole(old, old_path, column_names[c], H5T_NATIVE_DOUBLE, &columns[c * n_old],
-                       err) < 0)
+        if (results_source_read_reals(old, column_names[c], &columns[c * n_old], err) != 0)
             goto cleanup;
-    if (read_whole(old, old_path, "status", H5T_NATIVE_INT8, old_status, err) < 0 ||
-        read_whole(old, old_path, "failure", writer->failure_type, old_failure, err) < 0)
+    if (results_source_read_status(old, old_status, err) != 0 ||
+        results_source_read_failures(old, old_failure, FAILURE_BYTES, err) != 0)
         goto cleanup;
     const char *curve_names[2] = {"train_loss", "val_loss"};
     hid_t new_curves[2] = {writer->train_loss, writer->val_loss};
-    for (int c = 0; c < 2; c++) {
-        old_curves[c] = H5Dopen2(old, curve_names[c], H5P_DEFAULT);
-        if (old_curves[c] < 0) {
-            error_set(err, ERROR_INPUT, "%s: not a sweep results file (no '%s' dataset)",
-                      old_path, curve_names[c]);
-            goto cleanup;
-        }
-    }
     for (size_t run = 0; run < n; run++) {
         if (origins[run].source != source)
             continue;
         long long from = origins[run].row;
-        if (from < 0 || from >= n_old) {
-            error_set(err, ERROR_RUNTIME, "%s: no run %lld to copy", old_path, from);
+        if (from < 0 || (unsigned long long)from >= n_old) {
+            error_set(err, ERROR_INPUT, "%s: not a valid sweep results file: no run %lld to copy "
+                      "(it has %zu)", old_path, from, n_old);
             goto cleanup;
         }
         for (int c = 0; c < 4; c++)
-            new_columns[c * n + run] = columns[c * n_old + from];
+            new_columns[c * n + run] = columns[c * n_old + (size_t)from];
         new_status[run] = old_status[from];
         memcpy(&new_failure[run * FAILURE_BYTES], &old_failure[(size_t)from * FAILURE_BYTES],
                FAILURE_BYTES);
-        hsize_t offset[2] = {(hsize_t)from, 0}, count[2] = {1, (hsize_t)writer->run_epochs[run]};
-        for (int c = 0; c < 2; c++) {
-            hid_t space = H5Dget_space(old_curves[c]);
-            hid_t memory = H5Screate_simple(1, &count[1], NULL);
-            herr_t rc = -1;
-            if (space >= 0 && memory >= 0 &&
-                H5Sselect_hyperslab(space, H5S_SELECT_SET, offset, NULL, count, NULL) >= 0)
-                rc = H5Dread(old_curves[c], H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, row);
-            if (memory >= 0)
-                H5Sclose(memory);
-            if (space >= 0)
-                H5Sclose(space);
-            if (rc < 0) {
-                hdf5_error(err, old_path, "reading %s of run %lld", curve_names[c], from);
-                goto cleanup;
-            }
-            if (write_slab(writer, new_curves[c], curve_names[c], 2, run, count[1],
+        size_t epochs = (size_t)writer->run_epochs[run];
+        for (int c = 0; c < 2; c++)
+            if (results_source_read_curve(old, curve_names[c], (size_t)from, epochs, row,
+                                          err) != 0 ||
+                write_slab(writer, new_curves[c], curve_names[c], 2, run, epochs,
                            H5T_NATIVE_DOUBLE, row, err) < 0)
                 goto cleanup;
-        }
     }
     status = 0;
 cleanup:
-    for (int c = 0; c < 2; c++)
-        if (old_curves[c] >= 0)
-            H5Dclose(old_curves[c]);
-    if (old >= 0)
-        H5Fclose(old);
-    if (file_access >= 0)
-        H5Pclose(file_access);
+    results_source_close(old);
     free(columns);
     free(old_status);
     free(old_failure);
@@ -1284,211 +1175,4 @@ cleanup:
         status = writer_delete(writer, err);
     }
     return status;
-}
-
-/* The val loss of each run's last epoch, for the summary of a resumed sweep. */
-static int read_final_losses(hid_t file, const char *path, results_index *index,
-                             sweep_error *err)
-{
-    int status = -1;
-    hid_t curve = H5Dopen2(file, "val_loss", H5P_DEFAULT);
-    hid_t space = curve >= 0 ? H5Dget_space(curve) : H5I_INVALID_HID;
-    hid_t memory = H5Screate(H5S_SCALAR);
-    hsize_t dims[2] = {0, 0};
-    if (curve < 0 || space < 0 || memory < 0 ||
-        H5Sget_simple_extent_dims(space, dims, NULL) != 2 || dims[0] != index->n_runs) {
-        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'val_loss' (run, epoch))",
-                  path);
-        goto cleanup;
-    }
-    for (size_t run = 0; run < index->n_runs; run++) {
-        int epochs = index->runs[run].epochs;
-        index->final_val_loss[run] = NAN;
-        if (epochs < 1 || (hsize_t)epochs > dims[1])
-            continue;
-        hsize_t point[2] = {run, (hsize_t)epochs - 1};
-        if (H5Sselect_elements(space, H5S_SELECT_SET, 1, point) < 0 ||
-            H5Dread(curve, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT,
-                    &index->final_val_loss[run]) < 0) {
-            hdf5_error(err, path, "reading val_loss");
-            goto cleanup;
-        }
-    }
-    status = 0;
-cleanup:
-    if (memory >= 0)
-        H5Sclose(memory);
-    if (space >= 0)
-        H5Sclose(space);
-    if (curve >= 0)
-        H5Dclose(curve);
-    return status;
-}
-
-/* A text attribute of the root, "" when absent or unreadable; NULL only
- * when out of memory. */
-static char *read_text_attribute(hid_t file, const char *name)
-{
-    char *value = NULL;
-    hid_t type = H5Tcopy(H5T_C_S1);
-    if (type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
-        H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && H5Aexists(file, name) > 0) {
-        hid_t attribute = H5Aopen(file, name, H5P_DEFAULT);
-        if (attribute >= 0) {
-            if (H5Aread(attribute, type, &value) < 0)
-                value = NULL;
-            H5Aclose(attribute);
-        }
-    }
-    if (type >= 0)
-        H5Tclose(type);
-    char *text = strdup(value != NULL ? value : "");
-    if (value != NULL)
-        H5free_memory(value);
-    return text;
-}
-
-/* A whole-number attribute of the root, -1 when absent or unreadable. */
-static long long read_int_attribute(hid_t file, const char *name)
-{
-    long long value = -1;
-    if (H5Aexists(file, name) > 0) {
-        hid_t attribute = H5Aopen(file, name, H5P_DEFAULT);
-        if (attribute >= 0) {
-            if (H5Aread(attribute, H5T_NATIVE_LLONG, &value) < 0)
-                value = -1;
-            H5Aclose(attribute);
-        }
-    }
-    return value;
-}
-
-int results_read_index(const char *path, results_index *out, sweep_error *err)
-{
-    int status = -1;
-    hid_t file_access = H5I_INVALID_HID, file = H5I_INVALID_HID;
-    double *values = NULL;
-    memset(out, 0, sizeof *out);
-    if (H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0) {
-        error_set(err, ERROR_RUNTIME, "%s: HDF5 does not start", path);
-        goto cleanup;
-    }
-    struct stat info;
-    if (stat(path, &info) != 0) {
-        error_set(err, ERROR_INPUT, "%s: cannot resume: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    file_access = make_file_access(path, err);
-    if (file_access < 0)
-        goto cleanup;
-    file = H5Fopen(path, H5F_ACC_RDONLY, file_access);
-    if (file < 0) {
-        error_set(err, ERROR_INPUT, "%s: not an HDF5 file", path);
-        goto cleanup;
-    }
-    long long n = dataset_length(file, "status", NULL);
-    if (n < 1) {
-        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'status' dataset)", path);
-        goto cleanup;
-    }
-    out->n_runs = (size_t)n;
-    out->runs = calloc((size_t)n, sizeof *out->runs);
-    out->status = malloc((size_t)n);
-    values = malloc((size_t)n * sizeof *values);
-    if (out->runs == NULL || out->status == NULL || values == NULL) {
-        error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
-    }
-    out->val_score = malloc((size_t)n * sizeof *out->val_score);
-    out->test_score = malloc((size_t)n * sizeof *out->test_score);
-    out->final_val_loss = malloc((size_t)n * sizeof *out->final_val_loss);
-    if (out->val_score == NULL || out->test_score == NULL || out->final_val_loss == NULL) {
-        error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
-    }
-    if (read_whole(file, path, "status", H5T_NATIVE_INT8, out->status, err) < 0 ||
-        read_whole(file, path, "val_score", H5T_NATIVE_DOUBLE, out->val_score, err) < 0 ||
-        read_whole(file, path, "test_score", H5T_NATIVE_DOUBLE, out->test_score, err) < 0)
-        goto cleanup;
-    for (int id = 0; id < PARAM_COUNT; id++) {
-        if (dataset_length(file, PARAM_INFO[id].name, NULL) != n) {
-            error_set(err, ERROR_INPUT, "%s: not a sweep results file (no '%s' of %lld runs)",
-                      path, PARAM_INFO[id].name, n);
-            goto cleanup;
-        }
-        if (read_whole(file, path, PARAM_INFO[id].name, H5T_NATIVE_DOUBLE, values, err) < 0)
-            goto cleanup;
-        for (long long run = 0; run < n; run++)
-            params_set(&out->runs[run], (param_id)id, values[run]);
-    }
-    if (read_final_losses(file, path, out, err) < 0)
-        goto cleanup;
-    struct {
-        const char *name;
-        char **text;
-    } texts[] = {{"dataset", &out->dataset_name},      {"data_checksum", &out->data_checksum},
-                 {"config", &out->config_text},        {"config_path", &out->config_path},
-                 {"overrides", &out->overrides},       {"effective_config", &out->effective_config},
-                 {"version", &out->version},           {"start_time_utc", &out->start_time_utc},
-                 {"host", &out->host},                 {"shard", &out->shard}};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        *texts[i].text = read_text_attribute(file, texts[i].name);
-        if (*texts[i].text == NULL) {
-            error_set(err, ERROR_RUNTIME, "out of memory");
-            goto cleanup;
-        }
-    }
-    struct {
-        const char *name;
-        int *value;
-    } counts[] = {{"n_train", &out->n_train}, {"n_val", &out->n_val},     {"n_test", &out->n_test},
-                  {"n_features", &out->n_features}, {"threads", &out->threads},
-                  {"ranks", &out->ranks}};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        long long value = read_int_attribute(file, counts[i].name);
-        *counts[i].value = value >= INT_MIN && value <= INT_MAX ? (int)value : -1;
-    }
-    out->grid_runs = read_int_attribute(file, "grid_runs");
-    /* The run coordinate: each run's position in the whole grid (a shard's
-     * file holds some of the grid's runs). */
-    out->run_numbers = malloc((size_t)n * sizeof *out->run_numbers);
-    if (out->run_numbers == NULL) {
-        error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
-    }
-    if (dataset_length(file, "run", NULL) != n) {
-        error_set(err, ERROR_INPUT, "%s: not a sweep results file (no 'run' of %lld runs)", path,
-                  n);
-        goto cleanup;
-    }
-    if (read_whole(file, path, "run", H5T_NATIVE_LLONG, out->run_numbers, err) < 0)
-        goto cleanup;
-    status = 0;
-cleanup:
-    if (file >= 0)
-        H5Fclose(file);
-    if (file_access >= 0)
-        H5Pclose(file_access);
-    free(values);
-    if (status != 0)
-        results_index_free(out);
-    return status;
-}
-
-void results_index_free(results_index *index)
-{
-    char *texts[] = {index->config_text, index->config_path, index->overrides,
-                     index->effective_config, index->version, index->start_time_utc,
-                     index->host, index->shard};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        free(texts[i]);
-    free(index->run_numbers);
-    free(index->runs);
-    free(index->status);
-    free(index->val_score);
-    free(index->test_score);
-    free(index->final_val_loss);
-    free(index->dataset_name);
-    free(index->data_checksum);
-    memset(index, 0, sizeof *index);
 }

@@ -1,8 +1,9 @@
 /* results.h: the results file, one HDF5 file per sweep.
  *
- * The only module that sees HDF5. The layout is netCDF-4 compatible so that
- * xarray.open_dataset(path, engine="h5netcdf") opens it: dimension scales
- * `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
+ * The only module that sees HDF5 (results.c writes, results_read.c reads
+ * back; results_source.h is their shared internal interface). The layout is
+ * netCDF-4 compatible so that xarray.open_dataset(path, engine="h5netcdf")
+ * opens it: dimension scales `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
  * compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
  * `val_score`, `test_score`, `seconds`; (run) int8 `status` (0 pending,
  * 1 done, 2 failed) and `failure` (text); one (run) dataset per
@@ -68,8 +69,10 @@ typedef struct {
     long long grid_runs;
 } results_index;
 
-/* Read the runs and their status from an existing results file. ERROR_INPUT
- * when it is missing or not a sweep results file. */
+/* Read the runs and their status from an existing results file, checked
+ * whole first (results_read.c): ERROR_INPUT, one line, when it is missing,
+ * "PATH: not a valid sweep results file: WHAT" or "PATH: truncated or
+ * damaged (WHAT)"; ERROR_RUNTIME only when out of memory. */
 int results_read_index(const char *path, results_index *out, sweep_error *err);
 void results_index_free(results_index *index);
 

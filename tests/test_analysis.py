@@ -307,8 +307,9 @@ def test_errors_are_one_line():
     for prog in ("plot_sweep.py", "summarize.py"):
         assert_one_line_error(script(prog, missing), prog, "no such file")
         assert_one_line_error(script(prog, other), prog,
-                              "not a sweep results file (no 'status' dataset)")
-        assert_one_line_error(script(prog, Context.config), prog, "not an HDF5 file")
+                              "not a valid sweep results file: no 'status' dataset")
+        assert_one_line_error(script(prog, Context.config), prog,
+                              "not a valid sweep results file: not an HDF5 file")
         assert_one_line_error(script(prog), prog, "required")
     assert_one_line_error(script("summarize.py", Context.results, "--by", "batch"),
                           "summarize.py", "unknown key 'batch' (did you mean 'batch_size'?)")
@@ -316,7 +317,8 @@ def test_errors_are_one_line():
                           "plot_sweep.py", "invalid choice")
     prog = "compare_sklearn.py"
     assert_one_line_error(script(prog, "--results", missing), prog, "no such file")
-    assert_one_line_error(script(prog, "--results", other), prog, "not a sweep results file")
+    assert_one_line_error(script(prog, "--results", other), prog,
+                          "not a valid sweep results file")
     assert_one_line_error(script(prog, "--config", missing, "--sweep", Context.binary), prog,
                           "no such file")
     assert_one_line_error(script(prog, "--results", Context.results, "--config",

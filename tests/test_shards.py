@@ -192,7 +192,8 @@ def parts_of_other_sweeps_are_refused(folder):
     assert_same_file(out, reference)
     # Not a results file at all.
     result = sweep(["merge", os.path.join(folder, "x.h5"), parts[0], config])
-    assert result.returncode == 2 and f"{config}: not an HDF5 file" in result.stderr, \
+    assert result.returncode == 2, result.stderr
+    assert f"{config}: not a valid sweep results file: not an HDF5 file" in result.stderr, \
         result.stderr
 
 
