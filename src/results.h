@@ -10,7 +10,8 @@
  * runs are written as they finish, status last, by one thread only.
  *
  * Crash safety (see results.c): the file appears at its path only once
- * complete (built as PATH.partial, then renamed), and while a sweep runs its
+ * complete (built as PATH.partial, then renamed; beside the file a symbolic
+ * link PATH leads to, which stays a link), and while a sweep runs its
  * space is all allocated, so writing a run changes data in place and never
  * the file's structure. A writer killed at any moment leaves a file that
  * opens, in which every run marked done or failed is whole. At the end of a
