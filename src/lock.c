@@ -44,8 +44,24 @@ static int report_held(const char *output, int fd, sweep_error *err)
                      output);
 }
 
+/* A lock file holds nothing but a pid and a newline (or nothing yet, when
+ * its maker has just created it). */
+static bool holds_only_a_pid(int fd)
+{
+    char text[32];
+    ssize_t n = pread(fd, text, sizeof text, 0);
+    if (n < 0 || n == (ssize_t)sizeof text)
+        return false;
+    for (ssize_t i = 0; i < n; i++)
+        if ((text[i] < '0' || text[i] > '9') && text[i] != '\n')
+            return false;
+    return true;
+}
+
 /* Open the lock file without following a link. 1: opened (*fd); 0: what
- * was there was not a lock file of sweep's and is gone, try again; -1: error. */
+ * was there was a link or a FIFO, now removed (a name only: the file it led
+ * to is untouched), try again; -1: error, among them a plain file of
+ * someone else's at the name, which removing would destroy. */
 static int open_lock_file(const char *path, int *fd, sweep_error *err)
 {
     *fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
@@ -61,6 +77,11 @@ static int open_lock_file(const char *path, int *fd, sweep_error *err)
         close(*fd);
         *fd = -1;
         foreign = true;
+    } else if (!holds_only_a_pid(*fd)) {
+        close(*fd);
+        *fd = -1;
+        return error_set(err, ERROR_INPUT, "%s: exists and is not a lock file of sweep's; "
+                         "remove or rename it", path);
     }
     if (!foreign)
         return 1;

@@ -1016,6 +1016,26 @@ cleanup:
     return status;
 }
 
+/* Is the plain file `partial` one that a killed sweep left: empty (killed
+ * as it was created), an HDF5 file, or one whose superblock HDF5 had not
+ * yet written (zeros)? Anything else is someone's data that happens to have
+ * the name, and removing it would destroy it. */
+static bool left_by_a_sweep(const char *partial)
+{
+    static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    static const unsigned char not_yet_written[8] = {0};
+    unsigned char start[sizeof hdf5_signature];
+    int fd = open(partial, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, start, sizeof start, 0);
+    close(fd);
+    return n == 0 ||
+           (n == (ssize_t)sizeof start &&
+            (memcmp(start, hdf5_signature, sizeof start) == 0 ||
+             memcmp(start, not_yet_written, sizeof start) == 0));
+}
+
 /* Make room for TARGET.partial. Whatever is at that name is a .partial left
  * by a killed sweep (the lock keeps live sweeps away) or was planted there:
  * it is unlinked, never opened, so a symbolic or hard link there leaves its
@@ -1024,6 +1044,11 @@ cleanup:
  * again, by HDF5 with O_EXCL, which refuses anything planted in between. */
 static int create_partial_exclusively(const char *partial, sweep_error *err)
 {
+    struct stat info;
+    if (lstat(partial, &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink == 1 &&
+        !left_by_a_sweep(partial))
+        return error_set(err, ERROR_INPUT, "%s: exists and is not a file of sweep's; remove or "
+                         "rename it", partial);
     if (unlink(partial) != 0 && errno != ENOENT)
         return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
     int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -1152,6 +1177,17 @@ static int create_writer(const char *path, const results_meta *meta, const train
     free(target);
     if (writer == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory");
+    /* The file is built at TARGET.partial, whatever was there removed: it
+     * cannot also be read from (a part of a merge so named). */
+    for (int source = 0; source < n_sources; source++) {
+        if (paths_same_file(sources[source], writer->partial_path)) {
+            error_set(err, ERROR_INPUT, "%s: cannot read the file that %s is built in",
+                      sources[source], path);
+            sweep_error ignored;
+            writer_delete(writer, &ignored);
+            return -1;
+        }
+    }
     if (writer->max_epochs < 1) {
         writer_delete(writer, err);
         return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch",

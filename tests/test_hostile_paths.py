@@ -104,6 +104,25 @@ def links_planted_at_partial_and_lock_leave_targets_alone(folder):
 
 
 @check
+def foreign_files_at_partial_and_lock_are_refused(folder):
+    # A plain file that is not sweep's is someone's data: neither truncated
+    # nor removed, but named (exit 2). One left by a killed sweep is replaced.
+    config = write(folder, "g.yaml", SMALL)
+    out = os.path.join(folder, "out.h5")
+    for suffix in (".partial", ".lock"):
+        victim(folder, "out.h5" + suffix)
+        assert_one_line(sweep([config, "-o", out, "-q"]), 2,
+                        f"out.h5{suffix}: exists and is not ")
+        assert read(out + suffix) == VICTIM
+        assert not os.path.exists(out)
+        os.unlink(out + suffix)
+    with open(out + ".partial", "wb") as handle:   # killed before HDF5 wrote anything
+        handle.write(bytes(4096))
+    assert sweep([config, "-o", out, "-q"]).returncode == 0
+    assert_complete(out, 2)
+
+
+@check
 def link_planted_at_the_compaction_file_leaves_target_alone(folder):
     # Once OUT has its name, the final compressed copy is built again as
     # OUT.partial: a link planted there while the sweep trains.
@@ -136,6 +155,15 @@ def merge_leaves_planted_links_alone(folder):
     for target in targets:
         assert read(target) == VICTIM, target
     assert_same_file(out, part)
+    # A part that is where OUT (here through a link) is built is refused.
+    building = os.path.join(folder, "real.h5.partial")
+    os.rename(part, building)
+    os.symlink("real.h5", os.path.join(folder, "link.h5"))
+    victim(folder, "real.h5")
+    before = read(building)
+    result = sweep(["merge", os.path.join(folder, "link.h5"), building, "--overwrite"])
+    assert_one_line(result, 2, "real.h5.partial: cannot read the file that ")
+    assert read(building) == before and read(os.path.join(folder, "real.h5")) == VICTIM
 
 
 @check

@@ -226,6 +226,26 @@ static void test_made_folders_removed_unless_output_made(void **state)
     assert_true(exists(path));
 }
 
+/* A plain file of someone else's that happens to have the lock's name is
+ * neither truncated nor removed: refused, naming it. */
+static void test_foreign_file_at_lock_name_refused(void **state)
+{
+    (void)state;
+    char path[512], lock_path[520], expected[700];
+    snprintf(path, sizeof path, "%s/notes.h5", temp_folder);
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    write_victim(lock_path);
+    output_lock *lock = NULL;
+    sweep_error err = {0};
+    assert_int_equal(output_lock_acquire(path, &lock, &err), -1);
+    assert_null(lock);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    snprintf(expected, sizeof expected,
+             "%s: exists and is not a lock file of sweep's; remove or rename it", lock_path);
+    assert_string_equal(err.message, expected);
+    assert_victim_unchanged(lock_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_links_and_spellings_share_the_lock),
         cmocka_unit_test(test_dangling_link_refused),
         cmocka_unit_test(test_made_folders_removed_unless_output_made),
+        cmocka_unit_test(test_foreign_file_at_lock_name_refused),
     };
     return cmocka_run_group_tests(tests, make_temp_folder, remove_temp_folder);
 }
