@@ -1331,9 +1331,11 @@ int results_close(results_writer *writer, bool compact, sweep_error *err)
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
-    const char *sources[1] = {writer->path};
-    if (create_writer(writer->path, &writer->meta, writer->runs, writer->n_runs, true, sources, 1,
-                      identity, &compact_writer, err) < 0) {
+    /* The file just written, by its own name: a link swapped meanwhile must
+     * not redirect the rewrite. */
+    const char *sources[1] = {writer->target_path};
+    if (create_writer(writer->target_path, &writer->meta, writer->runs, writer->n_runs, true,
+                      sources, 1, identity, &compact_writer, err) < 0) {
         /* Say that nothing was lost. */
         char reason[sizeof err->message];
         snprintf(reason, sizeof reason, "%s", err->message);
