@@ -44,6 +44,16 @@ static void on_interrupt(int signal_number)
         }
         _exit(128 + signal_number);
     }
+    if (signal_number == SIGHUP) {
+        /* Whoever read our stderr (a terminal, `| tee`) is likely gone with
+         * the session: writing to it must not kill us before the runs in
+         * flight are stored. sigaction is async-signal-safe. */
+        struct sigaction ignore;
+        memset(&ignore, 0, sizeof ignore);
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        sigaction(SIGPIPE, &ignore, NULL);
+    }
     interrupt_signal = signal_number;
 }
 

@@ -17,8 +17,8 @@ a hostile neighbour in a shared results folder would:
 - a deep output path that fails leaves none of the folders it made;
 - started with stdin, stdout and stderr closed, sweep writes a results file
   equal to a normal run's;
-- SIGHUP stops like SIGTERM (runs in flight stored, resume hint, exit 129);
-  a second SIGINT prints one line saying it stopped at once and how to go on.
+- SIGHUP stops like SIGTERM (runs in flight stored, resume hint, exit 129),
+  even when the reader of its stderr is gone with the session; a second SIGINT prints one line saying it stopped at once and how to go on.
 
 Tolerance: none; files are compared byte for byte (results files in every
 dataset but the wall times). Closing line: "N passed, M failed".
@@ -302,6 +302,26 @@ def sighup_stops_like_sigterm(folder):
     assert assert_consistent_partial(out, reference) >= 1   # the runs in flight were stored
     assert sweep([config, "-o", out, "-q", "--resume"]).returncode == 0
     assert_same_file(out, reference)
+
+
+@check
+def sighup_with_its_reader_gone_still_stores_the_runs(folder):
+    # `sweep ... 2>&1 | tee log` in a closed ssh session: the reader of
+    # stderr dies with the session; writing the resume hint must not kill
+    # sweep (SIGPIPE) before the runs in flight are stored.
+    config = write(folder, "long.yaml", LONG)
+    out = os.path.join(folder, "out.h5")
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen([BINARY, config, "-o", out, "-j", "1"], stdout=write_end,
+                               stderr=write_end)
+    os.close(write_end)
+    wait_for(lambda: os.path.exists(out) or process.poll() is not None)
+    time.sleep(0.3)
+    os.close(read_end)
+    process.send_signal(signal.SIGHUP)
+    assert process.wait(timeout=120) == 129, process.returncode
+    with h5py.File(out, "r") as handle:
+        assert 1 in list(handle["status"][...])
 
 
 @check
