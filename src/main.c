@@ -1,5 +1,6 @@
 /* main.c: the `sweep` command line. The only place that exits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -22,26 +23,97 @@ enum {
     EXIT_INCOMPLETE = 4   /* merge: OUT written, but some runs were in no part (pending) */
 };
 
-/* The first SIGINT or SIGTERM asks the sweep to stop (runs in flight are
- * finished and stored, the file closed); a second one ends the process at
- * once, which the results file survives (see results.h). */
+/* The first SIGINT, SIGTERM or SIGHUP asks the sweep to stop (runs in
+ * flight are finished and stored, the file closed); a second one ends the
+ * process at once, which the results file survives (see results.h). SIGHUP
+ * is what a closed terminal or ssh session sends: the user is gone, but the
+ * finished runs must not be. */
 static volatile sig_atomic_t interrupt_signal = 0;
+
+/* What a second signal prints, made before the handlers are installed: the
+ * handler may only write(2) it. Empty: say nothing (another MPI rank). */
+static char stop_message[1024];
+static size_t stop_message_length = 0;
 
 static void on_interrupt(int signal_number)
 {
-    if (interrupt_signal != 0)
+    if (interrupt_signal != 0) {
+        if (stop_message_length > 0) {
+            ssize_t ignored = write(STDERR_FILENO, stop_message, stop_message_length);
+            (void)ignored;
+        }
         _exit(128 + signal_number);
+    }
+    if (signal_number == SIGHUP) {
+        /* Whoever read our stderr (a terminal, `| tee`) is likely gone with
+         * the session: writing to it must not kill us before the runs in
+         * flight are stored. sigaction is async-signal-safe. */
+        struct sigaction ignore;
+        memset(&ignore, 0, sizeof ignore);
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        sigaction(SIGPIPE, &ignore, NULL);
+    }
     interrupt_signal = signal_number;
 }
 
-static void install_signal_handlers(void)
+/* `output` NULL: the second signal ends the process silently. */
+static void install_signal_handlers(const char *output)
 {
+    if (output != NULL) {
+        int length = snprintf(stop_message, sizeof stop_message,
+                              "sweep: second signal: stopped at once; the runs in flight are "
+                              "lost, every stored run is kept in %s; continue with the same "
+                              "command and --resume\n", output);
+        if (length >= (int)sizeof stop_message) {   /* a very long path: keep the advice */
+            length = snprintf(stop_message, sizeof stop_message,
+                              "sweep: second signal: stopped at once; the runs in flight are "
+                              "lost, every stored run is kept; continue with the same command "
+                              "and --resume\n");
+        }
+        stop_message_length = length > 0 ? (size_t)length : 0;
+    }
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+}
+
+static const char *signal_name(int signal_number)
+{
+    switch (signal_number) {
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "a signal";
+    }
+}
+
+/* Descriptors 0, 1 and 2 open on /dev/null when they were closed at start
+ * (some launchers and daemons do that): otherwise the next file opened
+ * (the lock file, the results file) would get the number, and messages
+ * meant for stderr would be written into it. */
+static int reserve_standard_descriptors(void)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        /* The lowest free number, which is fd: the ones below are open. */
+        int opened = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+        if (opened != fd) {
+            if (opened >= 0)
+                close(opened);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static const char USAGE[] =
@@ -81,8 +153,8 @@ static const char HELP[] =
     "\n"
     "Exit status: 0 every run done; 1 runtime error; 2 usage, config or data error;\n"
     "3 finished but some runs failed (NaN or infinite loss); 4 merge: some runs are\n"
-    "missing (pending in OUT); 130/143 interrupted by SIGINT/SIGTERM (resume with\n"
-    "--resume).\n";
+    "missing (pending in OUT); 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP\n"
+    "(resume with --resume).\n";
 
 typedef struct {
     const char *config_path;
@@ -260,20 +332,20 @@ static int sweep_command(int argc, char **argv, cluster *job)
         fprintf(stderr, "sweep: %s\n", err.message);
         goto fail;
     }
-    install_signal_handlers();
+    const char *output = cmd.sweep.output != NULL ? cmd.sweep.output : config.output;
+    install_signal_handlers(output);
     cmd.sweep.interrupt = &interrupt_signal;
     cmd.sweep.job = job;
     if (sweep_execute(&config, &cmd.sweep, stdout, &outcome, &err) != 0) {
         fprintf(stderr, "sweep: %s\n", err.message);
         goto fail;
     }
-    const char *output = cmd.sweep.output != NULL ? cmd.sweep.output : config.output;
     if (outcome.interrupted != 0) {
         /* Always said, even with -q: the user must know how to go on. */
         fprintf(stderr,
                 "sweep: interrupted by %s: %zu of %zu runs done, %zu failed, %zu pending in %s; "
                 "continue with the same command and --resume\n",
-                outcome.interrupted == SIGINT ? "SIGINT" : "SIGTERM", outcome.n_done,
+                signal_name(outcome.interrupted), outcome.n_done,
                 outcome.n_runs, outcome.n_failed, outcome.n_pending, output);
         status = 128 + outcome.interrupted;
         goto cleanup;
@@ -354,6 +426,8 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+    if (reserve_standard_descriptors() != 0)
+        return EXIT_FAILURE_RUN;   /* no /dev/null: nowhere to say it either */
     cluster *job = NULL;
     sweep_error err = {0};
     if (cluster_start(&argc, &argv, &job, &err) != 0) {
@@ -366,7 +440,7 @@ int main(int argc, char **argv)
     if (cluster_rank(job) != 0) {
         /* Another rank of an MPI job: it trains what rank 0 hands out and
          * exits with rank 0's status; rank 0 reports everything. */
-        install_signal_handlers();
+        install_signal_handlers(NULL);
         if (sweep_serve(job, &interrupt_signal, &status, &err) != 0) {
             fprintf(stderr, "sweep: rank %d (%s): %s\n", cluster_rank(job), cluster_host(job),
                     err.message);

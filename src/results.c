@@ -67,7 +67,8 @@
 
 struct results_writer {
     char *path;              /* the file as given, for messages */
-    char *partial_path;      /* PATH.partial: where the file is built before it is renamed */
+    char *target_path;       /* the file written: PATH, or the file a link PATH leads to */
+    char *partial_path;      /* TARGET.partial: where the file is built before it is renamed */
     bool compressed;         /* final form (compressed curves) rather than in-place form */
     train_params *runs;      /* (n_runs) copy, to rebuild the file compressed at the end */
     results_meta meta;       /* copy of the root attributes; strings owned */
@@ -113,7 +114,10 @@ static int hdf5_error(sweep_error *err, const char *path, const char *what_fmt, 
  * is refused before anything is built. --overwrite replaces a file by
  * renaming the new one over it, never by truncating it: a program still
  * reading the old file (h5py, xarray) keeps reading it intact. Only regular
- * files and symbolic links are replaced, never devices or FIFOs. */
+ * files are replaced, never devices or FIFOs. A symbolic link is written
+ * through: the file it leads to is the one replaced, the link stays a link
+ * (a link to a missing file is refused: it may have been planted to make
+ * sweep create a file elsewhere). */
 static int check_output_path(const char *path, bool overwrite, sweep_error *err)
 {
     struct stat info;
@@ -122,14 +126,20 @@ static int check_output_path(const char *path, bool overwrite, sweep_error *err)
             return 0;
         return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", path, strerror(errno));
     }
-    if (stat(path, &info) == 0 && S_ISDIR(info.st_mode))
-        return error_set(err, ERROR_INPUT, "%s: is a folder, not a file", path);
-    if (!overwrite)
-        return error_set(err, ERROR_INPUT, "%s: exists (use --overwrite to replace it)", path);
-    if (lstat(path, &info) != 0 || !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)))
-        return error_set(err, ERROR_INPUT, "%s: not a regular file (refusing to replace it)",
-                         path);
-    return 0;
+    char *target = NULL;
+    if (paths_follow_links(path, &target, err) != 0)
+        return -1;
+    int status = -1;
+    if (stat(target, &info) == 0 && S_ISDIR(info.st_mode))
+        error_set(err, ERROR_INPUT, "%s: is a folder, not a file", path);
+    else if (!overwrite)
+        error_set(err, ERROR_INPUT, "%s: exists (use --overwrite to replace it)", path);
+    else if (lstat(target, &info) != 0 || !S_ISREG(info.st_mode))
+        error_set(err, ERROR_INPUT, "%s: not a regular file (refusing to replace it)", path);
+    else
+        status = 0;
+    free(target);
+    return status;
 }
 
 /* fsync the folder holding `path`, so that a rename in it is durable. */
@@ -676,8 +686,9 @@ static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
     return true;
 }
 
-static results_writer *writer_new(const char *path, const results_meta *meta,
-                                  const train_params *runs, size_t n_runs, bool compressed)
+static results_writer *writer_new(const char *path, const char *target,
+                                  const results_meta *meta, const train_params *runs,
+                                  size_t n_runs, bool compressed)
 {
     results_writer *writer = calloc(1, sizeof *writer);
     if (writer == NULL)
@@ -691,23 +702,25 @@ static results_writer *writer_new(const char *path, const results_meta *meta,
     writer->n_runs = n_runs;
     writer->compressed = compressed;
     writer->path = strdup(path);
-    size_t partial_size = strlen(path) + sizeof ".partial";
+    writer->target_path = strdup(target);
+    size_t partial_size = strlen(target) + sizeof ".partial";
     writer->partial_path = malloc(partial_size);
     writer->run_epochs = malloc(n_runs * sizeof *writer->run_epochs);
     writer->runs = malloc(n_runs * sizeof *writer->runs);
     bool have_meta = meta_copy(meta, n_runs, &writer->meta);
-    if (writer->path == NULL || writer->partial_path == NULL || writer->run_epochs == NULL ||
-        writer->runs == NULL || !have_meta) {
+    if (writer->path == NULL || writer->target_path == NULL || writer->partial_path == NULL ||
+        writer->run_epochs == NULL || writer->runs == NULL || !have_meta) {
         if (have_meta)
             meta_free(&writer->meta);
         free(writer->path);
+        free(writer->target_path);
         free(writer->partial_path);
         free(writer->run_epochs);
         free(writer->runs);
         free(writer);
         return NULL;
     }
-    snprintf(writer->partial_path, partial_size, "%s.partial", path);
+    snprintf(writer->partial_path, partial_size, "%s.partial", target);
     memcpy(writer->runs, runs, n_runs * sizeof *runs);
     for (size_t run = 0; run < n_runs; run++) {
         writer->run_epochs[run] = runs[run].epochs;
@@ -752,6 +765,7 @@ static int writer_delete(results_writer *writer, sweep_error *err)
     free(writer->runs);
     free(writer->run_epochs);
     free(writer->partial_path);
+    free(writer->target_path);
     free(writer->path);
     free(writer);
     return status;
@@ -893,10 +907,55 @@ cleanup:
     return status;
 }
 
-/* Build the whole file as PATH.partial (optionally carrying rows over from
- * `sources`, see copy_rows), put it on disk (flush, fsync) and rename it to PATH. Until
- * the rename, PATH is untouched; after it, PATH is complete. The file stays
- * open for writing runs. */
+/* Is the plain file `partial` one that a killed sweep left: empty (killed
+ * as it was created), an HDF5 file, or one whose superblock HDF5 had not
+ * yet written (zeros)? Anything else is someone's data that happens to have
+ * the name, and removing it would destroy it. */
+static bool left_by_a_sweep(const char *partial)
+{
+    static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    static const unsigned char not_yet_written[8] = {0};
+    unsigned char start[sizeof hdf5_signature];
+    int fd = open(partial, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, start, sizeof start, 0);
+    close(fd);
+    return n == 0 ||
+           (n == (ssize_t)sizeof start &&
+            (memcmp(start, hdf5_signature, sizeof start) == 0 ||
+             memcmp(start, not_yet_written, sizeof start) == 0));
+}
+
+/* Make room for TARGET.partial. Whatever is at that name is a .partial left
+ * by a killed sweep (the lock keeps live sweeps away) or was planted there:
+ * it is unlinked, never opened, so a symbolic or hard link there leaves its
+ * target untouched. The name is then created exclusively: first here, so
+ * that the user gets the system's reason for a refusal, then, once removed
+ * again, by HDF5 with O_EXCL, which refuses anything planted in between. */
+static int create_partial_exclusively(const char *partial, sweep_error *err)
+{
+    struct stat info;
+    if (lstat(partial, &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink == 1 &&
+        !left_by_a_sweep(partial))
+        return error_set(err, ERROR_INPUT, "%s: exists and is not a file of sweep's; remove or "
+                         "rename it", partial);
+    if (unlink(partial) != 0 && errno != ENOENT)
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
+    int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
+    close(fd);
+    if (unlink(partial) != 0)
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
+    return 0;
+}
+
+/* Build the whole file as TARGET.partial (optionally carrying rows over from
+ * `sources`, see copy_rows), put it on disk (flush, fsync) and rename it to
+ * TARGET (PATH, or the file the link PATH leads to: the link stays). Until
+ * the rename, TARGET is untouched; after it, TARGET is complete. The file
+ * stays open for writing runs. */
 static int build_file(results_writer *writer, const char *const *sources, int n_sources,
                       const results_origin *origins, sweep_error *err)
 {
@@ -905,15 +964,8 @@ static int build_file(results_writer *writer, const char *const *sources, int n_
     const char *partial = writer->partial_path;
     bool created = false;
 
-    /* A .partial left by a killed sweep is ours to replace (the lock file
-     * keeps other sweeps away). Created here rather than by HDF5 so that the
-     * user gets the system's reason for a refusal. */
-    int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
-        error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
+    if (create_partial_exclusively(partial, err) < 0)
         goto cleanup;
-    }
-    close(fd);
     created = true;
     file_creation = H5Pcreate(H5P_FILE_CREATE);
     file_access = make_file_access(partial, err);
@@ -925,7 +977,7 @@ static int build_file(results_writer *writer, const char *const *sources, int n_
         hdf5_error(err, writer->path, "file properties");
         goto cleanup;
     }
-    writer->file = H5Fcreate(partial, H5F_ACC_TRUNC, file_creation, file_access);
+    writer->file = H5Fcreate(partial, H5F_ACC_EXCL, file_creation, file_access);
     if (writer->file < 0) {
         hdf5_error(err, writer->path, "creating the file");
         goto cleanup;
@@ -964,7 +1016,7 @@ static int build_file(results_writer *writer, const char *const *sources, int n_
                   strerror(errno));
         goto cleanup;
     }
-    if (rename(partial, writer->path) != 0) {
+    if (rename(partial, writer->target_path) != 0) {
         error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path, strerror(errno));
         goto cleanup;
     }
@@ -1009,9 +1061,24 @@ static int create_writer(const char *path, const results_meta *meta, const train
                          int n_sources, const results_origin *origins, results_writer **out,
                          sweep_error *err)
 {
-    results_writer *writer = writer_new(path, meta, runs, n_runs, compressed);
+    char *target = NULL;
+    if (paths_follow_links(path, &target, err) != 0)
+        return -1;
+    results_writer *writer = writer_new(path, target, meta, runs, n_runs, compressed);
+    free(target);
     if (writer == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory");
+    /* The file is built at TARGET.partial, whatever was there removed: it
+     * cannot also be read from (a part of a merge so named). */
+    for (int source = 0; source < n_sources; source++) {
+        if (paths_same_file(sources[source], writer->partial_path)) {
+            error_set(err, ERROR_INPUT, "%s: cannot read the file that %s is built in",
+                      sources[source], path);
+            sweep_error ignored;
+            writer_delete(writer, &ignored);
+            return -1;
+        }
+    }
     if (writer->max_epochs < 1) {
         writer_delete(writer, err);
         return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch",
@@ -1155,9 +1222,11 @@ int results_close(results_writer *writer, bool compact, sweep_error *err)
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
-    const char *sources[1] = {writer->path};
-    if (create_writer(writer->path, &writer->meta, writer->runs, writer->n_runs, true, sources, 1,
-                      identity, &compact_writer, err) < 0) {
+    /* The file just written, by its own name: a link swapped meanwhile must
+     * not redirect the rewrite. */
+    const char *sources[1] = {writer->target_path};
+    if (create_writer(writer->target_path, &writer->meta, writer->runs, writer->n_runs, true,
+                      sources, 1, identity, &compact_writer, err) < 0) {
         /* Say that nothing was lost. */
         char reason[sizeof err->message];
         snprintf(reason, sizeof reason, "%s", err->message);

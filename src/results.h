@@ -11,7 +11,8 @@
  * runs are written as they finish, status last, by one thread only.
  *
  * Crash safety (see results.c): the file appears at its path only once
- * complete (built as PATH.partial, then renamed), and while a sweep runs its
+ * complete (built as PATH.partial, then renamed; beside the file a symbolic
+ * link PATH leads to, which stays a link), and while a sweep runs its
  * space is all allocated, so writing a run changes data in place and never
  * the file's structure. A writer killed at any moment leaves a file that
  * opens, in which every run marked done or failed is whole. At the end of a
@@ -83,6 +84,12 @@ typedef struct results_writer results_writer;
  * "OUT: exists (use --overwrite to replace it)" and an output that is a
  * folder; ERROR_RUNTIME for anything the system or HDF5 refuses ("cannot
  * create OUT: Permission denied"), after removing a file it had created.
+ * A symbolic link `path` is written through: the file it leads to is
+ * replaced (built beside it), the link stays; a link to a missing file is
+ * ERROR_INPUT. Whatever is found at TARGET.partial is removed, never opened
+ * (a link there leaves its target alone), unless it is a plain file that a
+ * sweep did not leave: then ERROR_INPUT "TARGET.partial: exists and is not a
+ * file of sweep's; remove or rename it".
  * *out is NULL on failure. Needs at least one run.
  * Also turns off HDF5's closing of open files at exit (see results.c);
  * every run is flushed as it is written, so nothing is lost by that. */

@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "grid.h"
 #include "lock.h"
+#include "paths.h"
 #include "report.h"
 #include "results.h"
 #include "schedule.h"
@@ -799,6 +800,60 @@ static int select_shard(const sweep_options *options, const dataset *data, train
     return 0;
 }
 
+/* Does `name` (one of the files a sweep writes) name an input of the sweep?
+ * Returns the input's description, or NULL. */
+static const char *input_named(const sweep_config *config, const char *name, char *what,
+                               size_t size)
+{
+    if (paths_same_file(name, config->path))
+        snprintf(what, size, "the config file %s", config->path);
+    else if (config->dataset_path != NULL && paths_same_file(name, config->dataset_path))
+        snprintf(what, size, "the data file %s that the config reads", config->dataset_path);
+    else
+        return NULL;
+    return what;
+}
+
+/* An output that resolves to the config or to its data file would destroy
+ * the sweep's own input, and so would the output's work files beside it
+ * (TARGET.partial and TARGET.lock are replaced when found). Checked before
+ * anything is touched. */
+static int refuse_input_as_output(const sweep_config *config, const char *output,
+                                  sweep_error *err)
+{
+    char *target = NULL;
+    if (paths_follow_links(output, &target, err) != 0)
+        return -1;
+    int status = 0;
+    char what[512];
+    const char *input = input_named(config, target, what, sizeof what);
+    if (input != NULL) {
+        status = error_set(err, ERROR_INPUT, "%s: is %s; refusing to write over an input "
+                           "(choose another output)", output, input);
+        goto cleanup;
+    }
+    const char *suffixes[] = {".partial", ".lock"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t size = strlen(target) + strlen(suffixes[i]) + 1;
+        char *name = malloc(size);
+        if (name == NULL) {
+            status = error_set(err, ERROR_RUNTIME, "out of memory");
+            goto cleanup;
+        }
+        snprintf(name, size, "%s%s", target, suffixes[i]);
+        input = input_named(config, name, what, sizeof what);
+        if (input != NULL)
+            status = error_set(err, ERROR_INPUT, "%s: sweep would replace %s beside it, which "
+                               "is %s (choose another output)", output, name, input);
+        free(name);
+        if (status != 0)
+            goto cleanup;
+    }
+cleanup:
+    free(target);
+    return status;
+}
+
 /* Rank 0 of an MPI job: send the other ranks what they need to train. */
 static int start_ranks(sweep_team *team, int requested, const dataset *data, sweep_error *err)
 {
@@ -905,7 +960,8 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
         copy_from[run] = -1;
 
     /* From here on this process is the only writer of `output`. */
-    if (output_lock_acquire(output, &lock, err) != 0)
+    if (refuse_input_as_output(config, output, err) != 0 ||
+        output_lock_acquire(output, &lock, err) != 0)
         goto cleanup;
     struct stat existing;
     bool resuming = options->resume && stat(output, &existing) == 0;
