@@ -48,6 +48,14 @@
 
 #define CONFIG_DEFAULT_MAX_RUNS 1000000
 
+/* The most worker threads a sweep may ask for, by `threads:` or by -j, and
+ * the words both use to say so. */
+#define SWEEP_MAX_THREADS 4096
+#define SWEEP_TEXT_(x) #x
+#define SWEEP_TEXT(x) SWEEP_TEXT_(x)
+#define SWEEP_THREADS_RULE \
+    "must be a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS) " (0 = all cores)"
+
 typedef struct {
     const char *const *overrides;  /* "model.epochs=50", "grid.batch_size=[16,32]" ... */
     int n_overrides;
@@ -64,6 +72,8 @@ typedef struct {
     char *dataset_path;      /* CSV path resolved against the config's folder, or NULL */
     char *dataset_target;    /* target column name */
     char *dataset_split;     /* split column name, or NULL */
+    char *dataset_origin;    /* where path: was written, "CONFIG:LINE:COL" or
+                                "--set dataset.path=...", or NULL without a path */
     train_params model;      /* `model:` over the defaults */
     grid_spec *grids;        /* (n_grids) */
     int n_grids;             /* 0 when there is no `grid:` */

@@ -575,8 +575,10 @@ static const error_case ERROR_CASES[] = {
     {"model:\n  seed: 4294967296\n", {NULL}, 0,
      "t.yaml:2:9: seed must be in 0..4294967295, got 4294967296"},
     {"model:\n  units: 2.5\n", {NULL}, 0, "t.yaml:2:10: units must be a whole number, got 2.5"},
-    {"threads: -1\n", {NULL}, 0, "t.yaml:1:10: threads must be a whole number >= 0, got -1"},
-    {"threads: many\n", {NULL}, 0, "t.yaml:1:10: threads must be a whole number >= 0, got 'many'"},
+    {"threads: -1\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got -1"},
+    {"threads: many\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096, got 'many'"},
     /* grids */
     {"grid: []\n", {NULL}, 0, "t.yaml:1:7: grid must not be an empty list"},
     {"grid: 5\n", {NULL}, 0, "t.yaml:1:7: grid must be a mapping or a list of mappings, got '5'"},
