@@ -95,11 +95,15 @@ static void format_bound(double bound, char *text, size_t size)
 const char *params_check(param_id id, double value, char *text, size_t size)
 {
     const param_info *info = &PARAM_INFO[id];
+    bool too_low = info->min_exclusive ? value <= info->min : value < info->min;
+    bool too_high = value > info->max;
+    bool not_whole = info->is_integer && isfinite(value) && value != floor(value);
+    if (!isnan(value) && !too_low && !too_high && !not_whole && isfinite(value))
+        return NULL;
+    /* Only a value that is refused pays for formatting the bounds. */
     char min[32], max[32];
     format_bound(info->min, min, sizeof min);
     format_bound(info->max, max, sizeof max);
-    bool too_low = info->min_exclusive ? value <= info->min : value < info->min;
-    bool too_high = value > info->max;
     /* A whole-number setting from 0 is stated as its range (the seed's). */
     bool as_range = info->is_integer && info->min == 0 && !info->min_exclusive;
     if (isnan(value) || (isinf(value) && !(too_low ? isfinite(info->min) : isfinite(info->max))))
@@ -110,9 +114,7 @@ const char *params_check(param_id id, double value, char *text, size_t size)
         snprintf(text, size, "must be %s %s", info->min_exclusive ? ">" : ">=", min);
     else if (too_high)
         snprintf(text, size, "must be <= %s", max);
-    else if (info->is_integer && value != floor(value))
-        snprintf(text, size, "must be a whole number");
     else
-        return NULL;
+        snprintf(text, size, "must be a whole number");
     return text;
 }
