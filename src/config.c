@@ -80,7 +80,8 @@ typedef struct {
     unsigned char *added_tags;        /* (n_added) yaml_tag of node n_file_nodes + 1 + i */
     int n_added;
     int added_capacity;
-    unsigned char *file_tags;         /* (n_file_nodes) yaml_tag of node 1 + i */
+    unsigned char *file_tags;         /* (n_file_tags) yaml_tag of node 1 + i */
+    int n_file_tags;
     const yaml_node_t *grid_value;    /* the grid: value, for messages about its runs */
     const yaml_node_t *path_value;    /* the dataset's path: value */
     dataset_choice dataset;
@@ -210,7 +211,7 @@ static yaml_tag node_tag(const reader *r, const yaml_node_t *node)
 {
     int index = node_index(r, node);
     if (index <= r->n_file_nodes)
-        return r->file_tags != NULL ? (yaml_tag)r->file_tags[index - 1] : TAG_NONE;
+        return index <= r->n_file_tags ? (yaml_tag)r->file_tags[index - 1] : TAG_NONE;
     return (yaml_tag)r->added_tags[index - r->n_file_nodes - 1];
 }
 
@@ -1321,7 +1322,7 @@ static int push_tag(reader *r, unsigned char **tags, int *n_tags, int *capacity,
  * *tags receives the tag of each node in the order yaml_parser_load numbers
  * them (the order of their events, aliases being refused). */
 static int scan_text(reader *r, const char *text, size_t size, int override,
-                     unsigned char **tags)
+                     unsigned char **tags, int *n_tags_out)
 {
     int status = -1;
     int n_tags = 0, capacity = 0;
@@ -1371,7 +1372,9 @@ cleanup:
     if (status < 0) {
         free(*tags);
         *tags = NULL;
+        n_tags = 0;
     }
+    *n_tags_out = n_tags;
     return status;
 }
 
@@ -1398,7 +1401,7 @@ cleanup:
 
 static int load_file_document(reader *r, const char *text, size_t size)
 {
-    if (scan_text(r, text, size, -1, &r->file_tags) < 0 ||
+    if (scan_text(r, text, size, -1, &r->file_tags, &r->n_file_tags) < 0 ||
         load_text(r, text, size, -1, &r->document, &r->have_document) < 0)
         return -1;
     r->n_file_nodes = (int)(r->document.nodes.top - r->document.nodes.start);
@@ -1459,10 +1462,10 @@ static int add_mapping(reader *r, int override)
  * with their tags (from_tags, by node number); the depth is bounded by
  * scan_text. Returns the new index or -1. */
 static int copy_node(reader *r, yaml_document_t *from, const unsigned char *from_tags,
-                     int from_index, int override)
+                     int n_from_tags, int from_index, int override)
 {
     const yaml_node_t *node = yaml_document_get_node(from, from_index);
-    yaml_tag tag = (yaml_tag)from_tags[from_index - 1];
+    yaml_tag tag = from_index <= n_from_tags ? (yaml_tag)from_tags[from_index - 1] : TAG_NONE;
     int index = -1;
     if (node->type == YAML_SCALAR_NODE) {
         index = record_added(r,
@@ -1478,7 +1481,7 @@ static int copy_node(reader *r, yaml_document_t *from, const unsigned char *from
                              override, tag);
         for (yaml_node_item_t *item = node->data.sequence.items.start;
              index > 0 && item < node->data.sequence.items.top; item++) {
-            int child = copy_node(r, from, from_tags, *item, override);
+            int child = copy_node(r, from, from_tags, n_from_tags, *item, override);
             if (child < 0)
                 return -1;
             if (!yaml_document_append_sequence_item(&r->document, index, child))
@@ -1491,8 +1494,10 @@ static int copy_node(reader *r, yaml_document_t *from, const unsigned char *from
                              override, tag);
         for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
              index > 0 && pair < node->data.mapping.pairs.top; pair++) {
-            int key = copy_node(r, from, from_tags, pair->key, override);
-            int value = key < 0 ? -1 : copy_node(r, from, from_tags, pair->value, override);
+            int key = copy_node(r, from, from_tags, n_from_tags, pair->key, override);
+            int value = key < 0 ? -1
+                                : copy_node(r, from, from_tags, n_from_tags, pair->value,
+                                            override);
             if (value < 0)
                 return -1;
             if (!yaml_document_append_mapping_pair(&r->document, index, key, value))
@@ -1508,14 +1513,14 @@ static int graft_value(reader *r, int override, const char *text)
     yaml_document_t value;
     bool loaded = false;
     unsigned char *tags = NULL;
-    int index = -1;
-    if (scan_text(r, text, strlen(text), override, &tags) < 0 ||
+    int n_tags = 0, index = -1;
+    if (scan_text(r, text, strlen(text), override, &tags, &n_tags) < 0 ||
         load_text(r, text, strlen(text), override, &value, &loaded) < 0)
         goto cleanup;
     if (yaml_document_get_root_node(&value) == NULL)
         index = add_scalar(r, override, "", 0);
     else
-        index = copy_node(r, &value, tags, 1, override);
+        index = copy_node(r, &value, tags, n_tags, 1, override);
 cleanup:
     if (loaded)
         yaml_document_delete(&value);

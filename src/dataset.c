@@ -882,7 +882,8 @@ static void describe_data_file(const dataset_spec *spec, char *out, size_t size)
         snprintf(folder, sizeof folder, "%s", ".");
     free(parent);
     bool resolved = folder[0] == '/';
-    snprintf(out, size, "'%s' (resolved to %s%s%s)", spec->path_as_written != NULL ? spec->path_as_written : spec->path,
+    snprintf(out, size, "'%s' (resolved to %s%s%s)",
+             spec->path_as_written != NULL ? spec->path_as_written : spec->path,
              resolved ? folder : spec->path, resolved && strcmp(folder, "/") != 0 ? "/" : "",
              resolved ? base : "");
 }

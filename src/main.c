@@ -279,12 +279,15 @@ static int sweep_command(int argc, char **argv, cluster *job)
         status = 128 + outcome.interrupted;
         goto cleanup;
     }
+    /* The output path came from an argument or the config: shown printable. */
+    char shown_output[sizeof err.message];
+    error_printable(output, shown_output, sizeof shown_output);
     if (!cmd.sweep.dry_run && !cmd.sweep.quiet)
         fprintf(stderr, "sweep: %zu runs (%zu done, %zu failed) in %.2f s -> %s\n", outcome.n_runs,
-                outcome.n_done, outcome.n_failed, outcome.seconds, output);
+                outcome.n_done, outcome.n_failed, outcome.seconds, shown_output);
     if (outcome.n_failed > 0 && !cmd.sweep.dry_run) {
         fprintf(stderr, "sweep: %zu of %zu runs failed (see their `failure` in %s)\n",
-                outcome.n_failed, outcome.n_runs, output);
+                outcome.n_failed, outcome.n_runs, shown_output);
         status = EXIT_RUNS_FAILED;
     } else {
         status = EXIT_OK;
@@ -363,10 +366,12 @@ static int merge_command(int argc, char **argv)
         status = err.kind == ERROR_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
         goto cleanup;
     }
+    char shown_output[sizeof err.message];
+    error_printable(options.output, shown_output, sizeof shown_output);
     if (!quiet)
         fprintf(stderr, "sweep merge: %zu runs (%zu done, %zu failed, %zu missing) from %d "
                 "part%s -> %s\n", outcome.n_runs, outcome.n_done, outcome.n_failed,
-                outcome.n_missing, n_parts, n_parts == 1 ? "" : "s", options.output);
+                outcome.n_missing, n_parts, n_parts == 1 ? "" : "s", shown_output);
     status = outcome.n_missing > 0  ? EXIT_INCOMPLETE
              : outcome.n_failed > 0 ? EXIT_RUNS_FAILED
                                     : EXIT_OK;

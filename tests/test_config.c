@@ -814,7 +814,8 @@ static void test_tags_accepted(void **state)
 {
     (void)state;
     sweep_config config;
-    load_ok("name: !!str 10\nmodel: !!map {epochs: !!int \"7\", l2: !!float 0.5, seed: !!int 0x10}\n"
+    load_ok("name: !!str 10\n"
+            "model: !!map {epochs: !!int \"7\", l2: !!float 0.5, seed: !!int 0x10}\n"
             "dataset: !!map {path: a.csv, standardize: !!bool false}\n"
             "grid: !!seq [{seed: !!seq [1, 2]}]\n",
             NULL, NULL, 0, &config);
