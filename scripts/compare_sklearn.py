@@ -195,7 +195,17 @@ def fit_sklearn(run, data, max_iter, momentum):
                           momentum=momentum, random_state=int(run.seed))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(x_train, y_train)
+        try:
+            model.fit(x_train, y_train)
+        except ValueError as error:
+            # sklearn's own divergence ("Solver produced non-finite parameter
+            # weights") is a result of this grid point, not a failure of the
+            # comparison: the point is reported as diverged, its scores NaN.
+            if "non-finite" not in str(error):
+                raise
+            return {"sklearn_train_score": np.nan, "sklearn_val_score": np.nan,
+                    "sklearn_test_score": np.nan, "sklearn_epochs": -1,
+                    "sklearn_stop": "diverged"}
     hit_max_iter = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return {"sklearn_train_score": model.score(x_train, y_train),
             "sklearn_val_score": model.score(x_val, y_val),
@@ -244,8 +254,11 @@ def text_report(sweep, table, max_iter, momentum):
         cells = [str(int(row["run"]))] + [sr.format_value(k, row[k]) for k in keys + ["seed"]]
         for name, _ in scores:
             cells += [_accuracy(row[f"sweep_{name}"]), _accuracy(row[f"sklearn_{name}"])]
-        stop = "" if row["sklearn_stop"] == "tol" else " (max_iter)"
-        cells.append(f"{int(row['sklearn_epochs'])}{stop}")
+        if row["sklearn_stop"] == "diverged":
+            cells.append("diverged")
+        else:
+            stop = "" if row["sklearn_stop"] == "tol" else " (max_iter)"
+            cells.append(f"{int(row['sklearn_epochs'])}{stop}")
         rows.append(cells)
     lines = [f"{sweep.path}: {len(table)} runs; accuracy after training "
              f"(sweep: {_epochs_phrase(table)}; sklearn: until its loss stops improving, "
@@ -272,6 +285,10 @@ def text_report(sweep, table, max_iter, momentum):
     not_done = int((table["status"] != sr.STATUS_DONE).sum())
     if not_done:
         notes.append(f"{not_done} runs not done in sweep ('-'): fitted by sklearn anyway")
+    diverged = int((table["sklearn_stop"] == "diverged").sum())
+    if diverged:
+        notes.append(f"{diverged} sklearn fits diverged (non-finite weights): '-' and "
+                     f"'diverged' above, left out of the means")
     if (table["l1"] > 0).any():
         notes.append("l1 > 0 in some runs: sklearn has no L1 penalty, it was ignored there")
     notes.append("why the two differ: README.md, Reproducing the batch-size comparison")

@@ -29,13 +29,26 @@
 
 #define MAX_FILE_BYTES ((size_t)64 << 20)  /* a config is a page of text, not a data set */
 #define MAX_NESTING 64                     /* the schema needs 5 levels */
-#define MAX_THREADS 65536
 #define MAX_SHOWN_TEXT 48                  /* bytes of user text quoted in a message */
 #define DEFAULT_TARGET "target"
 #define DEFAULT_VAL_FRACTION 0.2
 #define DEFAULT_TEST_FRACTION 0.0
 #define DEFAULT_SPLIT_SEED 42u
 #define SETTINGS_LIST "name, dataset, model, grid, output, threads"
+
+/* What a node's explicit YAML tag makes it; TAG_NONE: untagged, read by its
+ * style (a plain scalar may be a number, a quoted one is a string). */
+typedef enum {
+    TAG_NONE = 0,
+    TAG_STR,         /* !!str, or the non-specific ! on a scalar: a string */
+    TAG_INT,         /* !!int: an integer, quoted or not */
+    TAG_FLOAT,       /* !!float: a number, quoted or not */
+    TAG_BOOL,        /* !!bool */
+    TAG_NULL,        /* !!null */
+    TAG_COLLECTION   /* !!seq or !!map on the matching node: nothing changes */
+} yaml_tag;
+
+#define KNOWN_TAGS "!!str, !!int, !!float, !!bool, !!null, !!seq, !!map"
 
 /* What the dataset: mapping said, before defaults are filled in. */
 typedef struct {
@@ -64,8 +77,13 @@ typedef struct {
     bool have_document;
     int n_file_nodes;                 /* nodes 1..n_file_nodes come from the file */
     int *added_by;                    /* (n_added) override index of node n_file_nodes + 1 + i */
+    unsigned char *added_tags;        /* (n_added) yaml_tag of node n_file_nodes + 1 + i */
     int n_added;
     int added_capacity;
+    unsigned char *file_tags;         /* (n_file_tags) yaml_tag of node 1 + i */
+    int n_file_tags;
+    const yaml_node_t *grid_value;    /* the grid: value, for messages about its runs */
+    const yaml_node_t *path_value;    /* the dataset's path: value */
     dataset_choice dataset;
 } reader;
 
@@ -103,33 +121,47 @@ static void describe_origin(const reader *r, const yaml_node_t *node, char *buf,
                  node->start_mark.column + 1);
 }
 
-__attribute__((format(printf, 3, 4)))
-static int node_error(reader *r, const yaml_node_t *node, const char *fmt, ...)
+/* A problem found while scanning text: at `mark` in the file, or in the
+ * value of override `override` (>= 0). The text is never cut here: a long
+ * message loses its middle in error_set, so the reason at its end stays. */
+__attribute__((format(printf, 4, 0)))
+static int mark_errorv(reader *r, int override, yaml_mark_t mark, const char *fmt, va_list args)
 {
-    char origin[512];
-    char what[768];
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(what, sizeof what, fmt, args);
-    va_end(args);
-    describe_origin(r, node, origin, sizeof origin);
-    return error_set(r->err, ERROR_INPUT, "%s: %s", origin, what);
+    va_list copy;
+    va_copy(copy, args);
+    int length = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    char *what = length >= 0 ? malloc((size_t)length + 1) : NULL;
+    if (what == NULL)
+        return out_of_memory(r);
+    vsnprintf(what, (size_t)length + 1, fmt, args);
+    if (override >= 0)
+        error_set(r->err, ERROR_INPUT, "--set %s: %s", r->overrides[override], what);
+    else
+        error_set(r->err, ERROR_INPUT, "%s:%zu:%zu: %s", r->path, mark.line + 1,
+                  mark.column + 1, what);
+    free(what);
+    return -1;
 }
 
-/* A problem found while scanning text: at `mark` in the file, or in the
- * value of override `override` (>= 0). */
 __attribute__((format(printf, 4, 5)))
 static int mark_error(reader *r, int override, yaml_mark_t mark, const char *fmt, ...)
 {
-    char what[768];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(what, sizeof what, fmt, args);
+    mark_errorv(r, override, mark, fmt, args);
     va_end(args);
-    if (override >= 0)
-        return error_set(r->err, ERROR_INPUT, "--set %s: %s", r->overrides[override], what);
-    return error_set(r->err, ERROR_INPUT, "%s:%zu:%zu: %s", r->path, mark.line + 1,
-                     mark.column + 1, what);
+    return -1;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int node_error(reader *r, const yaml_node_t *node, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    mark_errorv(r, node_override(r, node), node->start_mark, fmt, args);
+    va_end(args);
+    return -1;
 }
 
 /* A message of grid.c (which knows no positions) placed at `node`. */
@@ -141,7 +173,8 @@ static int relay_error(reader *r, const yaml_node_t *node, const sweep_error *in
 }
 
 /* User text as it may appear in a one-line message: at most MAX_SHOWN_TEXT
- * bytes (cut between UTF-8 characters), control characters shown as '?'. */
+ * bytes (cut between UTF-8 characters). Control bytes are kept: error_set
+ * shows them as \xNN; a NUL, which would end the text, is written so here. */
 static void clip_text(const char *text, size_t length, char *buf, size_t size)
 {
     size_t n = length;
@@ -152,12 +185,14 @@ static void clip_text(const char *text, size_t length, char *buf, size_t size)
             n--;
         cut = true;
     }
-    if (n + 4 > size)
-        n = size > 4 ? size - 4 : 0;
     size_t out = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        buf[out++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+    for (size_t i = 0; i < n && out + 8 < size; i++) {
+        if (text[i] == '\0') {
+            memcpy(buf + out, "\\x00", 4);
+            out += 4;
+        } else {
+            buf[out++] = text[i];
+        }
     }
     if (cut) {
         memcpy(buf + out, "...", 3);
@@ -171,30 +206,54 @@ static const char *scalar_text(const yaml_node_t *node)
     return (const char *)node->data.scalar.value;
 }
 
-/* YAML's null: an empty plain scalar (as in `model:`), ~ or null. */
-static bool is_null(const yaml_node_t *node)
+/* The explicit tag of `node` (scan_text recorded it), TAG_NONE without one. */
+static yaml_tag node_tag(const reader *r, const yaml_node_t *node)
 {
-    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    int index = node_index(r, node);
+    if (index <= r->n_file_nodes)
+        return index <= r->n_file_tags ? (yaml_tag)r->file_tags[index - 1] : TAG_NONE;
+    return (yaml_tag)r->added_tags[index - r->n_file_nodes - 1];
+}
+
+static bool text_is_null(const char *text, size_t length)
+{
+    return length == 0 || strcmp(text, "~") == 0 || strcmp(text, "null") == 0 ||
+           strcmp(text, "Null") == 0 || strcmp(text, "NULL") == 0;
+}
+
+/* YAML's null: an empty plain scalar (as in `model:`), ~ or null, or !!null. */
+static bool is_null(const reader *r, const yaml_node_t *node)
+{
+    if (node->type != YAML_SCALAR_NODE)
         return false;
-    const char *text = scalar_text(node);
-    return node->data.scalar.length == 0 || strcmp(text, "~") == 0 ||
-           strcmp(text, "null") == 0 || strcmp(text, "Null") == 0 ||
-           strcmp(text, "NULL") == 0;
+    yaml_tag tag = node_tag(r, node);
+    if (tag == TAG_NULL)
+        return true;
+    if (tag != TAG_NONE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    return text_is_null(scalar_text(node), node->data.scalar.length);
 }
 
 /* What a value is, for "X must be Y, got Z" messages. */
-static void describe_value(const yaml_node_t *node, char *buf, size_t size)
+static void describe_value(const reader *r, const yaml_node_t *node, char *buf, size_t size)
 {
+    static const char *const TAG_NAMES[] = {
+        [TAG_INT] = "!!int", [TAG_FLOAT] = "!!float", [TAG_BOOL] = "!!bool"};
     char clipped[64];
+    yaml_tag tag = node->type == YAML_SCALAR_NODE ? node_tag(r, node) : TAG_NONE;
     if (node->type == YAML_MAPPING_NODE) {
         snprintf(buf, size, "a mapping");
     } else if (node->type == YAML_SEQUENCE_NODE) {
         snprintf(buf, size, "a list");
-    } else if (is_null(node)) {
+    } else if (is_null(r, node)) {
         snprintf(buf, size, "nothing");
     } else {
         clip_text(scalar_text(node), node->data.scalar.length, clipped, sizeof clipped);
-        if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+        if (tag == TAG_STR)
+            snprintf(buf, size, "'%s' (tagged !!str, so a string)", clipped);
+        else if (tag == TAG_INT || tag == TAG_FLOAT || tag == TAG_BOOL)
+            snprintf(buf, size, "'%s' (tagged %s)", clipped, TAG_NAMES[tag]);
+        else if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
             snprintf(buf, size, "'%s'", clipped);
         else
             snprintf(buf, size, "'%s' (quoted, so a string)", clipped);
@@ -205,7 +264,7 @@ static void describe_value(const yaml_node_t *node, char *buf, size_t size)
 static int type_error(reader *r, const yaml_node_t *node, const char *name, const char *expected)
 {
     char shown[128];
-    describe_value(node, shown, sizeof shown);
+    describe_value(r, node, shown, sizeof shown);
     return node_error(r, node, "%s must be %s, got %s", name, expected, shown);
 }
 
@@ -235,15 +294,11 @@ static bool is_hex_digit(char c)
     return number_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* The value of a plain scalar written as a YAML 1.2 core-schema number.
- * false for anything else. Overflow gives +-inf, which callers refuse as
- * not finite. strtod assumes the C locale's decimal point. */
-static bool scalar_number(const yaml_node_t *node, double *value)
+/* The value of text written as a YAML 1.2 core-schema number; false for
+ * anything else. Overflow gives +-inf, which callers refuse with the bound.
+ * strtod assumes the C locale's decimal point. */
+static bool text_number(const char *text, size_t length, double *value)
 {
-    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return false;
-    const char *text = scalar_text(node);
-    size_t length = node->data.scalar.length;
     if (length == 0 || strlen(text) != length)
         return false;
     if (strcmp(text, ".nan") == 0 || strcmp(text, ".NaN") == 0 || strcmp(text, ".NAN") == 0) {
@@ -280,11 +335,22 @@ static bool scalar_number(const yaml_node_t *node, double *value)
     return end == text + length;
 }
 
-static bool scalar_bool(const yaml_node_t *node, bool *value)
+/* The core schema's integers: [-+]?[0-9]+, 0o[0-7]+, 0x[0-9a-fA-F]+. */
+static bool text_is_integer(const char *text, size_t length)
 {
-    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    double ignored;
+    if (!text_number(text, length, &ignored))
         return false;
-    const char *text = scalar_text(node);
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'o'))
+        return true;
+    const char *p = text + (text[0] == '+' || text[0] == '-');
+    while (number_is_digit(*p))
+        p++;
+    return *p == '\0' && p > text + (text[0] == '+' || text[0] == '-');
+}
+
+static bool text_bool(const char *text, bool *value)
+{
     if (strcmp(text, "true") == 0 || strcmp(text, "True") == 0 || strcmp(text, "TRUE") == 0) {
         *value = true;
         return true;
@@ -297,6 +363,30 @@ static bool scalar_bool(const yaml_node_t *node, bool *value)
     return false;
 }
 
+/* A number: a plain scalar written as one, or a scalar tagged !!int or
+ * !!float (whose text scan_text checked). Not a quoted or !!str scalar. */
+static bool scalar_number(const reader *r, const yaml_node_t *node, double *value)
+{
+    if (node->type != YAML_SCALAR_NODE)
+        return false;
+    yaml_tag tag = node_tag(r, node);
+    bool plain = tag == TAG_NONE && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (!plain && tag != TAG_INT && tag != TAG_FLOAT)
+        return false;
+    return text_number(scalar_text(node), node->data.scalar.length, value);
+}
+
+static bool scalar_bool(const reader *r, const yaml_node_t *node, bool *value)
+{
+    if (node->type != YAML_SCALAR_NODE)
+        return false;
+    yaml_tag tag = node_tag(r, node);
+    bool plain = tag == TAG_NONE && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (!plain && tag != TAG_BOOL)
+        return false;
+    return text_bool(scalar_text(node), value);
+}
+
 static bool is_whole(double value)
 {
     return isfinite(value) && value == floor(value);
@@ -306,7 +396,7 @@ static bool is_whole(double value)
 static int read_number(reader *r, const yaml_node_t *node, const char *name,
                        const char *expected, double *value)
 {
-    if (!scalar_number(node, value))
+    if (!scalar_number(r, node, value))
         return type_error(r, node, name, expected);
     return 0;
 }
@@ -318,7 +408,8 @@ static int read_param(reader *r, const yaml_node_t *node, param_id id, double *v
     if (read_number(r, node, info->name, info->is_integer ? "a whole number" : "a number",
                     value) < 0)
         return -1;
-    const char *problem = params_check(id, *value);
+    char problem_text[80];
+    const char *problem = params_check(id, *value, problem_text, sizeof problem_text);
     if (problem != NULL)
         return value_error(r, node, info->name, problem);
     return 0;
@@ -327,9 +418,10 @@ static int read_param(reader *r, const yaml_node_t *node, param_id id, double *v
 /* A non-empty string, copied into *out (replacing what was there). */
 static int read_string(reader *r, const yaml_node_t *node, const char *name, char **out)
 {
-    if (node->type != YAML_SCALAR_NODE)
+    yaml_tag tag = node->type == YAML_SCALAR_NODE ? node_tag(r, node) : TAG_NONE;
+    if (node->type != YAML_SCALAR_NODE || tag == TAG_INT || tag == TAG_FLOAT || tag == TAG_BOOL)
         return type_error(r, node, name, "a string");
-    if (is_null(node) || node->data.scalar.length == 0)
+    if (is_null(r, node) || node->data.scalar.length == 0)
         return node_error(r, node, "%s must not be empty", name);
     if (strlen(scalar_text(node)) != node->data.scalar.length)
         return node_error(r, node, "%s must not contain NUL characters", name);
@@ -407,7 +499,7 @@ static int match_key(reader *r, const yaml_node_t *key, const char *const *names
         snprintf(in_context, sizeof in_context, " in %s", context);
     if (key->type != YAML_SCALAR_NODE) {
         char shown[128];
-        describe_value(key, shown, sizeof shown);
+        describe_value(r, key, shown, sizeof shown);
         return node_error(r, key, "keys%s must be names, got %s", in_context, shown);
     }
     const char *text = scalar_text(key);
@@ -642,7 +734,8 @@ static int read_generator(reader *r, const yaml_node_t *mapping, param_id id, bo
         return 0;
 
     for (int i = 0; i < *n_values; i++) {
-        const char *problem = params_check(id, (*values)[i]);
+        char problem_text[80];
+        const char *problem = params_check(id, (*values)[i], problem_text, sizeof problem_text);
         if (problem != NULL) {
             char shown[32];
             format_double((*values)[i], shown, sizeof shown);
@@ -751,6 +844,7 @@ static int handle_grid(reader *r, const yaml_node_t *key, const yaml_node_t *val
 {
     sweep_config *out = target;
     int n_grids = 0;
+    r->grid_value = value;
     if (value->type == YAML_MAPPING_NODE) {
         /* grid: {} sweeps nothing: like no grid, the model is the one run. */
         n_grids = value->data.mapping.pairs.top > value->data.mapping.pairs.start ? 1 : 0;
@@ -796,12 +890,126 @@ static int handle_grid(reader *r, const yaml_node_t *key, const yaml_node_t *val
     return 0;
 }
 
+/* ---- runs that repeat ---------------------------------------------------- */
+
+/* "LINE:COL" of a node of the file, "--set KEY=VALUE" of one an override made:
+ * the second place named in a message that already names the file. */
+static void short_origin(const reader *r, const yaml_node_t *node, char *buf, size_t size)
+{
+    if (node_override(r, node) >= 0)
+        describe_origin(r, node, buf, size);
+    else
+        snprintf(buf, size, "%zu:%zu", node->start_mark.line + 1, node->start_mark.column + 1);
+}
+
+/* The mapping of grid `g`: grid: itself, or item g of its list. */
+static const yaml_node_t *grid_mapping(reader *r, int g)
+{
+    if (r->grid_value->type == YAML_MAPPING_NODE)
+        return r->grid_value;
+    return yaml_document_get_node(&r->document, r->grid_value->data.sequence.items.start[g]);
+}
+
+/* Where value `index` of key k of a grid mapping was written: its list item,
+ * the scalar, or the generator mapping that made it (*generated). */
+static const yaml_node_t *grid_value_node(reader *r, const yaml_node_t *mapping, int k,
+                                          int index, bool *generated)
+{
+    const yaml_node_t *value =
+        yaml_document_get_node(&r->document, mapping->data.mapping.pairs.start[k].value);
+    *generated = value->type == YAML_MAPPING_NODE;
+    if (value->type == YAML_SEQUENCE_NODE)
+        return yaml_document_get_node(&r->document, value->data.sequence.items.start[index]);
+    return value;
+}
+
+/* Runs first and second (first < second) are the same run: say where the
+ * grid repeats itself. */
+static int report_duplicate(reader *r, const sweep_config *out, const train_params *runs,
+                            size_t first, size_t second)
+{
+    int g1 = 0, g2 = 0, at1[PARAM_COUNT] = {0}, at2[PARAM_COUNT] = {0};
+    grid_locate(out->grids, out->n_grids, first, &g1, at1);
+    grid_locate(out->grids, out->n_grids, second, &g2, at2);
+    char where[512], run_text[512];
+    if (g1 != g2) {
+        const yaml_node_t *earlier = grid_mapping(r, g1);
+        short_origin(r, earlier, where, sizeof where);
+        params_describe(&runs[second], run_text, sizeof run_text);
+        return node_error(r, grid_mapping(r, g2),
+                          "grid %d repeats a run of grid %d (at %s): %s; the grids of a list "
+                          "must not overlap",
+                          g2 + 1, g1 + 1, where, run_text);
+    }
+    const grid_spec *grid = &out->grids[g1];
+    int k = 0;
+    while (k < grid->n_keys - 1 && at1[k] == at2[k])
+        k++;
+    const char *name = PARAM_INFO[grid->keys[k]].name;
+    char shown[40];
+    format_double(grid->values[k][at2[k]], shown, sizeof shown);
+    const yaml_node_t *mapping = grid_mapping(r, g1);
+    bool generated = false;
+    const yaml_node_t *node1 = grid_value_node(r, mapping, k, at1[k], &generated);
+    const yaml_node_t *node2 = grid_value_node(r, mapping, k, at2[k], &generated);
+    if (generated)
+        return node_error(r, node1,
+                          "%s gives the value %s twice (values %d and %d), so the grid would "
+                          "train the same runs twice",
+                          name, shown, at1[k] + 1, at2[k] + 1);
+    short_origin(r, node1, where, sizeof where);
+    return node_error(r, node2,
+                      "%s %s is listed twice (first at %s), so the grid would train the same "
+                      "runs twice; remove one",
+                      name, shown, where);
+}
+
+/* A grid that gives the same run twice would train copies and report a std
+ * over identical runs: refused, naming both places. Sorting the runs keeps
+ * this O(n log n) for a million of them. */
+static int check_duplicate_runs(reader *r, const sweep_config *out)
+{
+    if (out->n_grids == 0 || out->n_runs < 2)
+        return 0;
+    int status = -1;
+    train_params *runs = NULL;
+    size_t n_runs = 0, first = 0, second = 0;
+    sweep_error inner = {0};
+    if (grid_expand(&out->model, out->grids, out->n_grids, 0, &runs, &n_runs, &inner) < 0) {
+        error_set(r->err, inner.kind, "%s", inner.message);
+        goto cleanup;
+    }
+    int found = grid_find_duplicate(runs, n_runs, &first, &second, &inner);
+    if (found < 0)
+        error_set(r->err, inner.kind, "%s", inner.message);
+    else if (found > 0)
+        report_duplicate(r, out, runs, first, second);
+    else
+        status = 0;
+cleanup:
+    free(runs);
+    return status;
+}
+
 /* ---- the other settings ------------------------------------------------- */
 
+/* The name becomes the default output, results/<name>.h5, so it must stay
+ * one plain file name inside results/. */
 static int handle_name(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target)
 {
     (void)key;
-    return read_string(r, value, "name", &((sweep_config *)target)->name);
+    char **name = &((sweep_config *)target)->name;
+    if (read_string(r, value, "name", name) < 0)
+        return -1;
+    bool control = false;
+    for (const unsigned char *c = (const unsigned char *)*name; *c; c++)
+        control = control || *c < 0x20 || *c == 0x7F;
+    if (strchr(*name, '/') != NULL || strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0 ||
+        control)
+        return value_error(r, value, "name",
+                           "must be a plain name (no '/', not '.' or '..', no control "
+                           "characters): it names results/<name>.h5");
+    return 0;
 }
 
 static int handle_output(reader *r, const yaml_node_t *key, const yaml_node_t *value,
@@ -816,12 +1024,11 @@ static int handle_threads(reader *r, const yaml_node_t *key, const yaml_node_t *
 {
     (void)key;
     double threads = 0;
-    if (read_number(r, value, "threads", "a whole number >= 0", &threads) < 0)
+    if (read_number(r, value, "threads", "a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS),
+                    &threads) < 0)
         return -1;
-    if (!is_whole(threads) || threads < 0)
-        return value_error(r, value, "threads", "must be a whole number >= 0");
-    if (threads > MAX_THREADS)
-        return value_error(r, value, "threads", "must be <= 65536");
+    if (!is_whole(threads) || threads < 0 || threads > SWEEP_MAX_THREADS)
+        return value_error(r, value, "threads", SWEEP_THREADS_RULE);
     ((sweep_config *)target)->threads = (int)threads;
     return 0;
 }
@@ -876,6 +1083,7 @@ static int handle_dataset_path(reader *r, const yaml_node_t *key, const yaml_nod
     if (choice->builtin_key != NULL)
         return either_or_error(r, key, "builtin", "path");
     choice->path_key = key;
+    r->path_value = value;
     return read_string(r, value, "path", &choice->path);
 }
 
@@ -952,7 +1160,7 @@ static int handle_dataset_standardize(reader *r, const yaml_node_t *key,
 {
     (void)key;
     dataset_choice *choice = target;
-    if (!scalar_bool(value, &choice->standardize))
+    if (!scalar_bool(r, value, &choice->standardize))
         return type_error(r, value, "standardize", "true or false");
     choice->has_standardize = true;
     return 0;
@@ -989,7 +1197,8 @@ static const key_rule TOP_RULES[] = {
     {"model", YAML_MAPPING_NODE, "a mapping", handle_model},
     {"grid", YAML_NO_NODE, NULL, handle_grid},
     {"output", YAML_SCALAR_NODE, "a string", handle_output},
-    {"threads", YAML_SCALAR_NODE, "a whole number >= 0", handle_threads},
+    {"threads", YAML_SCALAR_NODE, "a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS),
+     handle_threads},
 };
 
 /* ---- reading text into the document ------------------------------------- */
@@ -1029,14 +1238,96 @@ static int parser_error(reader *r, const yaml_parser_t *parser, int override, co
     return mark_error(r, override, mark, "invalid YAML: %s", detail);
 }
 
+/* The tag of a node event as the config means it, or -1 after reporting a
+ * tag it does not know or one that does not fit the node (!!map on a
+ * scalar, !!int on text that is no integer). */
+static int classify_tag(reader *r, int override, const yaml_event_t *event)
+{
+    static const char CORE[] = "tag:yaml.org,2002:";
+    const char *tag = NULL;
+    bool is_scalar = event->type == YAML_SCALAR_EVENT;
+    if (is_scalar)
+        tag = (const char *)event->data.scalar.tag;
+    else if (event->type == YAML_SEQUENCE_START_EVENT)
+        tag = (const char *)event->data.sequence_start.tag;
+    else
+        tag = (const char *)event->data.mapping_start.tag;
+    if (tag == NULL)
+        return TAG_NONE;
+    /* "!" asks for no resolution: a scalar stays a string. */
+    if (strcmp(tag, "!") == 0)
+        return is_scalar ? TAG_STR : TAG_NONE;
+    const char *core = strncmp(tag, CORE, sizeof CORE - 1) == 0 ? tag + sizeof CORE - 1 : NULL;
+    const char *shown = core != NULL ? core : tag;
+    const char *prefix = core != NULL ? "!!" : "";
+    if (core == NULL || !(strcmp(core, "str") == 0 || strcmp(core, "int") == 0 ||
+                          strcmp(core, "float") == 0 || strcmp(core, "bool") == 0 ||
+                          strcmp(core, "null") == 0 || strcmp(core, "seq") == 0 ||
+                          strcmp(core, "map") == 0))
+        return mark_error(r, override, event->start_mark,
+                          "unsupported YAML tag '%s%s' (known: " KNOWN_TAGS ")", prefix, shown);
+    const char *kind = is_scalar ? "a scalar" : event->type == YAML_SEQUENCE_START_EVENT
+                                                    ? "a list" : "a mapping";
+    bool fits = is_scalar ? strcmp(core, "seq") != 0 && strcmp(core, "map") != 0
+                          : strcmp(core, event->type == YAML_SEQUENCE_START_EVENT ? "seq"
+                                                                                  : "map") == 0;
+    if (!fits)
+        return mark_error(r, override, event->start_mark, "YAML tag '!!%s' on %s", core, kind);
+    if (!is_scalar)
+        return TAG_COLLECTION;
+
+    const char *text = (const char *)event->data.scalar.value;
+    size_t length = event->data.scalar.length;
+    double number;
+    bool flag;
+    char clipped[64];
+    clip_text(text, length, clipped, sizeof clipped);
+    if (strcmp(core, "str") == 0)
+        return TAG_STR;
+    if (strcmp(core, "int") == 0 && text_is_integer(text, length))
+        return TAG_INT;
+    if (strcmp(core, "float") == 0 && text_number(text, length, &number))
+        return TAG_FLOAT;
+    if (strcmp(core, "bool") == 0 && strlen(text) == length && text_bool(text, &flag))
+        return TAG_BOOL;
+    if (strcmp(core, "null") == 0 && strlen(text) == length && text_is_null(text, length))
+        return TAG_NULL;
+    return mark_error(r, override, event->start_mark, "'%s' is tagged !!%s but is not %s",
+                      clipped, core,
+                      strcmp(core, "int") == 0     ? "an integer"
+                      : strcmp(core, "float") == 0 ? "a number"
+                      : strcmp(core, "bool") == 0  ? "true or false"
+                                                   : "null");
+}
+
+/* Appends `tag` to the tags of the nodes scanned so far. */
+static int push_tag(reader *r, unsigned char **tags, int *n_tags, int *capacity, int tag)
+{
+    if (*n_tags == *capacity) {
+        int grown_capacity = *capacity ? 2 * *capacity : 64;
+        unsigned char *grown = realloc(*tags, (size_t)grown_capacity);
+        if (grown == NULL)
+            return out_of_memory(r);
+        *tags = grown;
+        *capacity = grown_capacity;
+    }
+    (*tags)[(*n_tags)++] = (unsigned char)tag;
+    return 0;
+}
+
 /* Runs the text through the event parser before it is loaded: syntax
  * errors, aliases (the document API would share one node between places,
- * so a few lines could stand for a huge tree), nesting and a second
- * document are reported here. `override` is -1 for the file. */
-static int scan_text(reader *r, const char *text, size_t size, int override)
+ * so a few lines could stand for a huge tree), nesting, a second document
+ * and unknown tags are reported here. `override` is -1 for the file.
+ * *tags receives the tag of each node in the order yaml_parser_load numbers
+ * them (the order of their events, aliases being refused). */
+static int scan_text(reader *r, const char *text, size_t size, int override,
+                     unsigned char **tags, int *n_tags_out)
 {
     int status = -1;
+    int n_tags = 0, capacity = 0;
     yaml_parser_t parser;
+    *tags = NULL;
     if (!yaml_parser_initialize(&parser))
         return out_of_memory(r);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, size);
@@ -1064,6 +1355,11 @@ static int scan_text(reader *r, const char *text, size_t size, int override)
         } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
             depth--;
         }
+        if (problem == 0 && (type == YAML_SCALAR_EVENT || type == YAML_SEQUENCE_START_EVENT ||
+                             type == YAML_MAPPING_START_EVENT)) {
+            int tag = classify_tag(r, override, &event);
+            problem = tag < 0 ? -1 : push_tag(r, tags, &n_tags, &capacity, tag);
+        }
         yaml_event_delete(&event);
         if (problem < 0)
             goto cleanup;
@@ -1073,6 +1369,12 @@ static int scan_text(reader *r, const char *text, size_t size, int override)
     status = 0;
 cleanup:
     yaml_parser_delete(&parser);
+    if (status < 0) {
+        free(*tags);
+        *tags = NULL;
+        n_tags = 0;
+    }
+    *n_tags_out = n_tags;
     return status;
 }
 
@@ -1099,13 +1401,13 @@ cleanup:
 
 static int load_file_document(reader *r, const char *text, size_t size)
 {
-    if (scan_text(r, text, size, -1) < 0 ||
+    if (scan_text(r, text, size, -1, &r->file_tags, &r->n_file_tags) < 0 ||
         load_text(r, text, size, -1, &r->document, &r->have_document) < 0)
         return -1;
     r->n_file_nodes = (int)(r->document.nodes.top - r->document.nodes.start);
 
     const yaml_node_t *root = yaml_document_get_root_node(&r->document);
-    if (root == NULL || is_null(root)) {
+    if (root == NULL || is_null(r, root)) {
         yaml_mark_t start = {0, 0, 0};
         return mark_error(r, -1, root != NULL ? root->start_mark : start,
                           "the config is empty; expected a mapping of settings (" SETTINGS_LIST
@@ -1118,8 +1420,9 @@ static int load_file_document(reader *r, const char *text, size_t size)
 
 /* ---- --set KEY=VALUE ----------------------------------------------------- */
 
-/* Notes that node `index`, just added, was made by override `override`. */
-static int record_added(reader *r, int index, int override)
+/* Notes that node `index`, just added, was made by override `override`
+ * and carries `tag`. */
+static int record_added(reader *r, int index, int override, yaml_tag tag)
 {
     if (index == 0)
         return out_of_memory(r);
@@ -1129,9 +1432,14 @@ static int record_added(reader *r, int index, int override)
         if (grown == NULL)
             return out_of_memory(r);
         r->added_by = grown;
+        unsigned char *grown_tags = realloc(r->added_tags, (size_t)capacity);
+        if (grown_tags == NULL)
+            return out_of_memory(r);
+        r->added_tags = grown_tags;
         r->added_capacity = capacity;
     }
     /* Nodes are numbered in the order they are added. */
+    r->added_tags[r->n_added] = (unsigned char)tag;
     r->added_by[r->n_added++] = override;
     return index;
 }
@@ -1141,20 +1449,23 @@ static int add_scalar(reader *r, int override, const char *text, size_t length)
     return record_added(r,
                         yaml_document_add_scalar(&r->document, NULL, (const yaml_char_t *)text,
                                                  (int)length, YAML_PLAIN_SCALAR_STYLE),
-                        override);
+                        override, TAG_NONE);
 }
 
 static int add_mapping(reader *r, int override)
 {
     return record_added(r, yaml_document_add_mapping(&r->document, NULL, YAML_BLOCK_MAPPING_STYLE),
-                        override);
+                        override, TAG_NONE);
 }
 
-/* Copies node `from_index` of `from` (and all below it) into the document;
- * the depth is bounded by scan_text. Returns the new index or -1. */
-static int copy_node(reader *r, yaml_document_t *from, int from_index, int override)
+/* Copies node `from_index` of `from` (and all below it) into the document,
+ * with their tags (from_tags, by node number); the depth is bounded by
+ * scan_text. Returns the new index or -1. */
+static int copy_node(reader *r, yaml_document_t *from, const unsigned char *from_tags,
+                     int n_from_tags, int from_index, int override)
 {
     const yaml_node_t *node = yaml_document_get_node(from, from_index);
+    yaml_tag tag = from_index <= n_from_tags ? (yaml_tag)from_tags[from_index - 1] : TAG_NONE;
     int index = -1;
     if (node->type == YAML_SCALAR_NODE) {
         index = record_added(r,
@@ -1162,15 +1473,15 @@ static int copy_node(reader *r, yaml_document_t *from, int from_index, int overr
                                                       node->data.scalar.value,
                                                       (int)node->data.scalar.length,
                                                       node->data.scalar.style),
-                             override);
+                             override, tag);
     } else if (node->type == YAML_SEQUENCE_NODE) {
         index = record_added(r,
                              yaml_document_add_sequence(&r->document, node->tag,
                                                         node->data.sequence.style),
-                             override);
+                             override, tag);
         for (yaml_node_item_t *item = node->data.sequence.items.start;
              index > 0 && item < node->data.sequence.items.top; item++) {
-            int child = copy_node(r, from, *item, override);
+            int child = copy_node(r, from, from_tags, n_from_tags, *item, override);
             if (child < 0)
                 return -1;
             if (!yaml_document_append_sequence_item(&r->document, index, child))
@@ -1180,11 +1491,13 @@ static int copy_node(reader *r, yaml_document_t *from, int from_index, int overr
         index = record_added(r,
                              yaml_document_add_mapping(&r->document, node->tag,
                                                        node->data.mapping.style),
-                             override);
+                             override, tag);
         for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
              index > 0 && pair < node->data.mapping.pairs.top; pair++) {
-            int key = copy_node(r, from, pair->key, override);
-            int value = key < 0 ? -1 : copy_node(r, from, pair->value, override);
+            int key = copy_node(r, from, from_tags, n_from_tags, pair->key, override);
+            int value = key < 0 ? -1
+                                : copy_node(r, from, from_tags, n_from_tags, pair->value,
+                                            override);
             if (value < 0)
                 return -1;
             if (!yaml_document_append_mapping_pair(&r->document, index, key, value))
@@ -1199,17 +1512,19 @@ static int graft_value(reader *r, int override, const char *text)
 {
     yaml_document_t value;
     bool loaded = false;
-    int index = -1;
-    if (scan_text(r, text, strlen(text), override) < 0 ||
+    unsigned char *tags = NULL;
+    int n_tags = 0, index = -1;
+    if (scan_text(r, text, strlen(text), override, &tags, &n_tags) < 0 ||
         load_text(r, text, strlen(text), override, &value, &loaded) < 0)
         goto cleanup;
     if (yaml_document_get_root_node(&value) == NULL)
         index = add_scalar(r, override, "", 0);
     else
-        index = copy_node(r, &value, 1, override);
+        index = copy_node(r, &value, tags, n_tags, 1, override);
 cleanup:
     if (loaded)
         yaml_document_delete(&value);
+    free(tags);
     return index;
 }
 
@@ -1342,6 +1657,18 @@ static char *resolve_data_path(const char *config_path, const char *data_path)
     return resolved;
 }
 
+/* describe_origin's text in a new string, or NULL when out of memory. */
+static char *node_origin(const reader *r, const yaml_node_t *node)
+{
+    int override = node_override(r, node);
+    size_t size = strlen(r->path) + 64 +
+                  (override >= 0 ? strlen(r->overrides[override]) : 0);
+    char *origin = malloc(size);
+    if (origin != NULL)
+        describe_origin(r, node, origin, size);
+    return origin;
+}
+
 static char *copy_or_null(const char *text)
 {
     return text != NULL ? strdup(text) : NULL;
@@ -1358,7 +1685,8 @@ static int finish_dataset(reader *r, sweep_config *out)
     if (choice->path != NULL) {
         out->dataset_name = strdup(choice->path);
         out->dataset_path = resolve_data_path(r->path, choice->path);
-        if (out->dataset_name == NULL || out->dataset_path == NULL)
+        out->dataset_origin = node_origin(r, r->path_value);
+        if (out->dataset_name == NULL || out->dataset_path == NULL || out->dataset_origin == NULL)
             return out_of_memory(r);
         spec.builtin = NULL;
         spec.standardize = true;
@@ -1389,6 +1717,8 @@ static int finish_dataset(reader *r, sweep_config *out)
     if (out->dataset_target == NULL || (split != NULL && out->dataset_split == NULL))
         return out_of_memory(r);
     spec.path = out->dataset_path;
+    spec.path_as_written = out->dataset_name;
+    spec.path_origin = out->dataset_origin;
     spec.target = out->dataset_target;
     spec.split_column = out->dataset_split;
     out->dataset = spec;
@@ -1577,6 +1907,8 @@ static int join_overrides(reader *r, sweep_config *out)
 
 static int finish_config(reader *r, sweep_config *out)
 {
+    if (check_duplicate_runs(r, out) < 0)
+        return -1;
     if (out->name == NULL && (out->name = file_stem(r->path)) == NULL)
         return out_of_memory(r);
     if (out->output == NULL) {
@@ -1637,6 +1969,8 @@ cleanup:
     if (r.have_document)
         yaml_document_delete(&r.document);
     free(r.added_by);
+    free(r.added_tags);
+    free(r.file_tags);
     free(r.dataset.path);
     free(r.dataset.target);
     free(r.dataset.split);
@@ -1698,6 +2032,7 @@ void config_free(sweep_config *config)
     free(config->dataset_path);
     free(config->dataset_target);
     free(config->dataset_split);
+    free(config->dataset_origin);
     for (int g = 0; g < config->n_grids; g++)
         grid_spec_free(&config->grids[g]);
     free(config->grids);

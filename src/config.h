@@ -16,8 +16,17 @@
  *   .inf and .nan parse but are refused as not finite. A quoted scalar is a
  *   string, never a number. Whole-number settings accept any number that is
  *   exactly whole (32.0, 1e3). Booleans are true/false (True, TRUE).
+ *   A number too large for a double is refused with the setting's bound.
+ * - Explicit tags are respected: !!str (or !) makes a string, so `!!str 10`
+ *   is refused where a number is needed, like "10"; !!int and !!float make a
+ *   number even of a quoted scalar (their text is checked); !!bool, !!null,
+ *   !!seq and !!map are known; any other tag is refused.
  * - YAML aliases (*name) are refused; so are a second document and nesting
  *   deeper than 64 levels.
+ * - name: is a plain file name (no '/', not "." or "..", no control
+ *   characters): it names results/<name>.h5.
+ * - A grid that gives the same run twice is refused, naming both places
+ *   (two list items, a generator, or two grids of a list).
  * - Unknown keys are refused; the message suggests the closest valid key
  *   (optimal string alignment distance <= 3 and <= a third of its length)
  *   or lists the valid ones.
@@ -27,6 +36,8 @@
  *   fractions and split_seed; without split and with path (or with any
  *   fraction) the rows are split stratified, defaults 0.2 / 0.0 / 42. A
  *   relative path, also one given by --set, is relative to the config's folder.
+ *   dataset_origin keeps where path: was written, so that a data file that
+ *   cannot be opened is reported at that position.
  * - grid: {} (or no grid:) is one run of the model. In a list of grids, {}
  *   adds one run of the model.
  * - effective: name, dataset (always a mapping with every option), model
@@ -48,6 +59,14 @@
 
 #define CONFIG_DEFAULT_MAX_RUNS 1000000
 
+/* The most worker threads a sweep may ask for, by `threads:` or by -j, and
+ * the words both use to say so. */
+#define SWEEP_MAX_THREADS 4096
+#define SWEEP_TEXT_(x) #x
+#define SWEEP_TEXT(x) SWEEP_TEXT_(x)
+#define SWEEP_THREADS_RULE \
+    "must be a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS) " (0 = all cores)"
+
 typedef struct {
     const char *const *overrides;  /* "model.epochs=50", "grid.batch_size=[16,32]" ... */
     int n_overrides;
@@ -64,6 +83,8 @@ typedef struct {
     char *dataset_path;      /* CSV path resolved against the config's folder, or NULL */
     char *dataset_target;    /* target column name */
     char *dataset_split;     /* split column name, or NULL */
+    char *dataset_origin;    /* where path: was written, "CONFIG:LINE:COL" or
+                                "--set dataset.path=...", or NULL without a path */
     train_params model;      /* `model:` over the defaults */
     grid_spec *grids;        /* (n_grids) */
     int n_grids;             /* 0 when there is no `grid:` */

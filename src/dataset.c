@@ -18,6 +18,9 @@
  *   - Data files larger than DATASET_MAX_FILE_BYTES are refused: the whole
  *     file is read into memory before it is parsed.
  */
+/* realpath, for the absolute path a message names. */
+#define _XOPEN_SOURCE 700
+
 #include "dataset.h"
 
 #include <errno.h>
@@ -27,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "builtin_data.h"
 #include "csv.h"
@@ -657,6 +662,28 @@ static int copy_rows(const raw_rows *rows, const int *ids, int n, int n_features
     return 0;
 }
 
+/* Train rows of one class teach nothing: the network learns to answer that
+ * class and scores 1.0 on any val rows of it. Val and test rows of one
+ * class are allowed: they still measure something true (how the network
+ * does on that class), and a hand-made split may have them on purpose. */
+static int check_train_classes(const raw_rows *rows, const row_split *split, const char *source,
+                               const char *split_name, sweep_error *err)
+{
+    double first = rows->y[split->train[0]];
+    for (int k = 1; k < split->n_train; k++)
+        if (rows->y[split->train[k]] != first)
+            return 0;
+    if (split_name != NULL)
+        return error_set(err, ERROR_INPUT,
+                         "%s: every train row of column '%s' has target %g: a classifier "
+                         "needs train rows of at least two classes",
+                         source, split_name, first);
+    return error_set(err, ERROR_INPUT,
+                     "%s: every train row has target %g: a classifier needs train rows of at "
+                     "least two classes",
+                     source, first);
+}
+
 static int check_fraction(double value, bool zero_allowed, const char *what, const char *source,
                           sweep_error *err)
 {
@@ -788,6 +815,8 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
                       few_train ? "train" : "val", few_train ? 2 : 1);
         goto cleanup;
     }
+    if (check_train_classes(&rows, &split, source, split_name, err) != 0)
+        goto cleanup;
 
     int n_features = (int)roles.n_features;
     out->name = strdup(source);
@@ -834,68 +863,119 @@ cleanup:
 
 /* ---- files ------------------------------------------------------------ */
 
-/* The whole file in memory (the CSV reader needs no line buffers that way),
- * refused above DATASET_MAX_FILE_BYTES. Works for pipes too: the size check
- * on fstat only spares reading a huge regular file. */
-static int read_whole_file(const char *path, char **text_out, size_t *size_out, sweep_error *err)
+/* The file as a message names it: "'x.csv' (resolved to /home/u/exp/x.csv)"
+ * when the config said where it was written, else the path alone. The
+ * resolved path is absolute, so that a relative path's folder is not left
+ * to guess. */
+static void describe_data_file(const dataset_spec *spec, char *out, size_t size)
+{
+    if (spec->path_origin == NULL) {
+        snprintf(out, size, "%s", spec->path);
+        return;
+    }
+    char folder[PATH_MAX] = "";
+    const char *slash = strrchr(spec->path, '/');
+    const char *base = slash != NULL ? slash + 1 : spec->path;
+    char *parent = slash != NULL ? strndup(spec->path, (size_t)(slash - spec->path) + 1)
+                                 : strdup(".");
+    if (parent == NULL || realpath(parent, folder) == NULL)
+        snprintf(folder, sizeof folder, "%s", ".");
+    free(parent);
+    bool resolved = folder[0] == '/';
+    snprintf(out, size, "'%s' (resolved to %s%s%s)",
+             spec->path_as_written != NULL ? spec->path_as_written : spec->path,
+             resolved ? folder : spec->path, resolved && strcmp(folder, "/") != 0 ? "/" : "",
+             resolved ? base : "");
+}
+
+/* What kind of file a non-regular one is, for its message. */
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
+/* The whole file in memory (the CSV reader needs no line buffers that way).
+ * Only regular files: a device (/dev/zero), a FIFO or a folder is refused
+ * before anything is read, and so is a file above DATASET_MAX_FILE_BYTES.
+ * The open does not block on a FIFO, so that it can be refused. */
+static int read_whole_file(const dataset_spec *spec, char **text_out, size_t *size_out,
+                           sweep_error *err)
 {
     int status = -1;
     char *text = NULL;
     size_t size = 0, capacity = 0;
+    FILE *file = NULL;
+    char file_name[2 * PATH_MAX + 64], shown[3 * PATH_MAX];
     *text_out = NULL;
     *size_out = 0;
+    /* "exp.yaml:1:17: dataset.path: 'x.csv' (resolved to /abs/x.csv)" */
+    describe_data_file(spec, file_name, sizeof file_name);
+    snprintf(shown, sizeof shown, "%s%s%s", spec->path_origin != NULL ? spec->path_origin : "",
+             spec->path_origin != NULL ? ": dataset.path: " : "", file_name);
+    const size_t limit_gib = DATASET_MAX_FILE_BYTES >> 30;
 
-    FILE *file = fopen(path, "rb");
-    if (file == NULL) {
-        error_set(err, ERROR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-        goto cleanup;
-    }
+    int fd = open(spec->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat info;
-    if (fstat(fileno(file), &info) == 0 && S_ISREG(info.st_mode) &&
-        (unsigned long long)info.st_size > DATASET_MAX_FILE_BYTES) {
-        error_set(err, ERROR_INPUT,
-                  "%s: the file is larger than 1 GiB (%lld bytes); data files are read whole "
-                  "and bigger ones are refused",
-                  path, (long long)info.st_size);
+    if (fd < 0 || fstat(fd, &info) != 0) {
+        if (spec->path_origin != NULL)
+            error_set(err, ERROR_INPUT, "%s: dataset.path: cannot open %s: %s", spec->path_origin,
+                      file_name, strerror(errno));
+        else
+            error_set(err, ERROR_INPUT, "%s: cannot open: %s", spec->path, strerror(errno));
         goto cleanup;
     }
+    if (!S_ISREG(info.st_mode)) {
+        error_set(err, ERROR_INPUT, "%s: is %s, not a regular file; data files are read whole",
+                  shown, file_kind(info.st_mode));
+        goto cleanup;
+    }
+    if ((unsigned long long)info.st_size > DATASET_MAX_FILE_BYTES) {
+        error_set(err, ERROR_INPUT,
+                  "%s: the file is larger than %zu GiB (%lld bytes); data files are read whole "
+                  "and bigger ones are refused",
+                  shown, limit_gib, (long long)info.st_size);
+        goto cleanup;
+    }
+    file = fdopen(fd, "rb");
+    if (file == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown, strerror(errno));
+        goto cleanup;
+    }
+    fd = -1;
     for (;;) {
         if (size == capacity) {
-            if (capacity > DATASET_MAX_FILE_BYTES) {
-                error_set(err, ERROR_INPUT,
-                          "%s: the file is larger than 1 GiB; data files are read whole and "
-                          "bigger ones are refused",
-                          path);
-                goto cleanup;
-            }
-            /* One byte past the cap is enough to know a file is too big. */
+            /* One byte past the cap is enough to know a file grew too big. */
+            if (capacity > DATASET_MAX_FILE_BYTES)
+                break;
             capacity = capacity ? capacity * 2 : (size_t)1 << 16;
             if (capacity > DATASET_MAX_FILE_BYTES)
                 capacity = DATASET_MAX_FILE_BYTES + 1;
             char *grown = realloc(text, capacity);
             if (grown == NULL) {
-                error_set(err, ERROR_RUNTIME, "%s: out of memory reading the file", path);
+                error_set(err, ERROR_RUNTIME, "%s: out of memory reading the file", shown);
                 goto cleanup;
             }
             text = grown;
         }
         size_t n_read = fread(text + size, 1, capacity - size, file);
         size += n_read;
-        if (n_read == 0) {
-            if (ferror(file)) {
-                int error = errno;
-                error_set(err, error == EISDIR ? ERROR_INPUT : ERROR_RUNTIME,
-                          "%s: cannot read: %s", path, strerror(error));
-                goto cleanup;
-            }
-            break;
+        if (n_read == 0 && ferror(file)) {
+            error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown, strerror(errno));
+            goto cleanup;
         }
+        if (n_read == 0)
+            break;
     }
     if (size > DATASET_MAX_FILE_BYTES) {
         error_set(err, ERROR_INPUT,
-                  "%s: the file is larger than 1 GiB; data files are read whole and bigger "
+                  "%s: the file is larger than %zu GiB; data files are read whole and bigger "
                   "ones are refused",
-                  path);
+                  shown, limit_gib);
         goto cleanup;
     }
     *text_out = text;
@@ -906,6 +986,8 @@ static int read_whole_file(const char *path, char **text_out, size_t *size_out, 
 cleanup:
     if (file != NULL)
         fclose(file);
+    if (fd >= 0)
+        close(fd);
     free(text);
     return status;
 }
@@ -929,7 +1011,7 @@ int dataset_load(const dataset_spec *spec, dataset *out, sweep_error *err)
 
     char *text = NULL;
     size_t size = 0;
-    if (read_whole_file(spec->path, &text, &size, err) != 0)
+    if (read_whole_file(spec, &text, &size, err) != 0)
         return -1;
     int status = dataset_load_csv_text(text, size, spec->path, spec, out, err);
     free(text);

@@ -17,6 +17,8 @@
 typedef struct {
     const char *builtin;        /* "wdbc", or NULL when `path` is set */
     const char *path;           /* CSV file (already resolved against the config's folder) */
+    const char *path_as_written; /* `path` as the config wrote it, for messages, or NULL */
+    const char *path_origin;    /* where the config wrote it ("exp.yaml:1:17"), or NULL */
     const char *target;         /* name of the 0/1 column; default "target" */
     const char *split_column;   /* column of train/val/test; NULL: stratified split below */
     double val_fraction;        /* share of the non-test rows that become val rows */

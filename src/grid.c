@@ -204,6 +204,69 @@ int grid_logspace(double start, double stop, int num, double **values, sweep_err
     return 0;
 }
 
+/* Orders pointers into one array of runs by their hyperparameters, then by
+ * position, so that equal runs end up together, earliest first. */
+static int compare_run_pointers(const void *a, const void *b)
+{
+    const train_params *x = *(const train_params *const *)a;
+    const train_params *y = *(const train_params *const *)b;
+    int order = params_compare(x, y);
+    if (order != 0)
+        return order;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+int grid_find_duplicate(const train_params *runs, size_t n_runs, size_t *first, size_t *second,
+                        sweep_error *err)
+{
+    *first = *second = 0;
+    if (n_runs < 2)
+        return 0;
+    const train_params **sorted = malloc(n_runs * sizeof *sorted);
+    if (sorted == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory: cannot compare %zu runs", n_runs);
+    for (size_t i = 0; i < n_runs; i++)
+        sorted[i] = &runs[i];
+    qsort(sorted, n_runs, sizeof *sorted, compare_run_pointers);
+    /* In a group of equal runs the first is the earliest and the second
+     * the earliest repeat; report the group whose repeat comes first. */
+    int found = 0;
+    for (size_t i = 1; i < n_runs; i++) {
+        if (params_compare(sorted[i - 1], sorted[i]) != 0 ||
+            (i >= 2 && params_compare(sorted[i - 2], sorted[i]) == 0))
+            continue;
+        size_t repeat = (size_t)(sorted[i] - runs);
+        if (!found || repeat < *second) {
+            *first = (size_t)(sorted[i - 1] - runs);
+            *second = repeat;
+            found = 1;
+        }
+    }
+    free(sorted);
+    return found;
+}
+
+void grid_locate(const grid_spec *grids, int n_grids, size_t run, int *grid,
+                 int index[PARAM_COUNT])
+{
+    int g = 0;
+    for (; g < n_grids - 1; g++) {
+        size_t size = 1;
+        for (int k = 0; k < grids[g].n_keys; k++)
+            size *= (size_t)grids[g].n_values[k];
+        if (run < size)
+            break;
+        run -= size;
+    }
+    *grid = g;
+    /* The odometer of grid_expand read backwards: the last key is the
+     * fastest digit. */
+    for (int k = grids[g].n_keys - 1; k >= 0; k--) {
+        index[k] = (int)(run % (size_t)grids[g].n_values[k]);
+        run /= (size_t)grids[g].n_values[k];
+    }
+}
+
 void grid_swept(const train_params *runs, size_t n_runs, bool swept[PARAM_COUNT])
 {
     for (int id = 0; id < PARAM_COUNT; id++) {

@@ -55,6 +55,18 @@ int grid_linspace(double start, double stop, int num, double **values, sweep_err
  * (numpy 1.24 on an AVX-512 CPU: logspace(-3, -1, 3)[2] == 0.09999999999999999). */
 int grid_logspace(double start, double stop, int num, double **values, sweep_error *err);
 
+/* Finds two runs with the same hyperparameters in O(n log n) (a sort, no
+ * scan of pairs): *second is the earliest run that repeats an earlier one,
+ * *first the earliest run it repeats. Returns 1 when there are such runs,
+ * 0 when every run is different, -1 when out of memory. */
+int grid_find_duplicate(const train_params *runs, size_t n_runs, size_t *first, size_t *second,
+                        sweep_error *err);
+
+/* Which grid run `run` of grid_expand comes from, and the index of its value
+ * of each key of that grid (index[k] for keys[k]). `run` < the grids' count. */
+void grid_locate(const grid_spec *grids, int n_grids, size_t run, int *grid,
+                 int index[PARAM_COUNT]);
+
 /* Marks in swept[] the parameters whose value differs between runs. */
 void grid_swept(const train_params *runs, size_t n_runs, bool swept[PARAM_COUNT]);
 

@@ -271,8 +271,9 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
             return -1;
         } else if (matched) {
             long long threads;
-            if (parse_count("-j", value, 0, 4096, &threads, err) != 0)
-                return -1;
+            if (parse_count("-j", value, 0, SWEEP_MAX_THREADS, &threads, NULL) != 0)
+                return error_set(err, ERROR_INPUT, "-j: threads " SWEEP_THREADS_RULE ", got '%s'",
+                                 value);
             cmd->sweep.threads = (int)threads;
         } else if (option_value(argc, argv, &i, "--set", NULL, &value, &matched, err) != 0) {
             return -1;
@@ -350,12 +351,15 @@ static int sweep_command(int argc, char **argv, cluster *job)
         status = 128 + outcome.interrupted;
         goto cleanup;
     }
+    /* The output path came from an argument or the config: shown printable. */
+    char shown_output[sizeof err.message];
+    error_printable(output, shown_output, sizeof shown_output);
     if (!cmd.sweep.dry_run && !cmd.sweep.quiet)
         fprintf(stderr, "sweep: %zu runs (%zu done, %zu failed) in %.2f s -> %s\n", outcome.n_runs,
-                outcome.n_done, outcome.n_failed, outcome.seconds, output);
+                outcome.n_done, outcome.n_failed, outcome.seconds, shown_output);
     if (outcome.n_failed > 0 && !cmd.sweep.dry_run) {
         fprintf(stderr, "sweep: %zu of %zu runs failed (see their `failure` in %s)\n",
-                outcome.n_failed, outcome.n_runs, output);
+                outcome.n_failed, outcome.n_runs, shown_output);
         status = EXIT_RUNS_FAILED;
     } else {
         status = EXIT_OK;
@@ -368,6 +372,22 @@ cleanup:
     free(cmd.overrides);
     return status;
 }
+
+static const char MERGE_USAGE[] = "usage: sweep merge OUT PART... [--overwrite] [-q]\n";
+
+static const char MERGE_HELP[] =
+    "Write OUT, the results file of a whole grid, from the files of its shards (or of\n"
+    "any sweeps of the same config and data). Parts of other sweeps and runs finished\n"
+    "in two parts are refused; runs in no part stay pending in OUT for --resume.\n"
+    "\n"
+    "  OUT                 the merged results file (refused if it exists, see --overwrite)\n"
+    "  PART...             results files of `sweep --shard K/N` or of other sweeps\n"
+    "  --overwrite         replace an existing OUT\n"
+    "  -q, --quiet         no summary line on stderr\n"
+    "  -h, --help          print this help\n"
+    "\n"
+    "Exit status: 0 every run done; 1 runtime error; 2 usage or bad part; 3 some runs\n"
+    "failed; 4 some runs are in no part (pending in OUT).\n";
 
 /* `sweep merge OUT PART... [--overwrite] [-q]`. */
 static int merge_command(int argc, char **argv)
@@ -385,13 +405,19 @@ static int merge_command(int argc, char **argv)
         const char *arg = argv[i];
         if (!options_done && strcmp(arg, "--") == 0) {
             options_done = true;
+        } else if (!options_done && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+            fputs(MERGE_USAGE, stdout);
+            fputs(MERGE_HELP, stdout);
+            status = EXIT_OK;
+            goto cleanup;
         } else if (!options_done && strcmp(arg, "--overwrite") == 0) {
             options.overwrite = true;
         } else if (!options_done && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
             quiet = true;
         } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-            fprintf(stderr, "sweep: merge: unknown option '%s' (usage: sweep merge OUT PART... "
-                    "[--overwrite] [-q])\n", arg);
+            error_set(&err, ERROR_INPUT, "unknown option '%s' (usage: sweep merge OUT PART... "
+                      "[--overwrite] [-q]; see sweep merge --help)", arg);
+            fprintf(stderr, "sweep: merge: %s\n", err.message);
             goto cleanup;
         } else if (options.output == NULL) {
             options.output = arg;
@@ -412,16 +438,37 @@ static int merge_command(int argc, char **argv)
         status = err.kind == ERROR_INPUT ? EXIT_USAGE : EXIT_FAILURE_RUN;
         goto cleanup;
     }
+    char shown_output[sizeof err.message];
+    error_printable(options.output, shown_output, sizeof shown_output);
     if (!quiet)
         fprintf(stderr, "sweep merge: %zu runs (%zu done, %zu failed, %zu missing) from %d "
                 "part%s -> %s\n", outcome.n_runs, outcome.n_done, outcome.n_failed,
-                outcome.n_missing, n_parts, n_parts == 1 ? "" : "s", options.output);
+                outcome.n_missing, n_parts, n_parts == 1 ? "" : "s", shown_output);
     status = outcome.n_missing > 0  ? EXIT_INCOMPLETE
              : outcome.n_failed > 0 ? EXIT_RUNS_FAILED
                                     : EXIT_OK;
 cleanup:
     free(parts);
     return status;
+}
+
+/* The summary, the dry-run table or --help went to stdout through a buffer:
+ * a full disk or a closed pipe shows only now. A lost summary is an error
+ * (the results file itself is complete and closed by then). */
+static int finish_stdout(int status)
+{
+    errno = 0;
+    bool failed = fflush(stdout) != 0 || ferror(stdout);
+    int error = errno;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = true;
+        error = errno;
+    }
+    if (!failed)
+        return status;
+    fprintf(stderr, "sweep: cannot write to standard output: %s\n",
+            error != 0 ? strerror(error) : "write error");
+    return status == EXIT_OK ? EXIT_FAILURE_RUN : status;
 }
 
 int main(int argc, char **argv)
@@ -457,6 +504,7 @@ int main(int argc, char **argv)
                 status = EXIT_FAILURE_RUN;
         }
     }
+    status = finish_stdout(status);
     cluster_end(job, status);
     return status;
 }

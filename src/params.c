@@ -1,6 +1,7 @@
 #include "params.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,30 +83,38 @@ void params_describe(const train_params *params, char *text, size_t size)
     }
 }
 
-const char *params_check(param_id id, double value)
+/* A bound as a message shows it: whole bounds without a fraction. */
+static void format_bound(double bound, char *text, size_t size)
+{
+    if (bound == floor(bound) && fabs(bound) < 1e17)
+        snprintf(text, size, "%.0f", bound);
+    else
+        snprintf(text, size, "%g", bound);
+}
+
+const char *params_check(param_id id, double value, char *text, size_t size)
 {
     const param_info *info = &PARAM_INFO[id];
-    if (!isfinite(value))
-        return "must be a finite number";
-    if (info->is_integer && value != floor(value))
-        return "must be a whole number";
-    if (info->min_exclusive ? value <= info->min : value < info->min) {
-        switch (id) {
-        case PARAM_LEARNING_RATE: return "must be > 0";
-        case PARAM_L1:
-        case PARAM_L2: return "must be >= 0";
-        case PARAM_SEED: return "must be in 0..4294967295";
-        default: return "must be >= 1";
-        }
-    }
-    if (value > info->max) {
-        switch (id) {
-        case PARAM_SEED: return "must be in 0..4294967295";
-        case PARAM_BATCH_SIZE: return "must be <= 1000000000";
-        case PARAM_UNITS: return "must be <= 1000000";
-        case PARAM_EPOCHS: return "must be <= 10000000";
-        default: return "is too large";
-        }
-    }
-    return NULL;
+    bool too_low = info->min_exclusive ? value <= info->min : value < info->min;
+    bool too_high = value > info->max;
+    bool not_whole = info->is_integer && isfinite(value) && value != floor(value);
+    if (!isnan(value) && !too_low && !too_high && !not_whole && isfinite(value))
+        return NULL;
+    /* Only a value that is refused pays for formatting the bounds. */
+    char min[32], max[32];
+    format_bound(info->min, min, sizeof min);
+    format_bound(info->max, max, sizeof max);
+    /* A whole-number setting from 0 is stated as its range (the seed's). */
+    bool as_range = info->is_integer && info->min == 0 && !info->min_exclusive;
+    if (isnan(value) || (isinf(value) && !(too_low ? isfinite(info->min) : isfinite(info->max))))
+        snprintf(text, size, "must be a finite number");
+    else if ((too_low || too_high) && as_range)
+        snprintf(text, size, "must be in %s..%s", min, max);
+    else if (too_low)
+        snprintf(text, size, "must be %s %s", info->min_exclusive ? ">" : ">=", min);
+    else if (too_high)
+        snprintf(text, size, "must be <= %s", max);
+    else
+        snprintf(text, size, "must be a whole number");
+    return text;
 }

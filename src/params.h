@@ -66,8 +66,10 @@ int params_compare(const train_params *a, const train_params *b);
  * message names the run exactly), cut to `size`. */
 void params_describe(const train_params *params, char *text, size_t size);
 
-/* NULL when `value` is allowed for `id`, else a static phrase saying what is
- * wrong, e.g. "must be an integer >= 1". */
-const char *params_check(param_id id, double value);
+/* NULL when `value` is allowed for `id`, else `text` (size >= 64) filled
+ * with what is wrong, bounds taken from PARAM_INFO: "must be >= 1",
+ * "must be <= 10000000" (also for a number too large for a double),
+ * "must be a whole number", "must be in 0..4294967295". */
+const char *params_check(param_id id, double value, char *text, size_t size);
 
 #endif

@@ -132,7 +132,8 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs)
 typedef struct {
     size_t first_run;       /* a run of the group, for its parameter values */
     size_t n_done;          /* runs averaged */
-    size_t n_other;         /* failed or pending runs */
+    size_t n_failed;        /* runs whose loss became NaN or inf (status 2) */
+    size_t n_pending;       /* runs not trained yet (status 0) */
     double val_sum, val_sum_sq, test_sum, loss_sum;
     double val_mean, val_std, test_mean, loss_mean;
 } summary_group;
@@ -190,8 +191,10 @@ int report_summary(FILE *out, const train_params *runs, const double *val_score,
             point->val_sum_sq += val_score[run] * val_score[run];
             point->test_sum += test_score[run];
             point->loss_sum += final_val_loss[run];
+        } else if (status[run] == 2) {
+            point->n_failed++;
         } else {
-            point->n_other++;
+            point->n_pending++;
         }
     }
     for (size_t g = 0; g < n_groups; g++) {
@@ -207,15 +210,21 @@ int report_summary(FILE *out, const train_params *runs, const double *val_score,
 
     bool swept[PARAM_COUNT];
     grid_swept(runs, n_runs, swept);
-    bool any_test = false;
-    for (size_t run = 0; run < n_runs; run++)
+    bool any_test = false, any_failed = false, any_pending = false;
+    for (size_t run = 0; run < n_runs; run++) {
         any_test = any_test || (status[run] == 1 && !isnan(test_score[run]));
+        any_failed = any_failed || status[run] == 2;
+        any_pending = any_pending || status[run] == 0;
+    }
 
     for (int id = 0; id < PARAM_COUNT; id++)
         if (swept[id] && id != PARAM_SEED)
             fprintf(out, "%13s ", PARAM_INFO[id].name);
-    /* Written out rather than "%21s": the ± is two bytes but one column. */
-    fprintf(out, "%5s  val_acc (mean ± std)%s%12s\n", "runs", any_test ? "   test_acc" : "", "val_loss");
+    /* Each count has its own named column (failed and pending only when
+     * there are such runs), so the table needs no legend. Written out
+     * rather than "%21s": the ± is two bytes but one column. */
+    fprintf(out, "%5s%s%s  val_acc (mean ± std)%s%12s\n", "done", any_failed ? "  failed" : "",
+            any_pending ? "  pending" : "", any_test ? "   test_acc" : "", "val_loss");
     for (size_t g = 0; g < n_groups; g++) {
         const summary_group *point = &groups[g];
         for (int id = 0; id < PARAM_COUNT; id++) {
@@ -225,15 +234,15 @@ int report_summary(FILE *out, const train_params *runs, const double *val_score,
             format_param(cell, sizeof cell, (param_id)id, params_get(&runs[point->first_run], (param_id)id));
             fprintf(out, "%13s ", cell);
         }
-        char count[32];
-        if (point->n_other > 0)
-            snprintf(count, sizeof count, "%zu+%zu", point->n_done, point->n_other);
-        else
-            snprintf(count, sizeof count, "%zu", point->n_done);
+        fprintf(out, "%5zu", point->n_done);
+        if (any_failed)
+            fprintf(out, " %7zu", point->n_failed);
+        if (any_pending)
+            fprintf(out, " %8zu", point->n_pending);
         char spread[32] = "";
         if (!isnan(point->val_std))
             snprintf(spread, sizeof spread, " ± %.4f", point->val_std);
-        fprintf(out, "%5s %12.4f%-9s", count, point->val_mean, spread);
+        fprintf(out, " %12.4f%-9s", point->val_mean, spread);
         if (any_test)
             fprintf(out, " %10.4f", point->test_mean);
         fprintf(out, " %11.4f\n", point->loss_mean);

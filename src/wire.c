@@ -246,7 +246,8 @@ int wire_unpack_work(const void *bytes, size_t size, size_t *index, train_params
     *params = params_defaults();
     for (int id = 0; id < PARAM_COUNT; id++) {
         double value = get_double(&in);
-        if (!in.failed && params_check((param_id)id, value) != NULL)
+        char problem[80];
+        if (!in.failed && params_check((param_id)id, value, problem, sizeof problem) != NULL)
             in.failed = true;
         if (!in.failed)
             params_set(params, (param_id)id, value);

@@ -285,6 +285,27 @@ def test_compare_sklearn_runs_sweep_itself():
         assert abs(float(row[4]) - data["val_score"][index]) <= 1e-14, (row, index)
 
 
+def test_compare_sklearn_reports_its_divergence():
+    # Learning rate 1e6 makes sklearn's SGD itself diverge ("Solver produced
+    # non-finite parameter weights"): the point is reported, not a traceback.
+    config = os.path.join(Context.folder, "sk_diverge.yaml")
+    with open(config, "w") as handle:
+        handle.write("model: {epochs: 5, l2: 0.01}\n"
+                     "grid: {learning_rate: [0.1, 1.0e+6]}\n")
+    results = os.path.join(Context.folder, "sk_diverge.h5")
+    finished = run([Context.binary, config, "-o", results, "-q"])
+    assert finished.returncode == 3, (finished.returncode, finished.stderr)
+    text = script("compare_sklearn.py", "--results", results, "--max-iter", "20")
+    assert_ok(text)
+    rows = [line.split() for line in text.stdout.splitlines()[2:4]]
+    assert rows[0][-1] != "diverged" and rows[1][-1] == "diverged", rows
+    assert "1 sklearn fits diverged (non-finite weights)" in text.stdout, text.stdout
+    table = read_csv(script("compare_sklearn.py", "--results", results, "--max-iter", "20",
+                            "--csv", "-").stdout)
+    assert list(table["sklearn_stop"])[1] == "diverged", table
+    assert np.isnan(table["sklearn_val_score"][1]), table
+
+
 def test_book_config_is_the_seed_notes_runs():
     # configs/book.yaml must be the notes' two runs; both reach the textbook's
     # val accuracy 0.978021978021978 = 89/91, compared exactly.
@@ -329,7 +350,8 @@ CHECKS = [test_sweep_writes_results, test_plot_sweep_writes_valid_pngs,
           test_plot_sweep_train_loss_metric_and_default_folder, test_summarize_csv_equals_h5py,
           test_summarize_text_and_csv_file, test_summarize_by_one_key,
           test_failed_and_pending_runs_are_left_out, test_compare_sklearn_from_results_file,
-          test_compare_sklearn_runs_sweep_itself, test_book_config_is_the_seed_notes_runs,
+          test_compare_sklearn_runs_sweep_itself, test_compare_sklearn_reports_its_divergence,
+          test_book_config_is_the_seed_notes_runs,
           test_errors_are_one_line]
 
 

@@ -518,6 +518,14 @@ typedef struct {
     const char *message;       /* the whole expected message */
 } error_case;
 
+/* 5,000 digits: too large for a double. */
+#define DIGITS_10 "1111111111"
+#define DIGITS_100 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 \
+    DIGITS_10 DIGITS_10 DIGITS_10
+#define DIGITS_1000 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 \
+    DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100
+#define DIGITS DIGITS_1000 DIGITS_1000 DIGITS_1000 DIGITS_1000 DIGITS_1000
+
 static const error_case ERROR_CASES[] = {
     /* YAML syntax, reported by libyaml */
     {"grid:\n  l2: [0.0, 0.01\nthreads: 0\n", {NULL}, 0,
@@ -575,8 +583,10 @@ static const error_case ERROR_CASES[] = {
     {"model:\n  seed: 4294967296\n", {NULL}, 0,
      "t.yaml:2:9: seed must be in 0..4294967295, got 4294967296"},
     {"model:\n  units: 2.5\n", {NULL}, 0, "t.yaml:2:10: units must be a whole number, got 2.5"},
-    {"threads: -1\n", {NULL}, 0, "t.yaml:1:10: threads must be a whole number >= 0, got -1"},
-    {"threads: many\n", {NULL}, 0, "t.yaml:1:10: threads must be a whole number >= 0, got 'many'"},
+    {"threads: -1\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got -1"},
+    {"threads: many\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096, got 'many'"},
     /* grids */
     {"grid: []\n", {NULL}, 0, "t.yaml:1:7: grid must not be an empty list"},
     {"grid: 5\n", {NULL}, 0, "t.yaml:1:7: grid must be a mapping or a list of mappings, got '5'"},
@@ -708,6 +718,153 @@ static void test_error_messages(void **state)
     assert_int_equal(n_failed, 0);
 }
 
+/* Messages of the checks on tags, names, repeated runs and bounds. Exact. */
+static const error_case CHECK_CASES[] = {
+    /* explicit tags are respected: !!str is a string like "10" */
+    {"model:\n  epochs: !!str 10\n", {NULL}, 0,
+     "t.yaml:2:11: epochs must be a whole number, got '10' (tagged !!str, so a string)"},
+    {"model:\n  epochs: ! 10\n", {NULL}, 0,
+     "t.yaml:2:11: epochs must be a whole number, got '10' (tagged !!str, so a string)"},
+    {"threads: 1\n", {"model.epochs=!!str 10"}, 0,
+     "--set model.epochs=!!str 10: epochs must be a whole number, got '10' (tagged !!str, so a "
+     "string)"},
+    {"name: !!int 5\n", {NULL}, 0, "t.yaml:1:7: name must be a string, got '5' (tagged !!int)"},
+    {"model:\n  epochs: !!int 1.5\n", {NULL}, 0,
+     "t.yaml:2:11: '1.5' is tagged !!int but is not an integer"},
+    {"model:\n  epochs: !!float abc\n", {NULL}, 0,
+     "t.yaml:2:11: 'abc' is tagged !!float but is not a number"},
+    {"name: !!binary aGk=\n", {NULL}, 0,
+     "t.yaml:1:7: unsupported YAML tag '!!binary' (known: !!str, !!int, !!float, !!bool, "
+     "!!null, !!seq, !!map)"},
+    {"name: !mine x\n", {NULL}, 0,
+     "t.yaml:1:7: unsupported YAML tag '!mine' (known: !!str, !!int, !!float, !!bool, !!null, "
+     "!!seq, !!map)"},
+    {"model: !!seq {epochs: 3}\n", {NULL}, 0, "t.yaml:1:8: YAML tag '!!seq' on a mapping"},
+    {"model: !!map 3\n", {NULL}, 0, "t.yaml:1:8: YAML tag '!!map' on a scalar"},
+    {"dataset:\n  path: a.csv\n  standardize: !!str true\n", {NULL}, 0,
+     "t.yaml:3:16: standardize must be true or false, got 'true' (tagged !!str, so a string)"},
+    /* out-of-range numbers name the bound, also when too large for a double */
+    {"model:\n  epochs: " DIGITS "\n", {NULL}, 0,
+     "t.yaml:2:11: epochs must be <= 10000000, got 11111111111111111111111111111111111111111111"
+     "1111..."},
+    {"model:\n  units: 1e400\n", {NULL}, 0, "t.yaml:2:10: units must be <= 1000000, got 1e400"},
+    {"grid:\n  batch_size: [8, 2000000000]\n", {NULL}, 0,
+     "t.yaml:2:19: batch_size must be <= 1000000000, got 2000000000"},
+    {"threads: 60000\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got 60000"},
+    /* name: is one plain file name in results/ */
+    {"name: ../../escape\n", {NULL}, 0,
+     "t.yaml:1:7: name must be a plain name (no '/', not '.' or '..', no control characters): "
+     "it names results/<name>.h5, got ../../escape"},
+    {"name: ..\n", {NULL}, 0,
+     "t.yaml:1:7: name must be a plain name (no '/', not '.' or '..', no control characters): "
+     "it names results/<name>.h5, got .."},
+    {"name: \"a\\e[31mb\"\n", {NULL}, 0,
+     "t.yaml:1:7: name must be a plain name (no '/', not '.' or '..', no control characters): "
+     "it names results/<name>.h5, got a\\x1B[31mb"},
+    {"threads: 1\n", {"name=a/b"}, 0,
+     "--set name=a/b: name must be a plain name (no '/', not '.' or '..', no control "
+     "characters): it names results/<name>.h5, got a/b"},
+    /* a grid that gives the same run twice is refused, naming both places */
+    {"grid:\n  seed: [0, 0, 1]\n", {NULL}, 0,
+     "t.yaml:2:13: seed 0 is listed twice (first at 2:10), so the grid would train the same "
+     "runs twice; remove one"},
+    {"grid:\n  l2: [0.0, 0.01]\n  seed: [1, 2, 1]\n", {NULL}, 0,
+     "t.yaml:3:16: seed 1 is listed twice (first at 3:10), so the grid would train the same "
+     "runs twice; remove one"},
+    {"grid:\n  - seed: [0, 1]\n  - seed: [1, 2]\n", {NULL}, 0,
+     "t.yaml:3:5: grid 2 repeats a run of grid 1 (at 2:5): batch_size=32, "
+     "learning_rate=0.10000000000000001, l1=0, l2=0, units=10, epochs=500, seed=1; the grids "
+     "of a list must not overlap"},
+    {"model: {l2: 0.5}\ngrid:\n  - {}\n  - l2: [0.5]\n", {NULL}, 0,
+     "t.yaml:4:5: grid 2 repeats a run of grid 1 (at 3:5): batch_size=32, "
+     "learning_rate=0.10000000000000001, l1=0, l2=0.5, units=10, epochs=500, seed=42; the "
+     "grids of a list must not overlap"},
+    {"grid:\n  l2: {linspace: [0, 0, 3]}\n", {NULL}, 0,
+     "t.yaml:2:7: l2 gives the value 0 twice (values 1 and 2), so the grid would train the "
+     "same runs twice"},
+    {"threads: 1\n", {"grid.seed=[3, 3]"}, 0,
+     "--set grid.seed=[3, 3]: seed 3 is listed twice (first at --set grid.seed=[3, 3]), so the "
+     "grid would train the same runs twice; remove one"},
+};
+
+static void test_check_messages(void **state)
+{
+    (void)state;
+    int n_failed = 0;
+    for (size_t c = 0; c < sizeof CHECK_CASES / sizeof CHECK_CASES[0]; c++) {
+        const error_case *test = &CHECK_CASES[c];
+        int n_overrides = test->overrides[0] != NULL;
+        sweep_config config;
+        sweep_error err = {0};
+        int status = load_with(test->text, NULL, test->overrides, n_overrides, test->max_runs,
+                               &config, &err);
+        if (status != -1 || err.kind != ERROR_INPUT || strcmp(err.message, test->message) != 0) {
+            print_error("case %zu: status %d, kind %d\n  got      %s\n  expected %s\n", c,
+                        status, err.kind, err.message, test->message);
+            n_failed++;
+        }
+        config_free(&config);
+    }
+    assert_int_equal(n_failed, 0);
+}
+
+/* Tags that say what the plain text would have said anyway are accepted. */
+static void test_tags_accepted(void **state)
+{
+    (void)state;
+    sweep_config config;
+    load_ok("name: !!str 10\n"
+            "model: !!map {epochs: !!int \"7\", l2: !!float 0.5, seed: !!int 0x10}\n"
+            "dataset: !!map {path: a.csv, standardize: !!bool false}\n"
+            "grid: !!seq [{seed: !!seq [1, 2]}]\n",
+            NULL, NULL, 0, &config);
+    assert_string_equal(config.name, "10");
+    assert_int_equal(config.model.epochs, 7);
+    assert_true(config.model.l2 == 0.5);
+    assert_int_equal(config.model.seed, 16);
+    assert_false(config.dataset.standardize);
+    assert_int_equal(config.n_runs, 2);
+    config_free(&config);
+}
+
+/* A message longer than the record keeps its end: the reason. */
+static void test_long_message_keeps_the_reason(void **state)
+{
+    (void)state;
+    static char path[3000];
+    memset(path, 'p', sizeof path - 1);
+    path[sizeof path - 1] = '\0';
+    sweep_config config;
+    sweep_error err = {0};
+    assert_int_equal(load_with("model:\n  epochs: 0\n", path, NULL, 0, 0, &config, &err), -1);
+    const char *end = "pp:2:11: epochs must be >= 1, got 0";
+    size_t length = strlen(err.message);
+    assert_true(length > strlen(end));
+    assert_string_equal(err.message + length - strlen(end), end);
+    config_free(&config);
+}
+
+/* The check for repeated runs sorts: a million runs with one repeat at the
+ * very end is found at once (a scan of pairs would take hours). */
+static void test_duplicate_check_scales(void **state)
+{
+    (void)state;
+    sweep_config config;
+    sweep_error err = {0};
+    const char *text = "grid:\n  - seed: {range: [0, 999999]}\n  - seed: [5]\n";
+    assert_int_equal(load_with(text, NULL, NULL, 0, 0, &config, &err), -1);
+    assert_string_equal(err.message,
+                        "t.yaml:3:5: grid 2 repeats a run of grid 1 (at 2:5): batch_size=32, "
+                        "learning_rate=0.10000000000000001, l1=0, l2=0, units=10, epochs=500, "
+                        "seed=5; the grids of a list must not overlap");
+    config_free(&config);
+    load_ok("grid:\n  - seed: {range: [0, 999999]}\n  - seed: [999999]\n", NULL, NULL, 0,
+            &config);
+    assert_int_equal(config.n_runs, 1000000);
+    config_free(&config);
+}
+
 /* Deep nesting is refused before anything recurses into it. */
 static void test_nesting_limit(void **state)
 {
@@ -760,6 +917,10 @@ int main(void)
         cmocka_unit_test(test_set_new_keys),
         cmocka_unit_test(test_set_grid_list_forms),
         cmocka_unit_test(test_error_messages),
+        cmocka_unit_test(test_check_messages),
+        cmocka_unit_test(test_tags_accepted),
+        cmocka_unit_test(test_long_message_keeps_the_reason),
+        cmocka_unit_test(test_duplicate_check_scales),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_missing_file),
     };

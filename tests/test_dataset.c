@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dataset.h"
@@ -609,7 +610,8 @@ static void test_file_errors(void **state)
     error_clear(&err);
     assert_int_equal(dataset_load(&spec, &data, &err), -1);
     assert_int_equal(err.kind, ERROR_INPUT);
-    assert_string_equal(err.message, CSV_DIR ": cannot read: Is a directory");
+    assert_string_equal(err.message,
+                        CSV_DIR ": is a directory, not a regular file; data files are read whole");
 
     /* A sparse file one byte over 1 GiB: refused from its size, unread. */
     char path[] = "/tmp/sweep_test_dataset_XXXXXX";
@@ -635,6 +637,80 @@ static void test_file_errors(void **state)
     error_clear(&err);
     assert_int_equal(dataset_load(&spec, &data, &err), -1);
     assert_string_equal(err.message, "the data set has neither a built-in name nor a path");
+}
+
+/* A device or a FIFO is refused before a byte is read: /dev/zero would
+ * otherwise be read up to the 1 GiB cap, and a FIFO would block. */
+static void test_special_files_refused_at_once(void **state)
+{
+    (void)state;
+    dataset_spec spec = csv_spec("split", false);
+    dataset data;
+    sweep_error err;
+    spec.path = "/dev/zero";
+    error_clear(&err);
+    assert_int_equal(dataset_load(&spec, &data, &err), -1);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    assert_string_equal(err.message, "/dev/zero: is a character device, not a regular file; "
+                                     "data files are read whole");
+
+    char folder[] = "/tmp/sweep_test_fifo_XXXXXX";
+    assert_non_null(mkdtemp(folder));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/data.csv", folder);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    spec.path = fifo;
+    error_clear(&err);
+    int status = dataset_load(&spec, &data, &err);
+    unlink(fifo);
+    rmdir(folder);
+    assert_int_equal(status, -1);
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s: is a FIFO, not a regular file; data files are read whole", fifo);
+    assert_string_equal(err.message, expected);
+}
+
+/* With the config's position, a file that cannot be opened is named as
+ * written and as resolved (absolute), at that position. */
+static void test_file_errors_name_the_config_position(void **state)
+{
+    (void)state;
+    dataset_spec spec = csv_spec("split", false);
+    dataset data;
+    sweep_error err;
+    spec.path = CSV_DIR "/../csv/no_such_file.csv";
+    spec.path_as_written = "csv/no_such_file.csv";
+    spec.path_origin = "exp.yaml:1:17";
+    /* The source tree's path has no symbolic links, so it is its own realpath. */
+    const char *expected = "exp.yaml:1:17: dataset.path: cannot open 'csv/no_such_file.csv' "
+                           "(resolved to " CSV_DIR "/no_such_file.csv): No such file or directory";
+    error_clear(&err);
+    assert_int_equal(dataset_load(&spec, &data, &err), -1);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    assert_string_equal(err.message, expected);
+}
+
+/* Train rows of one class are refused, with a split column or after the
+ * stratified split; val rows of one class are allowed. */
+static void test_train_rows_of_one_class(void **state)
+{
+    (void)state;
+    const error_case cases[] = {
+        {"a,target,split\n1,1,train\n2,1,train\n3,0,val\n", "split", false,
+         "my.csv: every train row of column 'split' has target 1: a classifier needs train "
+         "rows of at least two classes"},
+        {"a,target\n1,0\n2,0\n3,0\n4,0\n5,0\n", NULL, false,
+         "my.csv: every train row has target 0: a classifier needs train rows of at least two "
+         "classes"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        check_error_case(&cases[c], strlen(cases[c].text));
+    dataset data;
+    const char *text = "a,target,split\n1,1,train\n2,0,train\n3,0,val\n";
+    load_ok(text, strlen(text), "split", &data);
+    assert_int_equal(data.n_val, 1);
+    dataset_free(&data);
 }
 
 static void test_free_empty(void **state)
@@ -665,6 +741,9 @@ int main(void)
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_fraction_errors),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_special_files_refused_at_once),
+        cmocka_unit_test(test_file_errors_name_the_config_position),
+        cmocka_unit_test(test_train_rows_of_one_class),
         cmocka_unit_test(test_free_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -385,9 +385,52 @@ static void test_swept_marks_varying_parameters(void **state)
         assert_false(swept[id]);
 }
 
+/* The earliest repeat and the earliest run it repeats, found by sorting;
+ * grid_locate reads a run's place back (the odometer of grid_expand). */
+static void test_find_duplicate_and_locate(void **state)
+{
+    (void)state;
+    train_params runs[6];
+    for (int i = 0; i < 6; i++) {
+        runs[i] = params_defaults();
+        runs[i].seed = (uint32_t)(10 - i);
+    }
+    size_t first = 99, second = 99;
+    sweep_error err = {0};
+    assert_int_equal(grid_find_duplicate(runs, 6, &first, &second, &err), 0);
+    runs[5].seed = runs[3].seed;  /* 5 repeats 3 */
+    runs[4].seed = runs[1].seed;  /* 4 repeats 1: the earlier repeat */
+    assert_int_equal(grid_find_duplicate(runs, 6, &first, &second, &err), 1);
+    assert_int_equal(first, 1);
+    assert_int_equal(second, 4);
+    runs[2] = runs[1];            /* now 2 repeats 1, earlier still */
+    assert_int_equal(grid_find_duplicate(runs, 6, &first, &second, &err), 1);
+    assert_int_equal(first, 1);
+    assert_int_equal(second, 2);
+    assert_int_equal(grid_find_duplicate(runs, 1, &first, &second, &err), 0);
+
+    /* Two grids: 2x3 runs, then 2. Run 7 is the second run of grid 2. */
+    double a[2] = {8, 16}, b[3] = {0, 1, 2}, c[2] = {0.1, 0.2};
+    grid_spec grids[2] = {{0}, {0}};
+    grids[0].n_keys = 2;
+    grids[0].keys[0] = PARAM_BATCH_SIZE, grids[0].values[0] = a, grids[0].n_values[0] = 2;
+    grids[0].keys[1] = PARAM_SEED, grids[0].values[1] = b, grids[0].n_values[1] = 3;
+    grids[1].n_keys = 1;
+    grids[1].keys[0] = PARAM_L2, grids[1].values[0] = c, grids[1].n_values[0] = 2;
+    int grid = -1, index[PARAM_COUNT] = {0};
+    grid_locate(grids, 2, 4, &grid, index);
+    assert_int_equal(grid, 0);
+    assert_int_equal(index[0], 1);
+    assert_int_equal(index[1], 1);
+    grid_locate(grids, 2, 7, &grid, index);
+    assert_int_equal(grid, 1);
+    assert_int_equal(index[0], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_find_duplicate_and_locate),
         cmocka_unit_test(test_product_order_matches_itertools),
         cmocka_unit_test(test_union_of_grids_in_order),
         cmocka_unit_test(test_no_grid_is_one_run_of_the_model),

@@ -3,6 +3,9 @@
  * contract: 0 success, 1 runtime error, 2 usage/config/data error; every
  * error is one line on stderr; bad input never creates an output file and an
  * existing one is never overwritten without --overwrite. */
+/* realpath */
+#define _XOPEN_SOURCE 700
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,8 +128,14 @@ static void test_usage_errors_exit_2_with_one_line(void **state)
     } cases[] = {
         {"", "sweep: no CONFIG given (usage: sweep CONFIG [options]; see sweep --help)\n"},
         {"a.yaml --bogus", "sweep: unknown option '--bogus' (see sweep --help)\n"},
-        {"a.yaml -j abc", "sweep: -j: expected a whole number in 0..4096, got 'abc'\n"},
-        {"a.yaml -j -1", "sweep: -j: expected a whole number in 0..4096, got '-1'\n"},
+        {"a.yaml -j abc",
+         "sweep: -j: threads must be a whole number in 0..4096 (0 = all cores), got 'abc'\n"},
+        {"a.yaml -j -1",
+         "sweep: -j: threads must be a whole number in 0..4096 (0 = all cores), got '-1'\n"},
+        {"a.yaml -j 60000",
+         "sweep: -j: threads must be a whole number in 0..4096 (0 = all cores), got '60000'\n"},
+        {"a.yaml \"--bogus$(printf '\\033[31m')\"",
+         "sweep: unknown option '--bogus\\x1B[31m' (see sweep --help)\n"},
         {"a.yaml -o", "sweep: -o needs a value\n"},
         {"a.yaml b.yaml", "sweep: unexpected argument 'b.yaml' (one CONFIG only)\n"},
         {"a.yaml --set epochs", "sweep: --set epochs: expected KEY=VALUE\n"},
@@ -218,6 +227,91 @@ static void test_progress_and_output_option(void **state)
     assert_non_null(strstr(cli->err, "sweep: 4 runs (4 done, 0 failed) in "));
 }
 
+/* `threads:` and -j obey one bound, said in the same words. */
+static void test_thread_limit_is_one_rule(void **state)
+{
+    cli_state *cli = *state;
+    write_text(cli, "t.yaml", "threads: 60000\n");
+    run_sweep(cli, "t.yaml");
+    assert_int_equal(cli->status, 2);
+    assert_string_equal(cli->err, "sweep: t.yaml:1:10: threads must be a whole number in 0..4096 "
+                                  "(0 = all cores), got 60000\n");
+}
+
+static void test_merge_help(void **state)
+{
+    cli_state *cli = *state;
+    const char *forms[] = {"merge --help", "merge -h", "merge out.h5 --help"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        run_sweep(cli, forms[i]);
+        assert_int_equal(cli->status, 0);
+        assert_string_equal(cli->err, "");
+        assert_non_null(strstr(cli->out, "usage: sweep merge OUT PART... [--overwrite] [-q]\n"));
+        assert_non_null(strstr(cli->out, "--overwrite"));
+        assert_false(exists(cli, "out.h5"));
+    }
+}
+
+/* A summary that cannot be written (stdout on a full disk) is an error: one
+ * line on stderr and exit 1; the results file is complete all the same. */
+static void test_lost_summary_is_reported(void **state)
+{
+    cli_state *cli = *state;
+    write_text(cli, "small.yaml", SMALL_CONFIG);
+    char command[4096];
+    snprintf(command, sizeof command, "cd '%s' && '%s' small.yaml -q >/dev/full 2>stderr.txt",
+             cli->dir, SWEEP_BINARY);
+    int raw = system(command);
+    assert_true(WIFEXITED(raw));
+    assert_int_equal(WEXITSTATUS(raw), 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/stderr.txt", cli->dir);
+    read_file(path, cli->err, sizeof cli->err);
+    assert_string_equal(cli->err, "sweep: cannot write to standard output: No space left on "
+                                  "device\n");
+    run_sweep(cli, "small.yaml -q --resume");
+    assert_int_equal(cli->status, 0);
+    assert_int_equal(count_lines(cli->out), 3);  /* every run was done: nothing to train */
+    snprintf(command, sizeof command, "cd '%s' && '%s' --help >/dev/full 2>/dev/null", cli->dir,
+             SWEEP_BINARY);
+    raw = system(command);
+    assert_int_equal(WEXITSTATUS(raw), 1);
+}
+
+/* Bytes a terminal would act on, from a CSV header, are shown escaped; a
+ * data path that cannot be opened is named at its config position, as
+ * written and as resolved; `name:` cannot leave results/. */
+static void test_data_and_name_messages(void **state)
+{
+    cli_state *cli = *state;
+    write_text(cli, "esc.csv", "a\x1b[2J,b,label\n1,2,0\n3,4,1\n");
+    write_text(cli, "esc.yaml", "dataset: {path: esc.csv, val_fraction: 0.5}\n");
+    run_sweep(cli, "esc.yaml");
+    assert_int_equal(cli->status, 2);
+    assert_string_equal(cli->err, "sweep: esc.csv:1: no target column 'target'; the columns "
+                                  "are: a\\x1B[2J, b, label\n");
+
+    write_text(cli, "exp.yaml", "dataset: {path: no_such_file.csv}\n");
+    run_sweep(cli, "exp.yaml");
+    assert_int_equal(cli->status, 2);
+    char folder[4096], expected[8192];
+    assert_non_null(realpath(cli->dir, folder));
+    snprintf(expected, sizeof expected,
+             "sweep: exp.yaml:1:17: dataset.path: cannot open 'no_such_file.csv' (resolved to "
+             "%s/no_such_file.csv): No such file or directory\n",
+             folder);
+    assert_string_equal(cli->err, expected);
+
+    write_text(cli, "escape.yaml", "name: ../../escape\nmodel: {epochs: 1}\n");
+    run_sweep(cli, "escape.yaml");
+    assert_int_equal(cli->status, 2);
+    assert_string_equal(cli->err,
+                        "sweep: escape.yaml:1:7: name must be a plain name (no '/', not '.' or "
+                        "'..', no control characters): it names results/<name>.h5, got "
+                        "../../escape\n");
+    assert_false(exists(cli, "results"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +321,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_refuse_overwrite_then_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_trains_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_and_output_option, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thread_limit_is_one_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_help, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_summary_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_and_name_messages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -49,22 +50,48 @@ static void test_get_set_round_trip(void **state)
     assert_int_equal(params.seed, UINT32_MAX);
 }
 
+/* The message of params_check, or NULL. */
+static const char *problem(param_id id, double value)
+{
+    static char text[80];
+    return params_check(id, value, text, sizeof text);
+}
+
 static void test_bounds(void **state)
 {
     (void)state;
-    assert_null(params_check(PARAM_BATCH_SIZE, 1));
-    assert_string_equal(params_check(PARAM_BATCH_SIZE, 0), "must be >= 1");
-    assert_string_equal(params_check(PARAM_UNITS, 2.5), "must be a whole number");
-    assert_string_equal(params_check(PARAM_EPOCHS, 0), "must be >= 1");
-    assert_string_equal(params_check(PARAM_LEARNING_RATE, 0), "must be > 0");
-    assert_null(params_check(PARAM_LEARNING_RATE, 1e-300));
-    assert_string_equal(params_check(PARAM_L1, -1e-9), "must be >= 0");
-    assert_null(params_check(PARAM_L2, 0));
-    assert_string_equal(params_check(PARAM_SEED, -1), "must be in 0..4294967295");
-    assert_string_equal(params_check(PARAM_SEED, 4294967296.0), "must be in 0..4294967295");
-    assert_null(params_check(PARAM_SEED, 4294967295.0));
-    assert_string_equal(params_check(PARAM_L2, NAN), "must be a finite number");
-    assert_string_equal(params_check(PARAM_L2, INFINITY), "must be a finite number");
+    assert_null(problem(PARAM_BATCH_SIZE, 1));
+    assert_string_equal(problem(PARAM_BATCH_SIZE, 0), "must be >= 1");
+    assert_string_equal(problem(PARAM_UNITS, 2.5), "must be a whole number");
+    assert_string_equal(problem(PARAM_EPOCHS, 0), "must be >= 1");
+    assert_string_equal(problem(PARAM_LEARNING_RATE, 0), "must be > 0");
+    assert_null(problem(PARAM_LEARNING_RATE, 1e-300));
+    assert_string_equal(problem(PARAM_L1, -1e-9), "must be >= 0");
+    assert_null(problem(PARAM_L2, 0));
+    assert_string_equal(problem(PARAM_SEED, -1), "must be in 0..4294967295");
+    assert_string_equal(problem(PARAM_SEED, 4294967296.0), "must be in 0..4294967295");
+    assert_null(problem(PARAM_SEED, 4294967295.0));
+    assert_string_equal(problem(PARAM_L2, NAN), "must be a finite number");
+    assert_string_equal(problem(PARAM_L2, INFINITY), "must be a finite number");
+}
+
+/* A number too large for a double (5,000 digits read as inf) is out of range
+ * for a setting with a maximum: the message names the maximum, from the table. */
+static void test_upper_bounds_come_from_the_table(void **state)
+{
+    (void)state;
+    char expected[80];
+    snprintf(expected, sizeof expected, "must be <= %.0f", PARAM_INFO[PARAM_EPOCHS].max);
+    assert_string_equal(expected, "must be <= 10000000");
+    assert_string_equal(problem(PARAM_EPOCHS, INFINITY), expected);
+    assert_string_equal(problem(PARAM_EPOCHS, 1e7 + 1), expected);
+    assert_null(problem(PARAM_EPOCHS, 1e7));
+    assert_string_equal(problem(PARAM_UNITS, INFINITY), "must be <= 1000000");
+    assert_string_equal(problem(PARAM_BATCH_SIZE, 1e300), "must be <= 1000000000");
+    assert_string_equal(problem(PARAM_SEED, INFINITY), "must be in 0..4294967295");
+    assert_string_equal(problem(PARAM_EPOCHS, -INFINITY), "must be >= 1");
+    assert_string_equal(problem(PARAM_LEARNING_RATE, INFINITY), "must be a finite number");
+    assert_string_equal(problem(PARAM_LEARNING_RATE, -INFINITY), "must be > 0");
 }
 
 /* Table order decides: batch_size first, seed last. Exact. */
@@ -113,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_names_and_order),
         cmocka_unit_test(test_get_set_round_trip),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_upper_bounds_come_from_the_table),
         cmocka_unit_test(test_compare_and_describe),
         cmocka_unit_test(test_error_records),
     };

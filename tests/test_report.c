@@ -69,9 +69,9 @@ static void test_summary_groups_and_orders(void **state)
     char *text = stream_text(out);
     /* 128: mean 0.98, std sqrt(((0.01)^2*2)/1) = 0.0141; 32: mean 0.92, std 0.02. */
     const char *expected =
-        "   batch_size  runs  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128   2+1       0.9800 ± 0.0141     0.9000      0.1500\n"
-        "           32     3       0.9200 ± 0.0200     0.8000      0.3000\n";
+        "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
+        "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
+        "           32     3       0       0.9200 ± 0.0200     0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -91,9 +91,33 @@ static void test_summary_single_seed_without_test_rows(void **state)
     assert_int_equal(report_summary(out, runs, val, test, loss, status, 2, &err), 0);
     char *text = stream_text(out);
     const char *expected =
-        "   batch_size  runs  val_acc (mean ± std)    val_loss\n"
+        "   batch_size  done  val_acc (mean ± std)    val_loss\n"
         "           32     1       0.9780               0.0700\n"
         "          128     1       0.9780               0.0800\n";
+    assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* Failed and pending runs each have a named column (no "2+1" to decode):
+ * here a point with a failed run and one with a pending run. */
+static void test_summary_names_failed_and_pending_counts(void **state)
+{
+    (void)state;
+    train_params runs[4] = {run_with(32, 0, 0), run_with(32, 0, 1), run_with(128, 0, 0),
+                            run_with(128, 0, 1)};
+    double val[4] = {0.90, NAN, 0.95, NAN};
+    double test[4] = {0.80, NAN, 0.85, NAN};
+    double loss[4] = {0.3, NAN, 0.2, NAN};
+    signed char status[4] = {1, 2, 1, 0};
+    FILE *out = tmpfile();
+    sweep_error err = {0};
+    assert_int_equal(report_summary(out, runs, val, test, loss, status, 4, &err), 0);
+    char *text = stream_text(out);
+    const char *expected =
+        "   batch_size  done  failed  pending  val_acc (mean ± std)   test_acc    val_loss\n"
+        "          128     1       0        1       0.9500              0.8500      0.2000\n"
+        "           32     1       1        0       0.9000              0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -140,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_runs_table),
         cmocka_unit_test(test_summary_groups_and_orders),
         cmocka_unit_test(test_summary_single_seed_without_test_rows),
+        cmocka_unit_test(test_summary_names_failed_and_pending_counts),
         cmocka_unit_test(test_progress_plain_lines),
         cmocka_unit_test(test_progress_quiet_prints_nothing),
     };
