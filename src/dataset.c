@@ -657,6 +657,18 @@ static int copy_rows(const raw_rows *rows, const int *ids, int n, int n_features
     return 0;
 }
 
+/* A 0/1 target: classes 0 and 1, named as the file writes them. */
+static int set_binary_class_names(dataset *data)
+{
+    data->class_names = calloc(2, sizeof *data->class_names);
+    if (data->class_names == NULL)
+        return -1;
+    data->n_classes = 2;
+    data->class_names[0] = strdup("0");
+    data->class_names[1] = strdup("1");
+    return data->class_names[0] != NULL && data->class_names[1] != NULL ? 0 : -1;
+}
+
 static int check_fraction(double value, bool zero_allowed, const char *what, const char *source,
                           sweep_error *err)
 {
@@ -815,6 +827,10 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
         error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
         goto cleanup;
     }
+    if (set_binary_class_names(out) != 0) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
+        goto cleanup;
+    }
     if (spec->standardize && standardize(out, source, err) != 0)
         goto cleanup;
     status = 0;
@@ -944,6 +960,10 @@ void dataset_free(dataset *data)
         for (int j = 0; j < data->n_features; j++)
             free(data->feature_names[j]);
     free(data->feature_names);
+    if (data->class_names != NULL)
+        for (int c = 0; c < data->n_classes; c++)
+            free(data->class_names[c]);
+    free(data->class_names);
     free(data->name);
     free(data->x_train);
     free(data->y_train);

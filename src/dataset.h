@@ -29,9 +29,11 @@ typedef struct {
     char *name;             /* "wdbc" or the CSV path */
     int n_features;         /* columns used as inputs */
     char **feature_names;   /* (n_features) */
+    int n_classes;          /* K >= 2 */
+    char **class_names;     /* (n_classes) as written in the file, in class order */
     int n_train, n_val, n_test;
     double *x_train;        /* (n_train, n_features) */
-    double *y_train;        /* (n_train) 0.0 or 1.0 */
+    double *y_train;        /* (n_train) the class number 0..K-1 (0.0 or 1.0 for K = 2) */
     double *x_val;          /* (n_val, n_features) */
     double *y_val;          /* (n_val) */
     double *x_test;         /* (n_test, n_features); NULL when n_test == 0 */

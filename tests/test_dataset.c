@@ -75,6 +75,9 @@ static void test_builtin_shape_and_names(void **state)
     assert_string_equal(data.feature_names[0], "mean_radius");
     assert_string_equal(data.feature_names[10], "radius_error");
     assert_string_equal(data.feature_names[29], "worst_fractal_dimension");
+    assert_int_equal(data.n_classes, 2);
+    assert_string_equal(data.class_names[0], "0");
+    assert_string_equal(data.class_names[1], "1");
     /* Benign (1) rows per split, counted with pandas from data/wdbc.csv. */
     const double *targets[3] = {data.y_train, data.y_val, data.y_test};
     int rows[3] = {data.n_train, data.n_val, data.n_test}, benign[3] = {0, 0, 0};
@@ -86,6 +89,23 @@ static void test_builtin_shape_and_names(void **state)
     assert_int_equal(benign[0], 228);
     assert_int_equal(benign[1], 57);
     assert_int_equal(benign[2], 72);
+    dataset_free(&data);
+}
+
+/* The fingerprint that results files made before class names existed
+ * store: a binary set must keep it, or those files could not be resumed.
+ * Value printed by dataset_checksum before the class-name fields were added. */
+static void test_checksum_of_binary_set_unchanged(void **state)
+{
+    (void)state;
+    dataset_spec spec = dataset_spec_default();
+    dataset data;
+    sweep_error err;
+    error_clear(&err);
+    assert_int_equal(dataset_load(&spec, &data, &err), 0);
+    char checksum[17];
+    dataset_checksum(&data, checksum);
+    assert_string_equal(checksum, "4c8ace7a6a7105b7");
     dataset_free(&data);
 }
 
@@ -652,6 +672,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_shape_and_names),
+        cmocka_unit_test(test_checksum_of_binary_set_unchanged),
         cmocka_unit_test(test_builtin_raw_rows_in_file_order),
         cmocka_unit_test(test_unknown_builtin),
         cmocka_unit_test(test_standardization_matches_numpy),
