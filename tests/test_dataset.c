@@ -133,13 +133,14 @@ static void test_unknown_builtin(void **state)
 {
     (void)state;
     dataset_spec spec = dataset_spec_default();
-    spec.builtin = "iris";
+    spec.builtin = "mnist";
     dataset data;
     sweep_error err;
     error_clear(&err);
     assert_int_equal(dataset_load(&spec, &data, &err), -1);
     assert_int_equal(err.kind, ERROR_INPUT);
-    assert_string_equal(err.message, "unknown built-in data set 'iris' (known: wdbc)");
+    assert_string_equal(err.message, "unknown built-in data set 'mnist' (known: wdbc, iris, "
+                                     "wine, digits, fashion_mnist)");
     assert_null(data.x_train);
 }
 
@@ -506,11 +507,21 @@ static void test_csv_errors(void **state)
         {"a,target,split\n1,0,train\n1e999,1,train\n", "split", false,
          "my.csv:3: column 'a': '1e999' is too large for a double"},
         {"a,target,split\n1,0,train\n2,2,train\n", "split", false,
-         "my.csv:3: target must be 0 or 1, got 2 (column 'target')"},
+         "my.csv:3: target 2 in column 'target' is not a class number 0..1 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 2; or write class names)"},
         {"a,target,split\n1,0,train\n2,0.5,train\n", "split", false,
-         "my.csv:3: target must be 0 or 1, got 0.5 (column 'target')"},
-        {"a,target,split\n1,0,train\n2,yes,train\n", "split", false,
-         "my.csv:3: target must be 0 or 1, got yes (column 'target')"},
+         "my.csv:3: target 0.5 in column 'target' is not a class number 0..1 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 2; or write class names)"},
+        {"a,target,split\n1,1,train\n2,2,train\n4,3,val\n", "split", false,
+         "my.csv:4: target 3 in column 'target' is not a class number 0..2 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 3; or write class names)"},
+        {"a,target,split\n1,-1,train\n2,1,train\n", "split", false,
+         "my.csv:2: target -1 in column 'target' is not a class number 0..1 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 2; or write class names)"},
+        {"a,target,split\n1,yes,train\n2,yes,train\n", "split", false,
+         "my.csv: column 'target' has one class only; a classifier needs at least 2"},
+        {"a,target,split\n1,1.0,train\n2,1,train\n", "split", false,
+         "my.csv: column 'target' has one class only; a classifier needs at least 2"},
         {"a,target,split\n1,0,train\n2,,train\n", "split", false,
          "my.csv:3: column 'target' is empty (missing values are not supported)"},
         {"a,target,split\n1,nan,train\n", "split", false,
@@ -546,14 +557,6 @@ static void test_csv_errors(void **state)
         {"a,target,split\r1,0,train\r", "split", false,
          "my.csv:1: carriage return inside a line at character 15 (only \\n and \\r\\n line "
          "endings are supported)"},
-        /* Standardizing a feature that is constant in the train rows. */
-        {"a,b,target,split\n1,5,0,train\n2,5,1,train\n3,4,1,val\n", "split", true,
-         "my.csv: feature 'b' has standard deviation 0 in the train rows, so it cannot be "
-         "standardized; drop the column or turn standardize off"},
-        /* Values whose deviations square to 0: the std underflows. */
-        {"a,target,split\n0,0,train\n1e-200,1,train\n3,1,val\n", "split", true,
-         "my.csv: feature 'a' has standard deviation 0 in the train rows, so it cannot be "
-         "standardized; drop the column or turn standardize off"},
         {"a,target,split\n1e308,0,train\n1.5e308,1,train\n3,1,val\n", "split", true,
          "my.csv: feature 'a' has values too large to standardize (its train mean or std "
          "overflows)"},
