@@ -25,6 +25,11 @@ static int read_bytes(gzFile file, const char *path, void *buffer, size_t size, 
         if (n < 0) {
             int code = 0;
             const char *message = gzerror(file, &code);
+            /* zlib starts its message with the path; ours already does. */
+            size_t path_length = strlen(path);
+            if (strncmp(message, path, path_length) == 0 &&
+                strncmp(message + path_length, ": ", 2) == 0)
+                message += path_length + 2;
             return error_set(err, code == Z_ERRNO ? ERROR_RUNTIME : ERROR_INPUT,
                              "%s: cannot read: %s", path,
                              code == Z_ERRNO ? strerror(errno) : message);
