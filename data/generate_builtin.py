@@ -29,23 +29,33 @@ def column_name(name):
     return name.lower().replace(" ", "_").replace("(", "").replace(")", "")
 
 
-def write(file_name, data, class_names):
+def csv_text(data, class_names):
+    """The CSV text of a scikit-learn Bunch; class_names None: the numbers."""
     names = [column_name(n) for n in data.feature_names]
     if class_names is not None:
         # The names must sort into sklearn's class order, or the numbering changes.
         assert sorted(class_names) == list(class_names)
-    with open(os.path.join(HERE, file_name), "w", newline="\n") as out:
-        out.write(",".join(names + ["target"]) + "\n")
-        for row, target in zip(data.data, data.target):
-            label = class_names[target] if class_names is not None else "%d" % target
-            out.write(",".join(number_text(v) for v in row) + "," + label + "\n")
+    lines = [",".join(names + ["target"]) + "\n"]
+    for row, target in zip(data.data, data.target):
+        label = class_names[target] if class_names is not None else "%d" % target
+        lines.append(",".join(number_text(v) for v in row) + "," + label + "\n")
+    return "".join(lines)
+
+
+def builtin_texts():
+    """{file name: text} of the three files."""
+    iris = load_iris()
+    wine = load_wine()
+    digits = load_digits()
+    assert np.array_equal(digits.target_names, np.arange(10))
+    return {
+        "iris.csv": csv_text(iris, list(iris.target_names)),
+        "wine.csv": csv_text(wine, list(wine.target_names)),
+        "digits.csv": csv_text(digits, None),
+    }
 
 
 if __name__ == "__main__":
-    iris = load_iris()
-    write("iris.csv", iris, list(iris.target_names))
-    wine = load_wine()
-    write("wine.csv", wine, list(wine.target_names))
-    digits = load_digits()
-    assert np.array_equal(digits.target_names, np.arange(10))
-    write("digits.csv", digits, None)
+    for file_name, text in builtin_texts().items():
+        with open(os.path.join(HERE, file_name), "w", newline="\n") as out:
+            out.write(text)
