@@ -138,22 +138,23 @@ static int check_spec(const dataset_spec *spec, sweep_error *err)
     return 0;
 }
 
-int fashion_load(const char *dir, const dataset_spec *spec, dataset *out, sweep_error *err)
+/* Train and val rows: chapter 7's split of the training images. The image
+ * bytes are freed on return, before the test images are read. */
+static int load_train_val(const char *dir, const dataset_spec *spec, dataset *out,
+                          sweep_error *err)
 {
     int status = -1;
     image_pair pair = {0};
     row_split split = {0};
     double *classes = NULL;
-    memset(out, 0, sizeof *out);
-    if (check_spec(spec, err) != 0 || read_pair(dir, "train", &pair, err) != 0)
+    if (read_pair(dir, "train", &pair, err) != 0)
         goto cleanup;
-    if (fill_names(out) != 0)
-        goto out_of_memory;
-
     int n = (int)pair.labels.n_values;
     classes = malloc((size_t)n * sizeof *classes);
-    if (classes == NULL)
-        goto out_of_memory;
+    if (classes == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", FASHION_NAME);
+        goto cleanup;
+    }
     for (int i = 0; i < n; i++)
         classes[i] = (double)pair.labels.values[i];
     split_labels labels = {classes, FASHION_N_CLASSES, out->class_names, FASHION_NAME};
@@ -162,25 +163,45 @@ int fashion_load(const char *dir, const dataset_spec *spec, dataset *out, sweep_
     out->n_train = split.n_train;
     out->n_val = split.n_val;
     if (copy_images(&pair, split.train, split.n_train, &out->x_train, &out->y_train) != 0 ||
-        copy_images(&pair, split.val, split.n_val, &out->x_val, &out->y_val) != 0)
-        goto out_of_memory;
-    image_pair_free(&pair); /* before the test images: a lower peak */
-
-    if (read_pair(dir, "t10k", &pair, err) != 0)
+        copy_images(&pair, split.val, split.n_val, &out->x_val, &out->y_val) != 0) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory", FASHION_NAME);
         goto cleanup;
-    out->n_test = (int)pair.labels.n_values;
-    if (copy_images(&pair, NULL, out->n_test, &out->x_test, &out->y_test) != 0)
-        goto out_of_memory;
+    }
     status = 0;
-    goto cleanup;
 
-out_of_memory:
-    error_set(err, ERROR_RUNTIME, "%s: out of memory", FASHION_NAME);
 cleanup:
-    if (status != 0)
-        dataset_free(out);
     image_pair_free(&pair);
     row_split_free(&split);
     free(classes);
+    return status;
+}
+
+/* Test rows: the t10k images in file order. */
+static int load_test(const char *dir, dataset *out, sweep_error *err)
+{
+    image_pair pair = {0};
+    int status = read_pair(dir, "t10k", &pair, err);
+    if (status == 0) {
+        out->n_test = (int)pair.labels.n_values;
+        status = copy_images(&pair, NULL, out->n_test, &out->x_test, &out->y_test);
+        if (status != 0)
+            error_set(err, ERROR_RUNTIME, "%s: out of memory", FASHION_NAME);
+    }
+    image_pair_free(&pair);
+    return status;
+}
+
+int fashion_load(const char *dir, const dataset_spec *spec, dataset *out, sweep_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int status = check_spec(spec, err);
+    if (status == 0 && fill_names(out) != 0)
+        status = error_set(err, ERROR_RUNTIME, "%s: out of memory", FASHION_NAME);
+    if (status == 0)
+        status = load_train_val(dir, spec, out, err);
+    if (status == 0)
+        status = load_test(dir, out, err);
+    if (status != 0)
+        dataset_free(out);
     return status;
 }
