@@ -1262,6 +1262,17 @@ static bool is_key_character(char c)
            c == '-';
 }
 
+/* `dataset: iris` is short for {builtin: iris}: when --set turns it into a
+ * mapping, the set stays -- unless the override names the data itself. */
+static bool keeps_builtin(int mapping, const char *name, size_t length, const char *rest,
+                          const char *end)
+{
+    size_t rest_length = (size_t)(end - rest);
+    bool names_data = (rest_length == 4 && memcmp(rest, "path", 4) == 0) ||
+                      (rest_length == 7 && memcmp(rest, "builtin", 7) == 0);
+    return mapping == 1 && length == 7 && memcmp(name, "dataset", 7) == 0 && !names_data;
+}
+
 /* Applies "a.b.c=VALUE": walks (and creates) the mappings a and a.b, then
  * sets c. A scalar on the way (dataset: wdbc, an empty model:) is replaced
  * by a new mapping; a list cannot be walked into. */
@@ -1305,8 +1316,12 @@ static int apply_override(reader *r, int override)
             return error_set(r->err, ERROR_INPUT, "--set %s: %.*s is a list, not a mapping",
                              argument, (int)(dot - argument), argument);
         if (type != YAML_MAPPING_NODE) {
+            int scalar = child;
             child = add_mapping(r, override);
             if (child < 0 || set_pair(r, override, mapping, name, length, child) < 0)
+                return -1;
+            if (type == YAML_SCALAR_NODE && keeps_builtin(mapping, name, length, dot + 1, equals) &&
+                set_pair(r, override, child, "builtin", 7, scalar) < 0)
                 return -1;
         }
         mapping = child;

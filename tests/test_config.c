@@ -382,6 +382,23 @@ static void test_dataset_paths_and_splits(void **state)
     /* The effective text names the set, so it reads back the same. */
     assert_non_null(strstr(config.effective, "builtin: \"fashion_mnist\""));
     config_free(&config);
+
+    /* --set into `dataset: NAME` keeps the set unless it replaces the data. */
+    const char *val[] = {"dataset.val_fraction=0.3"};
+    load_ok("dataset: iris\n", "x.yaml", val, 1, &config);
+    assert_string_equal(config.dataset.builtin, "iris");
+    assert_true(config.dataset.val_fraction == 0.3);
+    assert_true(config.dataset.test_fraction == 0.2);
+    config_free(&config);
+    const char *path[] = {"dataset.path=my.csv"};
+    load_ok("dataset: iris\n", "x.yaml", path, 1, &config);
+    assert_null(config.dataset.builtin);
+    assert_string_equal(config.dataset_path, "my.csv");
+    config_free(&config);
+    const char *other[] = {"dataset.builtin=wine"};
+    load_ok("dataset: iris\n", "x.yaml", other, 1, &config);
+    assert_string_equal(config.dataset.builtin, "wine");
+    config_free(&config);
 }
 
 /* YAML 1.2 core-schema numbers; whole-number parameters take any number
