@@ -11,7 +11,7 @@
 #define IDX_TYPE_UBYTE 0x08
 
 /* gzread takes an unsigned count; read large arrays in pieces. */
-#define IDX_READ_CHUNK ((size_t)1 << 24)
+#define IDX_READ_CHUNK ((size_t)1 << 20)
 
 /* Read up to `size` bytes; *got is how many arrived before the end. */
 static int read_bytes(gzFile file, const char *path, void *buffer, size_t size, size_t *got,
@@ -85,6 +85,36 @@ static int read_header(gzFile file, const char *path, const idx_shape *shape, id
     return 0;
 }
 
+/* The values, in a buffer that grows with what the file really holds: a
+ * header that claims more than the file has costs no more memory than the
+ * file's data. */
+static int read_values(gzFile file, const char *path, idx_array *out, sweep_error *err)
+{
+    size_t capacity = 0, got = 0;
+    while (got < out->n_values) {
+        if (got == capacity) {
+            capacity = capacity == 0 ? IDX_READ_CHUNK : capacity * 2;
+            if (capacity > out->n_values)
+                capacity = out->n_values;
+            unsigned char *grown = realloc(out->values, capacity);
+            if (grown == NULL)
+                return error_set(err, ERROR_RUNTIME, "%s: out of memory for %zu bytes", path,
+                                 capacity);
+            out->values = grown;
+        }
+        size_t want = capacity - got, n = 0;
+        if (read_bytes(file, path, out->values + got, want, &n, err) != 0)
+            return -1;
+        got += n;
+        if (n < want)
+            break; /* the end of the file */
+    }
+    if (got < out->n_values)
+        return error_set(err, ERROR_INPUT, "%s: truncated: %zu data bytes expected, %zu found",
+                         path, out->n_values, got);
+    return 0;
+}
+
 int idx_read_ubyte(const char *path, const idx_shape *shape, idx_array *out, sweep_error *err)
 {
     int status = -1;
@@ -97,20 +127,10 @@ int idx_read_ubyte(const char *path, const idx_shape *shape, idx_array *out, swe
     }
     if (read_header(file, path, shape, out, err) != 0)
         goto cleanup;
-    out->values = malloc(out->n_values);
-    if (out->values == NULL) {
-        error_set(err, ERROR_RUNTIME, "%s: out of memory for %zu bytes", path, out->n_values);
+    if (read_values(file, path, out, err) != 0)
         goto cleanup;
-    }
-    size_t got = 0;
-    if (read_bytes(file, path, out->values, out->n_values, &got, err) != 0)
-        goto cleanup;
-    if (got < out->n_values) {
-        error_set(err, ERROR_INPUT, "%s: truncated: %zu data bytes expected, %zu found", path,
-                  out->n_values, got);
-        goto cleanup;
-    }
     unsigned char extra;
+    size_t got = 0;
     if (read_bytes(file, path, &extra, 1, &got, err) != 0)
         goto cleanup;
     if (got != 0) {

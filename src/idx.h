@@ -7,9 +7,10 @@
  *
  * The files come from outside, so every header field is checked before
  * anything is allocated from it: the magic, the number of dimensions, each
- * size against a caller's bound, and the total; then the data must be
- * exactly as long as the header says (a truncated file and trailing bytes
- * are both errors).
+ * size against a caller's bound, and the total. Even then the buffer grows
+ * with the data actually read, so a header that claims more than its file
+ * holds costs no more memory than the file. The data must be exactly as long
+ * as the header says (a truncated file and trailing bytes are both errors).
  */
 #ifndef SWEEP_IDX_H
 #define SWEEP_IDX_H

@@ -127,6 +127,12 @@ static void test_wrong_counts(void **state)
     const unsigned char truncated[] = {0, 0, 8, 1, 0, 0, 0, 5, 1, 2, 3};
     expect_error(write_file("truncated", truncated, sizeof truncated, 1), &LABELS,
                  "truncated: 5 data bytes expected, 3 found");
+    /* A claim of a billion values in a file of three: an error, and the
+     * buffer grows with the data read, not with the claim. */
+    const idx_shape large = {1, {1u << 30, 0, 0}};
+    const unsigned char claim[] = {0, 0, 8, 1, 0x3B, 0x9A, 0xCA, 0x00, 1, 2, 3};
+    expect_error(write_file("claim", claim, sizeof claim, 1), &large,
+                 "truncated: 1000000000 data bytes expected, 3 found");
     const unsigned char longer[] = {0, 0, 8, 1, 0, 0, 0, 2, 1, 2, 3};
     expect_error(write_file("longer", longer, sizeof longer, 0), &LABELS,
                  "more data than the header's sizes say (2 values); wrong counts?");
