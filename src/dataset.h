@@ -65,7 +65,8 @@ dataset_spec dataset_spec_builtin(const char *name);
 dataset_spec dataset_spec_default(void);
 
 /* Read and split the rows. On failure `out` is left empty (safe to free) and
- * err says which file and line, e.g. "my.csv:17: target must be 0 or 1, got 2". */
+ * err says which file and line, e.g. "my.csv:17: column 'a' is empty
+ * (missing values are not supported)". */
 int dataset_load(const dataset_spec *spec, dataset *out, sweep_error *err);
 
 /* Parse CSV text already in memory; `source_name` is used in messages. */
