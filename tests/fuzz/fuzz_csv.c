@@ -9,8 +9,8 @@
  *   - a failure is ERROR_INPUT with a one-line message and an empty data set
  *     (ERROR_RUNTIME, i.e. out of memory, means the input got past a limit);
  *   - a success has at least one feature, two train rows and one val row,
- *     targets 0.0 or 1.0, finite features, and x_test NULL exactly when there
- *     are no test rows.
+ *     K >= 2 named classes and targets that are class numbers 0..K-1,
+ *     finite features, and x_test NULL exactly when there are no test rows.
  *
  * Built two ways: with clang -fsanitize=fuzzer (CMake option SWEEP_FUZZ,
  * scripts/fuzz) and with any compiler as a plain function that
@@ -50,7 +50,7 @@ static void check_error(const sweep_error *err, const dataset *data)
 }
 
 static void check_block(const double *x, const double *y, int n_rows, int n_features,
-                        const char *block)
+                        int n_classes, const char *block)
 {
     for (size_t i = 0; i < (size_t)n_rows * (size_t)n_features; i++)
         if (!isfinite(x[i])) {
@@ -58,7 +58,8 @@ static void check_block(const double *x, const double *y, int n_rows, int n_feat
             abort();
         }
     for (int i = 0; i < n_rows; i++)
-        if (y[i] != 0.0 && y[i] != 1.0) {
+        if (!(y[i] >= 0.0 && y[i] < (double)n_classes && y[i] == floor(y[i]) &&
+              !signbit(y[i]))) {
             fprintf(stderr, "fuzz_csv: %s target %d is %g\n", block, i, y[i]);
             abort();
         }
@@ -77,10 +78,20 @@ static void check_loaded(const dataset *data)
             fprintf(stderr, "fuzz_csv: feature %d has no name\n", j);
             abort();
         }
-    check_block(data->x_train, data->y_train, data->n_train, data->n_features, "train");
-    check_block(data->x_val, data->y_val, data->n_val, data->n_features, "val");
+    if (data->n_classes < 2 || data->class_names == NULL) {
+        fprintf(stderr, "fuzz_csv: %d classes\n", data->n_classes);
+        abort();
+    }
+    for (int c = 0; c < data->n_classes; c++)
+        if (data->class_names[c] == NULL || data->class_names[c][0] == '\0') {
+            fprintf(stderr, "fuzz_csv: class %d has no name\n", c);
+            abort();
+        }
+    int k = data->n_classes;
+    check_block(data->x_train, data->y_train, data->n_train, data->n_features, k, "train");
+    check_block(data->x_val, data->y_val, data->n_val, data->n_features, k, "val");
     if (data->n_test > 0)
-        check_block(data->x_test, data->y_test, data->n_test, data->n_features, "test");
+        check_block(data->x_test, data->y_test, data->n_test, data->n_features, k, "test");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
