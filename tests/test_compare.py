@@ -148,7 +148,8 @@ class HoldoutFromRealSweep(unittest.TestCase):
         table = compare_csv(self.path, "--by", "batch_size")
         self.assertEqual(len(table), 6)   # 3 pairs of values x 2 metrics
         for _, row in table.iterrows():
-            first, second = self.gather(row["a"], row["metric"]), self.gather(row["b"], row["metric"])
+            first = self.gather(row["a"], row["metric"])
+            second = self.gather(row["b"], row["metric"])
             self.assertEqual(len(first), 8)
             result = stats.ttest_rel(first, second)
             low, high = result.confidence_interval(0.95)
