@@ -96,40 +96,65 @@ static int encode_classes(const double *labels, int n_rows, int *class_of_row, i
     return n_classes;
 }
 
+/* Scratch memory of one folds_assign call; per class arrays hold up to
+ * n_rows entries since every row may be a class of its own. */
+typedef struct {
+    int n_rows;
+    int n_classes;
+    int *class_of_row;    /* (n_rows) class number by first appearance */
+    int *class_size;      /* (n_classes) rows of each class */
+    int *class_start;     /* (n_classes) where each class begins among the rows sorted by class */
+    int *next_of_class;   /* (n_classes) cursor into fold_list while handing out */
+    int *fold_list;       /* (n_rows) the fold numbers of each class, class by class */
+    int *fold_count;      /* (n_splits) one class's rows per fold */
+} fold_workspace;
+
 /* The fold numbers each class hands out, laid out by class: class k's are
  * fold_list[class_start[k] .. class_start[k] + class_size[k]). The rows
  * sorted by class are dealt to folds round-robin, so the row at sorted
  * position p counts for fold p % n_splits; each class lists its folds in
  * ascending blocks of those counts. */
-static void deal_folds(int n_classes, const int *class_start, const int *class_size,
-                       int n_splits, int *fold_count, int *fold_list)
+static void deal_folds(fold_workspace *work, int n_splits)
 {
-    for (int k = 0; k < n_classes; k++) {
+    for (int k = 0; k < work->n_classes; k++) {
+        int begin = work->class_start[k], end = begin + work->class_size[k];
         for (int fold = 0; fold < n_splits; fold++)
-            fold_count[fold] = 0;
-        for (int p = class_start[k]; p < class_start[k] + class_size[k]; p++)
-            fold_count[p % n_splits]++;
-        int *out = fold_list + class_start[k];
+            work->fold_count[fold] = 0;
+        for (int p = begin; p < end; p++)
+            work->fold_count[p % n_splits]++;
+        int *out = work->fold_list + begin;
         for (int fold = 0; fold < n_splits; fold++)
-            for (int j = 0; j < fold_count[fold]; j++)
+            for (int j = 0; j < work->fold_count[fold]; j++)
                 *out++ = fold;
     }
 }
 
 /* One split: deal, shuffle each class's list if asked, hand out in file order. */
-static void assign_one_split(int n_rows, const int *class_of_row, int n_classes,
-                             const int *class_start, const int *class_size,
-                             const fold_settings *settings, numpy_rng *rng, int *fold_count,
-                             int *fold_list, int *next_of_class, int *fold_of_row)
+static void assign_one_split(fold_workspace *work, const fold_settings *settings, numpy_rng *rng,
+                             int *fold_of_row)
 {
-    deal_folds(n_classes, class_start, class_size, settings->n_splits, fold_count, fold_list);
-    for (int k = 0; k < n_classes; k++) {
+    deal_folds(work, settings->n_splits);
+    for (int k = 0; k < work->n_classes; k++) {
         if (settings->shuffle)
-            rng_shuffle(rng, fold_list + class_start[k], class_size[k]);
-        next_of_class[k] = class_start[k];
+            rng_shuffle(rng, work->fold_list + work->class_start[k], work->class_size[k]);
+        work->next_of_class[k] = work->class_start[k];
     }
-    for (int i = 0; i < n_rows; i++)
-        fold_of_row[i] = fold_list[next_of_class[class_of_row[i]]++];
+    for (int i = 0; i < work->n_rows; i++)
+        fold_of_row[i] = work->fold_list[work->next_of_class[work->class_of_row[i]]++];
+}
+
+/* Class starts in sorted order; the smallest and largest class sizes. */
+static void measure_classes(fold_workspace *work, int *smallest, int *largest)
+{
+    *smallest = work->n_rows;
+    *largest = 0;
+    for (int k = 0, start = 0; k < work->n_classes; start += work->class_size[k], k++) {
+        work->class_start[k] = start;
+        if (work->class_size[k] < *smallest)
+            *smallest = work->class_size[k];
+        if (work->class_size[k] > *largest)
+            *largest = work->class_size[k];
+    }
 }
 
 int folds_assign(const double *labels, int n_rows, const fold_settings *settings,
@@ -139,28 +164,25 @@ int folds_assign(const double *labels, int n_rows, const fold_settings *settings
         return -1;
     int status = -1;
     size_t n = (size_t)n_rows;
-    /* per row: class, fold list; per class (at most n_rows): size, start,
-     * cursor; per fold: count */
-    int *class_of_row = malloc(n * sizeof *class_of_row);
-    int *fold_list = malloc(n * sizeof *fold_list);
-    int *class_size = malloc(n * sizeof *class_size);
-    int *class_start = malloc(n * sizeof *class_start);
-    int *next_of_class = malloc(n * sizeof *next_of_class);
-    int *fold_count = malloc((size_t)settings->n_splits * sizeof *fold_count);
-    if (class_of_row == NULL || fold_list == NULL || class_size == NULL || class_start == NULL ||
-        next_of_class == NULL || fold_count == NULL) {
+    fold_workspace work = {
+        .n_rows = n_rows,
+        .class_of_row = malloc(n * sizeof *work.class_of_row),
+        .class_size = malloc(n * sizeof *work.class_size),
+        .class_start = malloc(n * sizeof *work.class_start),
+        .next_of_class = malloc(n * sizeof *work.next_of_class),
+        .fold_list = malloc(n * sizeof *work.fold_list),
+        .fold_count = malloc((size_t)settings->n_splits * sizeof *work.fold_count),
+    };
+    if (work.class_of_row == NULL || work.class_size == NULL || work.class_start == NULL ||
+        work.next_of_class == NULL || work.fold_list == NULL || work.fold_count == NULL) {
         error_set(err, ERROR_RUNTIME, "cross-validation: out of memory for %d rows", n_rows);
         goto cleanup;
     }
-    int n_classes = encode_classes(labels, n_rows, class_of_row, class_size, err);
-    if (n_classes < 0)
+    work.n_classes = encode_classes(labels, n_rows, work.class_of_row, work.class_size, err);
+    if (work.n_classes < 0)
         goto cleanup;
-    int smallest = n_rows, largest = 0;
-    for (int k = 0, start = 0; k < n_classes; start += class_size[k], k++) {
-        class_start[k] = start;
-        smallest = class_size[k] < smallest ? class_size[k] : smallest;
-        largest = class_size[k] > largest ? class_size[k] : largest;
-    }
+    int smallest, largest;
+    measure_classes(&work, &smallest, &largest);
     if (largest < settings->n_splits) {
         error_set(err, ERROR_INPUT,
                   "cross-validation: %d folds but no class has that many rows (the largest has %d)",
@@ -172,17 +194,16 @@ int folds_assign(const double *labels, int n_rows, const fold_settings *settings
     numpy_rng rng;
     rng_seed(&rng, settings->seed);
     for (int r = 0; r < settings->n_repeats; r++)
-        assign_one_split(n_rows, class_of_row, n_classes, class_start, class_size, settings, &rng,
-                         fold_count, fold_list, next_of_class, fold_of_row + (size_t)r * n);
+        assign_one_split(&work, settings, &rng, fold_of_row + (size_t)r * n);
     if (summary != NULL)
-        *summary = (fold_summary){.n_classes = n_classes, .smallest_class = smallest};
+        *summary = (fold_summary){.n_classes = work.n_classes, .smallest_class = smallest};
     status = 0;
 cleanup:
-    free(class_of_row);
-    free(fold_list);
-    free(class_size);
-    free(class_start);
-    free(next_of_class);
-    free(fold_count);
+    free(work.class_of_row);
+    free(work.class_size);
+    free(work.class_start);
+    free(work.next_of_class);
+    free(work.fold_list);
+    free(work.fold_count);
     return status;
 }
