@@ -523,6 +523,8 @@ static int check_train_classes(const raw_rows *rows, const row_split *split, con
                      "%s: every train row is of class '%s': a classifier needs train rows of "
                      "at least two classes",
                      source, name);
+}
+
 /* Number the classes of the target cells read (labels.h) and turn every
  * row's label id into its class; the names go to the data set. */
 static int number_classes(raw_rows *rows, const char *source, const char *column, dataset *out,
