@@ -78,13 +78,13 @@ def sigmoid_in_place(z):
 def transposed_product(a, b, out):
     """out <- a^T b per run, for a (R, m, k) and b (R, m, j).
 
-    With one row (m = 1) this is an outer product, which broadcasting computes
-    with the same single multiplication per element as matmul, only faster.
+    With one row (m = 1) this is an outer product, one multiplication per
+    element as in matmul; einsum does it several times faster than matmul or a
+    broadcast multiply for these small shapes.
     """
-    a_transposed = a.transpose(0, 2, 1)
     if a.shape[1] == 1:
-        return np.multiply(a_transposed, b, out=out)
-    return np.matmul(a_transposed, b, out=out)
+        return np.einsum("rmi,rmj->rij", a, b, out=out)
+    return np.matmul(a.transpose(0, 2, 1), b, out=out)
 
 
 def view_as(array, shape):
@@ -94,12 +94,19 @@ def view_as(array, shape):
     return view
 
 
-def per_run(value, runs, name):
-    """A hyperparameter given once or per run, as a (runs, 1) column for broadcasting."""
-    column = np.broadcast_to(np.asarray(value, dtype=np.float64), (runs,))
+def per_run(value, runs, width, name):
+    """A hyperparameter given once or per run, repeated along a row of width values.
+
+    numpy multiplies two (runs, width) arrays much faster than a (runs, 1)
+    column with a (runs, width) array, so the columns are spelled out once.
+    """
+    values = np.asarray(value, dtype=np.float64).reshape(-1)
+    if values.size not in (1, runs):
+        raise ValueError(f"{name}: {values.size} values for {runs} runs")
+    column = np.broadcast_to(values, (runs,))
     if not np.all(np.isfinite(column)):
         raise ValueError(f"{name}: not a finite number")
-    return column.reshape(runs, 1).copy()
+    return np.repeat(column.reshape(runs, 1), width, axis=1)
 
 
 class Parameters:
@@ -159,9 +166,11 @@ class Pack:
         self.parameters = initial_parameters(seeds, n_features, units)
         self.gradient = Parameters.empty(runs, n_features, units)
         self.w2_row = self.parameters.w2.transpose(0, 2, 1)      # (R, 1, units)
-        self.learning_rate = per_run(learning_rate, runs, "learning_rate")
-        self.l1 = per_run(l1, runs, "l1")
-        self.l2 = per_run(l2, runs, "l2")
+        width = self.parameters.flat.shape[1]
+        n_penalized = self.parameters.n_penalized
+        self.learning_rate = per_run(learning_rate, runs, width, "learning_rate")
+        self.l1 = per_run(l1, runs, n_penalized, "l1")
+        self.l2 = per_run(l2, runs, n_penalized, "l2")
         self.has_l1 = bool(np.any(self.l1 != 0))
         self.has_l2 = bool(np.any(self.l2 != 0))
         self.hidden = np.empty((runs, batch_size, units))        # a1
@@ -191,7 +200,7 @@ class Pack:
             return
         if m > 1:
             penalty /= m
-        self.gradient.penalized[:] += penalty
+        np.add(self.gradient.penalized, penalty, out=self.gradient.penalized)
 
     def step(self, x, labels, output):
         """One SGD step of every run: x (R, m, features + 1), labels (R, m, 1); output <- a."""
@@ -202,8 +211,9 @@ class Pack:
         g = self.gradient
         transposed_product(a1, error, out=g.w2)
         np.sum(error, axis=1, keepdims=True, out=g.b2)
-        # error @ w2.T has an inner dimension of 1: an exact broadcast product
-        hidden_error = np.multiply(error, self.w2_row, out=self.hidden_error[:, :m])
+        # error @ w2.T has an inner dimension of 1: one exact product per element
+        hidden_error = np.einsum("rmi,rij->rmj", error, self.w2_row,
+                                 out=self.hidden_error[:, :m])
         hidden_error *= a1
         hidden_error *= np.subtract(1.0, a1, out=self.scratch[:, :m])
         transposed_product(x, hidden_error, out=g.w1b1)
