@@ -806,7 +806,9 @@ static int read_hyperparameters(const results_source *source, results_index *ind
         if (results_source_read_reals(source, name, values, err) != 0)
             return -1;
         for (size_t run = 0; run < index->n_runs; run++) {
-            const char *problem = params_check((param_id)id, values[run]);
+            char problem_text[96];
+            const char *problem = params_check((param_id)id, values[run], problem_text,
+                                               sizeof problem_text);
             if (problem != NULL)
                 return not_valid(err, source->path, "'%s' of run %zu is %.17g: it %s", name,
                                  run, values[run], problem);
