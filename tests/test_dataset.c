@@ -922,8 +922,7 @@ static void test_train_rows_of_one_class(void **state)
          "my.csv: every train row of column 'split' is of class '1': a classifier needs train "
          "rows of at least two classes"},
         {"a,target\n1,0\n2,0\n3,0\n4,0\n5,0\n", NULL, false,
-         "my.csv: every train row is of class '0': a classifier needs train rows of at least two "
-         "classes"},
+         "my.csv: column 'target' has one class only; a classifier needs at least 2"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         check_error_case(&cases[c], strlen(cases[c].text));
