@@ -11,8 +11,10 @@
  * symbolic link is locked beside the file the link leads to (TARGET.lock),
  * and every spelling of a path names the same lock file, since it lives in
  * the output's own folder. The lock file is never opened through a link and
- * never truncated unless it is a plain file of its own (one name): anything
- * else found at its name was not made by sweep and is removed, not written.
+ * never truncated unless it is a plain file of its own (one name) holding
+ * only a pid: a symbolic link, a hard link or a FIFO found at its name is
+ * removed (a name only: what it leads to is untouched), and any other plain
+ * file is someone's data and refused.
  *
  * The lock also remembers the folders it made for the output (mkdir -p): if
  * the output does not exist when the lock is released (the sweep failed
@@ -27,7 +29,8 @@ typedef struct output_lock output_lock;
 
 /* Take the lock of the results file `path` (creating its folder if needed).
  * ERROR_RUNTIME "OUT: another sweep (pid N) is writing it" when taken;
- * ERROR_INPUT for a link to a missing file (see paths_follow_links). */
+ * ERROR_INPUT for a link to a missing file (see paths_follow_links) and for
+ * "OUT.lock: exists and is not a lock file of sweep's; remove or rename it". */
 int output_lock_acquire(const char *path, output_lock **out, sweep_error *err);
 
 /* Remove the lock file and drop the lock; remove the folders made for the
