@@ -87,6 +87,12 @@ void error_printable(const char *text, char *out, size_t size)
 {
     const unsigned char *bytes = (const unsigned char *)text;
     size_t n = strlen(text), shown = 0, used = 0;
+    if (size < 8) {
+        /* No room for an escape beside the ellipsis: nothing is shown. */
+        if (size > 0)
+            out[0] = '\0';
+        return;
+    }
     bool escaped;
     size_t width;
     for (size_t i = 0; i < n;) {
