@@ -219,6 +219,15 @@ class CrossValidationSynthetic(unittest.TestCase):
             self.assertEqual(row["pairs"], folds * repeats * len(seeds))
             self.assertEqual(row["test"], "corrected resampled t")
 
+    def test_text_output_names_the_test(self):
+        path = os.path.join(self.folder, "cv.h5")
+        write_cv_file(path, np.linspace(0.8, 0.95, 24), np.full(24, 0.2), (8, 32), (0,), 4, 3)
+        result = run_compare(path, "--by", "batch_size")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("95% corrected resampled t intervals (Nadeau and Bengio)", result.stdout)
+        self.assertIn("(4 folds x 3 repeats)", result.stdout)
+        self.assertIn("paired over fold and repeat", result.stdout)
+
     def test_real_difference_found_null_not(self):
         folds, repeats = 10, 3
         generator = np.random.RandomState(11)
