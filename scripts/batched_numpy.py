@@ -24,8 +24,11 @@ tests/test_batched_numpy.py):
 - with 0/1 labels the cross-entropy takes one log per row (the other term of
   the book's formula is exactly zero);
 - penalty terms whose coefficients are zero in every run are not computed;
-- batched matmul and reductions over an axis may sum in another order than
-  np.dot and np.sum of one run.
+- b1 enters the hidden layer's product as one more term (the data carry a
+  column of ones: x @ [w1; b1]) instead of being added after it, and the same
+  product backwards gives b1's gradient;
+- batched matmul, einsum and reductions over an axis may sum in another order
+  than np.dot and np.sum of one run.
 
 Usage (prints "run,seed,epoch,train_loss,val_loss" rows):
 
