@@ -24,8 +24,11 @@ tests/test_batched_numpy.py):
 - with 0/1 labels the cross-entropy takes one log per row (the other term of
   the book's formula is exactly zero);
 - penalty terms whose coefficients are zero in every run are not computed;
-- batched matmul and reductions over an axis may sum in another order than
-  np.dot and np.sum of one run.
+- b1 enters the hidden layer's product as one more term (the data carry a
+  column of ones: x @ [w1; b1]) instead of being added after it, and the same
+  product backwards gives b1's gradient;
+- batched matmul, einsum and reductions over an axis may sum in another order
+  than np.dot and np.sum of one run.
 
 Usage (prints "run,seed,epoch,train_loss,val_loss" rows):
 
@@ -99,6 +102,8 @@ def per_run(value, runs, width, name):
 
     numpy multiplies two (runs, width) arrays much faster than a (runs, 1)
     column with a (runs, width) array, so the columns are spelled out once.
+    (The same goes for strided views such as the rows of w2 and w1 alone:
+    the hot operations below take whole contiguous arrays.)
     """
     values = np.asarray(value, dtype=np.float64).reshape(-1)
     if values.size not in (1, runs):
@@ -169,10 +174,16 @@ class Pack:
         width = self.parameters.flat.shape[1]
         n_penalized = self.parameters.n_penalized
         self.learning_rate = per_run(learning_rate, runs, width, "learning_rate")
-        self.l1 = per_run(l1, runs, n_penalized, "l1")
-        self.l2 = per_run(l2, runs, n_penalized, "l2")
+        # the penalties' coefficients over whole parameter rows, zero for the biases
+        self.l1 = per_run(l1, runs, width, "l1")
+        self.l2 = per_run(l2, runs, width, "l2")
+        self.l1[:, n_penalized:] = 0.0
+        self.l2[:, n_penalized:] = 0.0
         self.has_l1 = bool(np.any(self.l1 != 0))
         self.has_l2 = bool(np.any(self.l2 != 0))
+        self.penalty = np.empty((runs, width))
+        self.penalty_l2 = np.empty((runs, width))
+        self.output = np.empty((runs, batch_size, 1))            # a
         self.hidden = np.empty((runs, batch_size, units))        # a1
         self.hidden_error = np.empty((runs, batch_size, units))
         self.scratch = np.empty((runs, batch_size, units))
@@ -188,25 +199,31 @@ class Pack:
 
     def add_penalty(self, m):
         """gradient += (l1 sign(w) + l2 w) / m for w1 and w2 (the biases have none)."""
-        weights = self.parameters.penalized
+        weights = self.parameters.flat
+        penalty = self.penalty
         if self.has_l1:
-            penalty = np.sign(weights)
+            np.sign(weights, out=penalty)
             penalty *= self.l1
             if self.has_l2:
-                penalty += self.l2 * weights
+                penalty += np.multiply(self.l2, weights, out=self.penalty_l2)
         elif self.has_l2:
-            penalty = self.l2 * weights
+            np.multiply(self.l2, weights, out=penalty)
         else:
             return
+        # the biases' zero coefficients give 0, or NaN for a bias that diverged
+        # to inf: theirs is exactly 0, as in the book, which adds none
+        penalty[:, self.parameters.n_penalized:] = 0.0
         if m > 1:
             penalty /= m
-        np.add(self.gradient.penalized, penalty, out=self.gradient.penalized)
+        self.gradient.flat += penalty
 
-    def step(self, x, labels, output):
-        """One SGD step of every run: x (R, m, features + 1), labels (R, m, 1); output <- a."""
+    def step(self, x, labels, outputs):
+        """One SGD step of every run: x (R, m, features + 1), labels (R, m, 1); outputs <- a."""
         m = x.shape[1]
         a1 = self.hidden[:, :m]
+        output = self.output[:, :m]  # contiguous, unlike a slice of the epoch's outputs
         self.forward(x, a1, output)
+        np.copyto(outputs, output)
         error = np.subtract(output, labels, out=self.error[:, :m])  # the book's -(y - a)
         g = self.gradient
         transposed_product(a1, error, out=g.w2)
