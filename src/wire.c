@@ -162,7 +162,41 @@ int wire_pack_start(const wire_settings *settings, const dataset *data, void **b
     put(&out, data->y_val, (size_t)data->n_val * sizeof(double));
     put(&out, data->x_test, (size_t)data->n_test * features * sizeof(double));
     put(&out, data->y_test, (size_t)data->n_test * sizeof(double));
+    /* The classes: a rank's model needs K, its results file the names. */
+    int n_classes = data->class_names != NULL ? data->n_classes : 0;
+    put_int(&out, n_classes);
+    for (int c = 0; c < n_classes; c++) {
+        size_t length = strlen(data->class_names[c]);
+        put_int(&out, (int64_t)length);
+        put(&out, data->class_names[c], length);
+    }
     return finish_packing(&out, bytes, size, err);
+}
+
+/* The class names at the end of a start message; each count is checked
+ * against what is left of the message before it is allocated. */
+static void get_class_names(unpacker *in, dataset *data)
+{
+    size_t n_classes = get_count(in, (int64_t)((in->size - in->offset) / sizeof(int64_t)));
+    if (in->failed || n_classes == 0)
+        return;
+    data->class_names = calloc(n_classes, sizeof *data->class_names);
+    if (data->class_names == NULL) {
+        in->failed = true;
+        return;
+    }
+    data->n_classes = (int)n_classes;
+    for (size_t c = 0; c < n_classes && !in->failed; c++) {
+        size_t length = get_count(in, (int64_t)(in->size - in->offset));
+        char *name = in->failed ? NULL : malloc(length + 1);
+        if (name == NULL) {
+            in->failed = true;
+            break;
+        }
+        get(in, name, length);
+        name[length] = '\0';
+        data->class_names[c] = name;
+    }
 }
 
 int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, dataset *data,
@@ -200,6 +234,7 @@ int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, d
         data->y_val = get_doubles(&in, (size_t)data->n_val);
         data->x_test = get_doubles(&in, (size_t)data->n_test * features);
         data->y_test = get_doubles(&in, (size_t)data->n_test);
+        get_class_names(&in, data);
     }
     if (finish_unpacking(&in, "start", err) != 0) {
         dataset_free(data);

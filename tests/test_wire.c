@@ -146,16 +146,17 @@ static void work_and_small_messages_round_trip(void **state)
     free(bytes);
 }
 
-/* The data set arrives whole: shapes, name and every value, bitwise; a set
- * without test rows keeps NULL arrays. */
+/* The data set arrives whole: shapes, name, classes and every value,
+ * bitwise; a set without test rows keeps NULL arrays. */
 static void start_packet_carries_the_data_set(void **state)
 {
     (void)state;
     double x_train[6] = {1.5, -0.0, 3.0, NAN, 5.0, 6.25}, y_train[3] = {0, 1, 1};
     double x_val[2] = {7.0, 8.0}, y_val[1] = {1};
+    char *class_names[2] = {"no", "T-shirt/top"};
     dataset data = {.name = "my data.csv", .n_features = 2, .n_train = 3, .n_val = 1,
                     .n_test = 0, .x_train = x_train, .y_train = y_train, .x_val = x_val,
-                    .y_val = y_val};
+                    .y_val = y_val, .n_classes = 2, .class_names = class_names};
     wire_settings settings = {.threads = 4, .n_runs = 123456};
     void *bytes = NULL;
     size_t size = 0;
@@ -179,6 +180,9 @@ static void start_packet_carries_the_data_set(void **state)
     assert_null(got.x_test);
     assert_null(got.y_test);
     assert_null(got.feature_names);
+    assert_int_equal(got.n_classes, 2);
+    assert_string_equal(got.class_names[0], "no");
+    assert_string_equal(got.class_names[1], "T-shirt/top");
     dataset_free(&got);
 
     /* Every truncation and an extra byte are refused, not read past. */
