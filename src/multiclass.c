@@ -1,0 +1,290 @@
+/* multiclass.c: forward, softmax, backward and SGD update of the multi-class
+ * network (chapter 7-1's MultiClassNetwork).
+ *
+ * EVALUATION ORDER (the conventions of network.c: "Σ ... in k order" is
+ * acc = 0.0; acc += term for k = 0, 1, ...; no fused multiply-adds; exp and
+ * log are fastmath_exp and fastmath_log):
+ *
+ *   z1[r][h]  = (Σ_f x[r][f] * w1[f][h], in f order) + b1[h]
+ *   a1[r][h]  = 1.0 / (1.0 + exp(-max(z1, -100)))
+ *   z2[r][k]  = (Σ_h a1[r][h] * w2[h][k], in h order) + b2[k]
+ *   p[r][k]   = exp(max(z2[r][k], -100))
+ *   a[r][k]   = p[r][k] / (Σ_k p[r][k], in k order)      (no max-subtraction: the book's)
+ *   err[r][k] = a[r][k] - y[r][k],   y one-hot (1.0 at the row's class, else 0.0)
+ *   dw2[h][k] = (Σ_r a1[r][h] * err[r][k], in r order) / m
+ *   db2       = (Σ_r Σ_k err[r][k], row-major order) / m  (one scalar for every class)
+ *   e1[r][h]  = ((Σ_k err[r][k] * w2[h][k], in k order) * a1[r][h]) * (1.0 - a1[r][h])
+ *   dw1[f][h] = (Σ_r x[r][f] * e1[r][h], in r order) / m
+ *   db1[h]    = (Σ_r e1[r][h], in r order) / m
+ *   dw[i]     = dw[i] + (l1 * sign(w[i]) + l2 * w[i]) / m    for w1 and w2
+ *   w[i]      = w[i] - learning_rate * dw[i]                 for all four
+ *   loss row  = -log(c), c = a[r][class] clipped to [1e-10, 1 - 1e-10] (the
+ *               book's Σ_k -y log(a) over a one-hot row: the other terms
+ *               are +0.0); rows added to a running total in r order
+ *   reg_loss  = l1 * (S|w1| + S|w2|) + (l2 / 2) * (S w1^2 + S w2^2)
+ *
+ * m is the batch's row count as a double. This is numpy's arithmetic
+ * expression for expression; only the order inside numpy's sums (BLAS, the
+ * pairwise np.sum) differs, by a few ulps. tests/reference_multiclass.c is
+ * this order as plain scalar loops.
+ *
+ * The kernels (multiclass_simd.inc) skip the zero inputs of a row: half of
+ * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
+ * started at +0.0 never changes it (see mc_hidden_block). The softmax and
+ * the losses are scalar: K exps per row are a small share of the work.
+ */
+#include "multiclass.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "fastmath.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+int multiclass_stride(simd_isa isa, int count)
+{
+    const int lanes = simd_lanes(isa);
+    return (count + lanes - 1) / lanes * lanes;
+}
+
+multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
+                                        int capacity)
+{
+    const size_t stride = (size_t)multiclass_stride(isa, units);
+    const size_t class_stride = (size_t)multiclass_stride(isa, classes);
+    const size_t rows = (size_t)capacity;
+    return (multiclass_sizes){
+        .w1 = (size_t)n_features * stride,
+        .b1 = stride,
+        .w2 = (size_t)units * class_stride,
+        .w2t = (size_t)classes * stride,
+        .b2 = class_stride,
+        .a1 = rows * stride,
+        .e1 = rows * stride,
+        .z2 = rows * class_stride,
+        .err = rows * class_stride,
+        .sum_w1 = (size_t)n_features * stride,
+        .sum_w2 = (size_t)units * class_stride,
+        .sum_b1 = stride,
+        .nonzero_start = rows + 1,
+        .nonzero_entries = rows * (size_t)n_features,
+    };
+}
+
+/* w2t = the transpose of w2 (its padding stays zero). */
+static void transpose_w2(multiclass_net *net)
+{
+    for (int k = 0; k < net->classes; k++)
+        for (int h = 0; h < net->units; h++)
+            net->w2t[(size_t)k * net->stride + h] = net->w2[(size_t)h * net->class_stride + k];
+}
+
+void multiclass_init(multiclass_net *net, numpy_rng *rng)
+{
+    const size_t stride = (size_t)net->stride, class_stride = (size_t)net->class_stride;
+    memset(net->w1, 0, (size_t)net->n_features * stride * sizeof(double));
+    memset(net->b1, 0, stride * sizeof(double));
+    memset(net->w2, 0, (size_t)net->units * class_stride * sizeof(double));
+    memset(net->w2t, 0, (size_t)net->classes * stride * sizeof(double));
+    memset(net->b2, 0, class_stride * sizeof(double));
+    for (int f = 0; f < net->n_features; f++)
+        for (int h = 0; h < net->units; h++)
+            net->w1[(size_t)f * stride + h] = rng_gauss(rng);   /* normal(0, 1) */
+    for (int h = 0; h < net->units; h++)
+        for (int k = 0; k < net->classes; k++)
+            net->w2[(size_t)h * class_stride + k] = rng_gauss(rng);
+    transpose_w2(net);
+}
+
+double multiclass_reg_loss(const multiclass_net *net, double l1, double l2)
+{
+    double abs_w1 = 0.0, abs_w2 = 0.0, square_w1 = 0.0, square_w2 = 0.0;
+    for (int f = 0; f < net->n_features; f++) {
+        const double *row = net->w1 + (size_t)f * net->stride;
+        for (int h = 0; h < net->units; h++) {
+            abs_w1 += fabs(row[h]);
+            square_w1 += row[h] * row[h];
+        }
+    }
+    for (int h = 0; h < net->units; h++) {
+        const double *row = net->w2 + (size_t)h * net->class_stride;
+        for (int k = 0; k < net->classes; k++) {
+            abs_w2 += fabs(row[k]);
+            square_w2 += row[k] * row[k];
+        }
+    }
+    return l1 * (abs_w1 + abs_w2) + l2 / 2.0 * (square_w1 + square_w2);
+}
+
+void multiclass_get_weights(const multiclass_net *net, double *w1, double *b1, double *w2,
+                            double *b2)
+{
+    for (int f = 0; f < net->n_features; f++)
+        memcpy(w1 + (size_t)f * net->units, net->w1 + (size_t)f * net->stride,
+               (size_t)net->units * sizeof(double));
+    memcpy(b1, net->b1, (size_t)net->units * sizeof(double));
+    for (int h = 0; h < net->units; h++)
+        memcpy(w2 + (size_t)h * net->classes, net->w2 + (size_t)h * net->class_stride,
+               (size_t)net->classes * sizeof(double));
+    memcpy(b2, net->b2, (size_t)net->classes * sizeof(double));
+}
+
+/* The nonzero inputs of the m rows x[rows[r]] (rows NULL: x's first m rows)
+ * into the scratch's lists, row after row, features in order. */
+static void list_nonzero(const double *x, int n_features, const int *rows, int m,
+                         multiclass_scratch *s)
+{
+    int entries = 0;
+    for (int r = 0; r < m; r++) {
+        const double *row = x + (size_t)n_features * (size_t)(rows != NULL ? rows[r] : r);
+        s->nonzero_start[r] = entries;
+        for (int f = 0; f < n_features; f++)
+            if (row[f] != 0.0) {
+                s->nonzero_index[entries] = f;
+                s->nonzero_value[entries] = row[f];
+                entries++;
+            }
+    }
+    s->nonzero_start[m] = entries;
+}
+
+/* np.clip(v, low, high) with NaN passing through. */
+static double clip(double v, double low, double high)
+{
+    return v < low ? low : (v > high ? high : v);
+}
+
+/* The softmax of row r's z2 into err (still without the target), then the
+ * row's loss; err becomes a - y. Returns the loss. */
+static double softmax_row(const multiclass_net *net, double *z2_row, double *err_row, int target)
+{
+    double total = 0.0;
+    for (int k = 0; k < net->classes; k++) {
+        err_row[k] = fastmath_exp(z2_row[k] < -100.0 ? -100.0 : z2_row[k]);
+        total += err_row[k];
+    }
+    for (int k = 0; k < net->classes; k++)
+        err_row[k] = err_row[k] / total;
+    for (int k = net->classes; k < net->class_stride; k++)
+        err_row[k] = 0.0;   /* padding: keeps the padding of w2 at zero */
+    double loss = -fastmath_log(clip(err_row[target], 1e-10, 1.0 - 1e-10));
+    err_row[target] = err_row[target] - 1.0;
+    return loss;
+}
+
+/* The first class of the largest z2, like numpy's argmax (a NaN counts as
+ * the largest, as there). */
+static int argmax_row(const double *z2_row, int classes)
+{
+    int best = 0;
+    for (int k = 1; k < classes; k++)
+        if (z2_row[k] > z2_row[best] || (isnan(z2_row[k]) && !isnan(z2_row[best])))
+            best = k;
+    return best;
+}
+
+/* ---- the kernels, one copy per instruction set ---- */
+
+#define SIMD_SUFFIX generic
+#define SIMD_LANES 2
+#define SIMD_TARGET_ATTRIBUTE
+#include "simd_begin.inc"
+#include "fastmath_simd.inc"
+#include "multiclass_simd.inc"
+#include "simd_end.inc"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define MULTICLASS_X86_LEVELS 1
+#define SIMD_SUFFIX avx2
+#define SIMD_LANES 4
+#define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx2")))
+#include "simd_begin.inc"
+#include "fastmath_simd.inc"
+#include "multiclass_simd.inc"
+#include "simd_end.inc"
+#endif
+
+static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_forward_avx2(net, m, s);
+        return;
+    }
+#endif
+    mc_forward_generic(net, m, s);
+}
+
+static void backward(const multiclass_net *net, int m, multiclass_scratch *s)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_backward_avx2(net, m, s);
+        return;
+    }
+#endif
+    mc_backward_generic(net, m, s);
+}
+
+static void apply_sgd(multiclass_net *net, int m, const multiclass_scratch *s,
+                      const train_params *params)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_apply_sgd_avx2(net, m, s, params);
+        return;
+    }
+#endif
+    mc_apply_sgd_generic(net, m, s, params);
+}
+
+double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
+                              const int *rows, int m, const train_params *params,
+                              multiclass_scratch *scratch)
+{
+    const size_t class_stride = (size_t)net->class_stride;
+    list_nonzero(x, net->n_features, rows, m, scratch);
+    forward(net, m, scratch);
+    double loss = 0.0, err_total = 0.0;
+    for (int r = 0; r < m; r++) {
+        double *err_row = scratch->err + (size_t)r * class_stride;
+        loss += softmax_row(net, scratch->z2 + (size_t)r * class_stride, err_row,
+                            (int)y[rows[r]]);
+        for (int k = 0; k < net->classes; k++)
+            err_total += err_row[k];
+    }
+    backward(net, m, scratch);
+    apply_sgd(net, m, scratch, params);
+    const double db2 = err_total / (double)m;
+    for (int k = 0; k < net->classes; k++)
+        net->b2[k] = net->b2[k] - params->learning_rate * db2;
+    transpose_w2(net);
+    return loss;
+}
+
+double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
+                           double loss_total, int *correct, multiclass_scratch *scratch)
+{
+    const size_t class_stride = (size_t)net->class_stride;
+    int right = 0;
+    for (int start = 0; start < n; start += scratch->capacity) {
+        const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
+        list_nonzero(x + (size_t)start * (size_t)net->n_features, net->n_features, NULL, m,
+                     scratch);
+        forward(net, m, scratch);
+        for (int r = 0; r < m; r++) {
+            double *z2_row = scratch->z2 + (size_t)r * class_stride;
+            const int target = (int)y[start + r];
+            right += argmax_row(z2_row, net->classes) == target;
+            loss_total += softmax_row(net, z2_row, scratch->err + (size_t)r * class_stride,
+                                      target);
+        }
+    }
+    *correct = right;
+    return loss_total;
+}

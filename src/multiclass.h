@@ -1,0 +1,98 @@
+/* multiclass.h: the textbook's chapter 7-1 MultiClassNetwork, trained one
+ * minibatch at a time by vectorized kernels.
+ *
+ * n_features -> units (sigmoid) -> K classes (softmax), cross-entropy loss,
+ * SGD with L1/L2 penalties on the weights (not the biases). The
+ * floating-point evaluation order, which the results depend on bit for bit,
+ * is written down at the top of multiclass.c; tests/reference_multiclass.c
+ * is the plain scalar code of that order, and the tests require the kernels
+ * to reproduce it exactly on every instruction set (simd.h).
+ *
+ * Layout: as in network.h, the hidden units are the vector lanes of w1, b1,
+ * a1 and e1 (`stride` doubles per row, padding kept at zero in the weights);
+ * the classes are the lanes of w2, b2 and the output arrays (`class_stride`
+ * doubles per row). w2 is also kept transposed (w2t), so that the hidden
+ * error can run with the units in the lanes too. Nothing here allocates.
+ */
+#ifndef SWEEP_MULTICLASS_H
+#define SWEEP_MULTICLASS_H
+
+#include <stddef.h>
+
+#include "params.h"
+#include "rng.h"
+#include "simd.h"
+
+typedef struct {
+    int n_features;    /* inputs */
+    int units;         /* hidden units */
+    int classes;       /* K >= 2 */
+    int stride;        /* multiclass_stride(isa, units) */
+    int class_stride;  /* multiclass_stride(isa, classes) */
+    simd_isa isa;      /* the kernels' instruction set */
+    double *w1;        /* (n_features, stride): w1[f][h] */
+    double *b1;        /* (stride) */
+    double *w2;        /* (units, class_stride): w2[h][k] */
+    double *w2t;       /* (classes, stride): w2t[k][h] = w2[h][k] */
+    double *b2;        /* (class_stride) */
+} multiclass_net;
+
+/* Scratch of a pass over at most `capacity` rows. */
+typedef struct {
+    int capacity;        /* rows */
+    double *a1;          /* (capacity, stride) hidden activations */
+    double *e1;          /* (capacity, stride) error reaching the hidden layer */
+    double *z2;          /* (capacity, class_stride) output before the softmax */
+    double *err;         /* (capacity, class_stride) softmax - one-hot target */
+    double *sum_w1;      /* (n_features, stride) sums of dw1 before dividing by m */
+    double *sum_w2;      /* (units, class_stride) sums of dw2 */
+    double *sum_b1;      /* (stride) sums of db1 */
+    int *nonzero_start;  /* (capacity + 1) each row's first entry in the lists below */
+    int *nonzero_index;  /* (capacity * n_features) features of the nonzero inputs */
+    double *nonzero_value; /* (capacity * n_features) their values */
+} multiclass_scratch;
+
+/* Doubles per row of `count` lanes at `isa`: count rounded up to the lanes. */
+int multiclass_stride(simd_isa isa, int count);
+
+/* Sizes of the arrays (in elements) for these shapes; see the structs. */
+typedef struct {
+    size_t w1, b1, w2, w2t, b2;
+    size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
+    size_t nonzero_start, nonzero_entries;
+} multiclass_sizes;
+multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
+                                        int capacity);
+
+/* MultiClassNetwork.init_weights after the caller's single seed: w1 from
+ * n_features * units normals row by row, then w2 from units * classes
+ * normals row by row; biases and padding zero. The shapes, isa and arrays
+ * of `net` must be set. */
+void multiclass_init(multiclass_net *net, numpy_rng *rng);
+
+/* The textbook's `training` on the m rows x[rows[i]] (x (n, n_features)
+ * row-major, y (n) the classes as doubles): forward, softmax, backward,
+ * penalties, SGD update. Returns the batch's loss, Σ over its rows in order
+ * (from 0.0) of -log(clip(softmax_class, 1e-10, 1 - 1e-10)) with the
+ * outputs before the update. m <= scratch->capacity. */
+double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
+                              const int *rows, int m, const train_params *params,
+                              multiclass_scratch *scratch);
+
+/* Forward pass over the n rows of x, in chunks of the scratch's capacity:
+ * adds each row's loss (as above) to `loss_total` in row order and returns
+ * it; *correct receives the number of rows whose argmax of z2 (the first
+ * maximum, like numpy) equals y. */
+double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
+                           double loss_total, int *correct, multiclass_scratch *scratch);
+
+/* reg_loss: l1 (S|w1| + S|w2|) + l2/2 (S w1^2 + S w2^2), each S a sum in
+ * row-major order of the unpadded arrays from 0.0. */
+double multiclass_reg_loss(const multiclass_net *net, double l1, double l2);
+
+/* The weights without padding: w1 (n_features, units), b1 (units),
+ * w2 (units, classes), b2 (classes). */
+void multiclass_get_weights(const multiclass_net *net, double *w1, double *b1, double *w2,
+                            double *b2);
+
+#endif
