@@ -600,6 +600,15 @@ static int write_root_attributes(const results_writer *writer, const results_met
                         &(int64_t){(int64_t)writer->n_runs}, err) < 0 ||
         write_int_attribute(writer, root, "ranks", meta->ranks > 0 ? meta->ranks : 1, err) < 0)
         return -1;
+    if (write_text_attribute(writer, root, "model",
+                             meta->model != NULL ? meta->model : "minibatch", err) < 0)
+        return -1;
+    if (meta->n_classes > 0 &&
+        (write_int_attribute(writer, root, "n_classes", meta->n_classes, err) < 0 ||
+         (meta->class_names != NULL &&
+          write_attribute(writer, root, "class_names", writer->string_type, writer->string_type,
+                          (hsize_t)meta->n_classes, meta->class_names, err) < 0)))
+        return -1;
     /* Only a shard's file says so: a whole grid's file has no such attribute. */
     if (meta->shard != NULL && meta->shard[0] != '\0' &&
         (write_text_attribute(writer, root, "shard", meta->shard, err) < 0 ||
@@ -677,6 +686,11 @@ static void meta_free(results_meta *meta)
     free((char *)meta->dataset_name);
     free((char *)meta->data_checksum);
     free((char *)meta->shard);
+    free((char *)meta->model);
+    if (meta->class_names != NULL)
+        for (int k = 0; k < meta->n_classes; k++)
+            free((char *)meta->class_names[k]);
+    free((char **)meta->class_names);
     free((size_t *)meta->run_numbers);
     memset(meta, 0, sizeof *meta);
 }
@@ -696,6 +710,16 @@ static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
     to->dataset_name = copy_text(from->dataset_name);
     to->data_checksum = copy_text(from->data_checksum);
     to->shard = copy_text(from->shard);
+    to->model = copy_text(from->model != NULL ? from->model : "minibatch");
+    to->class_names = NULL;
+    bool names_copied = true;
+    if (from->class_names != NULL && from->n_classes > 0) {
+        char **names = calloc((size_t)from->n_classes, sizeof *names);
+        for (int k = 0; names != NULL && k < from->n_classes; k++)
+            names_copied &= (names[k] = copy_text(from->class_names[k])) != NULL;
+        names_copied &= names != NULL;
+        to->class_names = (const char *const *)names;
+    }
     to->run_numbers = NULL;
     size_t *numbers = NULL;
     if (from->run_numbers != NULL) {
@@ -705,6 +729,7 @@ static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
         to->run_numbers = numbers;
     }
     if ((from->run_numbers != NULL && numbers == NULL) || to->shard == NULL ||
+        to->model == NULL || !names_copied ||
         to->config_text == NULL || to->config_path == NULL || to->overrides == NULL ||
         to->effective_config == NULL || to->version == NULL || to->start_time_utc == NULL ||
         to->host == NULL || to->dataset_name == NULL || to->data_checksum == NULL) {
@@ -1348,6 +1373,42 @@ static char *read_text_attribute(hid_t file, const char *name)
     return text;
 }
 
+/* A 1-D string array attribute of the root: *names (n entries, malloc'd),
+ * NULL with *n = -1 when absent; -1 when out of memory. */
+static int read_text_array_attribute(hid_t file, const char *name, char ***names, int *n)
+{
+    *names = NULL;
+    *n = -1;
+    if (H5Aexists(file, name) <= 0)
+        return 0;
+    int status = 0;
+    hid_t attribute = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t space = attribute >= 0 ? H5Aget_space(attribute) : H5I_INVALID_HID;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    char **values = count > 0 && count < INT_MAX ? calloc((size_t)count, sizeof *values) : NULL;
+    if (values != NULL && type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && H5Aread(attribute, type, values) >= 0) {
+        *names = calloc((size_t)count, sizeof **names);
+        for (hssize_t k = 0; *names != NULL && k < count; k++)
+            if (((*names)[k] = strdup(values[k] != NULL ? values[k] : "")) == NULL)
+                status = -1;
+        status = *names == NULL ? -1 : status;
+        *n = (int)count;
+        for (hssize_t k = 0; k < count; k++)
+            if (values[k] != NULL)
+                H5free_memory(values[k]);
+    }
+    free(values);
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    if (attribute >= 0)
+        H5Aclose(attribute);
+    return status;
+}
+
 /* A whole-number attribute of the root, -1 when absent or unreadable. */
 static long long read_int_attribute(hid_t file, const char *name)
 {
@@ -1430,7 +1491,8 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
                  {"config", &out->config_text},        {"config_path", &out->config_path},
                  {"overrides", &out->overrides},       {"effective_config", &out->effective_config},
                  {"version", &out->version},           {"start_time_utc", &out->start_time_utc},
-                 {"host", &out->host},                 {"shard", &out->shard}};
+                 {"host", &out->host},                 {"shard", &out->shard},
+                 {"model", &out->model}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         *texts[i].text = read_text_attribute(file, texts[i].name);
         if (*texts[i].text == NULL) {
@@ -1449,6 +1511,25 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
         *counts[i].value = value >= INT_MIN && value <= INT_MAX ? (int)value : -1;
     }
     out->grid_runs = read_int_attribute(file, "grid_runs");
+    out->n_classes = (int)read_int_attribute(file, "n_classes");
+    if (out->model[0] == '\0') {   /* made before models could be chosen */
+        free(out->model);
+        if ((out->model = strdup("minibatch")) == NULL) {
+            error_set(err, ERROR_RUNTIME, "out of memory");
+            goto cleanup;
+        }
+    }
+    int n_names = -1;
+    if (read_text_array_attribute(file, "class_names", &out->class_names, &n_names) < 0) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    if (out->class_names != NULL && n_names != out->n_classes) {
+        error_set(err, ERROR_INPUT, "%s: %d class names for %d classes", path, n_names,
+                  out->n_classes);
+        out->n_classes = n_names;   /* so that results_index_free frees them all */
+        goto cleanup;
+    }
     /* The run coordinate: each run's position in the whole grid (a shard's
      * file holds some of the grid's runs). */
     out->run_numbers = malloc((size_t)n * sizeof *out->run_numbers);
@@ -1490,5 +1571,10 @@ void results_index_free(results_index *index)
     free(index->final_val_loss);
     free(index->dataset_name);
     free(index->data_checksum);
+    free(index->model);
+    if (index->class_names != NULL)
+        for (int k = 0; k < index->n_classes; k++)
+            free(index->class_names[k]);
+    free(index->class_names);
     memset(index, 0, sizeof *index);
 }
