@@ -44,6 +44,7 @@ typedef struct {
     const yaml_node_t *path_key;
     const yaml_node_t *split_key;
     const yaml_node_t *fraction_key;  /* the first of val_fraction, test_fraction, split_seed */
+    char *builtin;                    /* a built-in set's name, or NULL (wdbc unless path) */
     char *path;                       /* as written, or NULL */
     char *target;                     /* or NULL for the default */
     char *split;                      /* or NULL */
@@ -891,10 +892,12 @@ static int handle_dataset_builtin(reader *r, const yaml_node_t *key, const yaml_
     char *name = NULL;
     if (read_string(r, value, "builtin", &name) < 0)
         return -1;
-    bool known = strcmp(name, "wdbc") == 0;
-    free(name);
-    if (!known)
-        return value_error(r, value, "builtin", "must be 'wdbc' (the one built-in data set)");
+    if (!dataset_is_builtin(name)) {
+        free(name);
+        return value_error(r, value, "builtin", "must be one of " DATASET_BUILTIN_NAMES);
+    }
+    free(choice->builtin);
+    choice->builtin = name;
     choice->builtin_key = key;
     return 0;
 }
@@ -1008,9 +1011,13 @@ static int handle_dataset(reader *r, const yaml_node_t *key, const yaml_node_t *
         return walk_mapping(r, value, DATASET_RULES,
                             (int)(sizeof DATASET_RULES / sizeof DATASET_RULES[0]), "dataset",
                             &r->dataset);
-    if (value->type == YAML_SCALAR_NODE && strcmp(scalar_text(value), "wdbc") == 0)
-        return 0;
-    return type_error(r, value, "dataset", "'wdbc' or a mapping with path:");
+    if (value->type == YAML_SCALAR_NODE && dataset_is_builtin(scalar_text(value))) {
+        free(r->dataset.builtin);
+        r->dataset.builtin = strdup(scalar_text(value));
+        return r->dataset.builtin != NULL ? 0 : out_of_memory(r);
+    }
+    return type_error(r, value, "dataset",
+                      "a built-in set (" DATASET_BUILTIN_NAMES ") or a mapping with path:");
 }
 
 static const key_rule TOP_RULES[] = {
@@ -1285,6 +1292,17 @@ static bool is_key_character(char c)
            c == '-';
 }
 
+/* `dataset: iris` is short for {builtin: iris}: when --set turns it into a
+ * mapping, the set stays -- unless the override names the data itself. */
+static bool keeps_builtin(int mapping, const char *name, size_t length, const char *rest,
+                          const char *end)
+{
+    size_t rest_length = (size_t)(end - rest);
+    bool names_data = (rest_length == 4 && memcmp(rest, "path", 4) == 0) ||
+                      (rest_length == 7 && memcmp(rest, "builtin", 7) == 0);
+    return mapping == 1 && length == 7 && memcmp(name, "dataset", 7) == 0 && !names_data;
+}
+
 /* Applies "a.b.c=VALUE": walks (and creates) the mappings a and a.b, then
  * sets c. A scalar on the way (dataset: wdbc, an empty model:) is replaced
  * by a new mapping; a list cannot be walked into. */
@@ -1328,8 +1346,12 @@ static int apply_override(reader *r, int override)
             return error_set(r->err, ERROR_INPUT, "--set %s: %.*s is a list, not a mapping",
                              argument, (int)(dot - argument), argument);
         if (type != YAML_MAPPING_NODE) {
+            int scalar = child;
             child = add_mapping(r, override);
             if (child < 0 || set_pair(r, override, mapping, name, length, child) < 0)
+                return -1;
+            if (type == YAML_SCALAR_NODE && keeps_builtin(mapping, name, length, dot + 1, equals) &&
+                set_pair(r, override, child, "builtin", 7, scalar) < 0)
                 return -1;
         }
         mapping = child;
@@ -1381,8 +1403,11 @@ static char *copy_or_null(const char *text)
 static int finish_dataset(reader *r, sweep_config *out)
 {
     dataset_choice *choice = &r->dataset;
-    dataset_spec spec = dataset_spec_default();
-    bool stratified = choice->fraction_key != NULL;
+    dataset_spec spec = dataset_spec_builtin(choice->builtin != NULL ? choice->builtin : "wdbc");
+    /* Built-in sets without a split column are split the textbook's way
+     * unless the config says otherwise; CSV files have their own defaults. */
+    bool builtin_split = choice->path == NULL && spec.split_column == NULL;
+    bool stratified = choice->fraction_key != NULL || (builtin_split && choice->split == NULL);
     const char *split = choice->split;
 
     if (choice->path != NULL) {
@@ -1394,7 +1419,7 @@ static int finish_dataset(reader *r, sweep_config *out)
         spec.standardize = true;
         stratified = stratified || split == NULL;
     } else {
-        out->dataset_name = strdup(spec.builtin != NULL ? spec.builtin : "wdbc");
+        out->dataset_name = strdup(spec.builtin);
         if (out->dataset_name == NULL)
             return out_of_memory(r);
         spec.builtin = out->dataset_name;
@@ -1403,10 +1428,15 @@ static int finish_dataset(reader *r, sweep_config *out)
     }
     if (stratified) {
         split = NULL;
-        spec.val_fraction = choice->has_val_fraction ? choice->val_fraction : DEFAULT_VAL_FRACTION;
-        spec.test_fraction =
-            choice->has_test_fraction ? choice->test_fraction : DEFAULT_TEST_FRACTION;
-        spec.split_seed = choice->has_split_seed ? choice->split_seed : DEFAULT_SPLIT_SEED;
+        spec.val_fraction = choice->has_val_fraction ? choice->val_fraction
+                            : builtin_split      ? spec.val_fraction
+                                                 : DEFAULT_VAL_FRACTION;
+        spec.test_fraction = choice->has_test_fraction ? choice->test_fraction
+                             : builtin_split           ? spec.test_fraction
+                                                       : DEFAULT_TEST_FRACTION;
+        spec.split_seed = choice->has_split_seed ? choice->split_seed
+                          : builtin_split        ? spec.split_seed
+                                                 : DEFAULT_SPLIT_SEED;
     }
     if (choice->has_standardize)
         spec.standardize = choice->standardize;
@@ -1671,6 +1701,7 @@ cleanup:
     if (r.have_document)
         yaml_document_delete(&r.document);
     free(r.added_by);
+    free(r.dataset.builtin);
     free(r.dataset.path);
     free(r.dataset.target);
     free(r.dataset.split);

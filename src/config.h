@@ -21,12 +21,14 @@
  * - Unknown keys are refused; the message suggests the closest valid key
  *   (optimal string alignment distance <= 3 and <= a third of its length)
  *   or lists the valid ones.
- * - dataset: is "wdbc" or a mapping of builtin ("wdbc"; exclusive with
- *   path), path, target, split, val_fraction, test_fraction, split_seed,
- *   standardize. Without path it is the built-in set. split excludes the
- *   fractions and split_seed; without split and with path (or with any
- *   fraction) the rows are split stratified, defaults 0.2 / 0.0 / 42. A
- *   relative path, also one given by --set, is relative to the config's folder.
+ * - dataset: is a built-in set's name (DATASET_BUILTIN_NAMES) or a mapping
+ *   of builtin (such a name; exclusive with path), path, target, split,
+ *   val_fraction, test_fraction, split_seed, standardize. Without path it is
+ *   a built-in set (wdbc by default). split excludes the fractions and
+ *   split_seed; without split and with path (or with any fraction) the rows
+ *   are split stratified, defaults 0.2 / 0.0 / 42 for a CSV file and the
+ *   set's own for a built-in one (dataset_spec_builtin). A relative path,
+ *   also one given by --set, is relative to the config's folder.
  * - grid: {} (or no grid:) is one run of the model. In a list of grids, {}
  *   adds one run of the model.
  * - effective: name, dataset (always a mapping with every option), model

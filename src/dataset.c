@@ -1,20 +1,22 @@
-/* dataset.c: read a CSV of numeric features and a 0/1 target, split it into
- * train/val/test rows, standardize with the train rows' statistics.
+/* dataset.c: read a CSV of numeric features and a class target, split it
+ * into train/val/test rows, standardize with the train rows' statistics;
+ * the built-in sets are CSV text compiled in, or fashion-MNIST (fashion.c).
  *
  * Two ways to split, both chosen to give the textbook's rows exactly:
  *   - a split column whose cells are train, val or test (rows keep their file
  *     order within each split; the built-in wdbc set has one);
  *   - no split column: scikit-learn's train_test_split(stratify=y,
  *     random_state=seed), once for the test rows and once more for the val
- *     rows, reproduced draw for draw with numpy's legacy generator (rng.h).
+ *     rows, reproduced draw for draw (split.h).
  *
  * Decisions a user may meet:
  *   - Cells may have spaces or tabs around them; they are trimmed (csv.h).
  *   - Numbers are plain decimal ("12", "-0.5", "1e-3"); NaN, inf, hex and
  *     empty cells are rejected, as is a value too large for a double.
- *   - A feature column whose train values are all equal cannot be
- *     standardized (numpy would divide by a zero std and fill the column with
- *     NaN or inf); with standardize on it is rejected by name.
+ *   - The target holds class numbers 0..K-1 or class names (labels.h).
+ *   - A feature column whose train values are all equal is centred and left
+ *     unscaled, as scikit-learn's StandardScaler does (numpy would divide by
+ *     a zero std and fill the column with NaN).
  *   - Data files larger than DATASET_MAX_FILE_BYTES are refused: the whole
  *     file is read into memory before it is parsed.
  */
@@ -31,8 +33,10 @@
 
 #include "builtin_data.h"
 #include "csv.h"
+#include "fashion.h"
+#include "labels.h"
 #include "number.h"
-#include "rng.h"
+#include "split.h"
 
 #define DATASET_MAX_FILE_BYTES ((size_t)1 << 30) /* 1 GiB */
 
@@ -44,31 +48,66 @@ enum split_kind { SPLIT_TRAIN = 0, SPLIT_VAL = 1, SPLIT_TEST = 2 };
 /* The rows of a file in file order, before they are split. */
 typedef struct {
     double *x;         /* (n_rows, n_features) raw feature values */
-    double *y;         /* (n_rows) 0.0 or 1.0 */
+    double *y;         /* (n_rows) label id while reading, then the class 0..K-1 */
     signed char *part; /* (n_rows) enum split_kind; only with a split column */
     size_t n_rows;
     size_t capacity;   /* rows allocated in each array */
+    label_set labels;  /* the distinct target cells */
 } raw_rows;
 
-/* A row's destination: which split, in which order (row ids into raw_rows). */
-typedef struct {
-    int *train, *val, *test; /* (n_train), (n_val), (n_test) */
-    int n_train, n_val, n_test;
-} row_split;
 
-dataset_spec dataset_spec_default(void)
+/* The sets compiled in from data/NAME.csv. */
+typedef struct {
+    const char *name;
+    const unsigned char *text;
+    const size_t *size;
+} builtin_csv;
+
+static const builtin_csv BUILTIN_CSVS[] = {
+    {"wdbc", builtin_wdbc_csv, &builtin_wdbc_csv_size},
+    {"iris", builtin_iris_csv, &builtin_iris_csv_size},
+    {"wine", builtin_wine_csv, &builtin_wine_csv_size},
+    {"digits", builtin_digits_csv, &builtin_digits_csv_size},
+};
+#define N_BUILTIN_CSVS (sizeof BUILTIN_CSVS / sizeof BUILTIN_CSVS[0])
+
+static const builtin_csv *find_builtin_csv(const char *name)
 {
+    for (size_t i = 0; i < N_BUILTIN_CSVS; i++)
+        if (strcmp(BUILTIN_CSVS[i].name, name) == 0)
+            return &BUILTIN_CSVS[i];
+    return NULL;
+}
+
+bool dataset_is_builtin(const char *name)
+{
+    return find_builtin_csv(name) != NULL || strcmp(name, FASHION_NAME) == 0;
+}
+
+dataset_spec dataset_spec_builtin(const char *name)
+{
+    /* The textbook's split: test 0.2, then val 0.2 of the rest, seed 42.
+     * wdbc ships those rows as its split column; the others are split. */
     dataset_spec spec = {
-        .builtin = "wdbc",
+        .builtin = name,
         .path = NULL,
         .target = "target",
-        .split_column = "split",
+        .split_column = strcmp(name, "wdbc") == 0 ? "split" : NULL,
         .val_fraction = 0.2,
         .test_fraction = 0.2,
         .split_seed = 42,
         .standardize = true,
     };
+    if (strcmp(name, FASHION_NAME) == 0) {
+        spec.test_fraction = 0.0; /* the test rows are the t10k images */
+        spec.standardize = false;
+    }
     return spec;
+}
+
+dataset_spec dataset_spec_default(void)
+{
+    return dataset_spec_builtin("wdbc");
 }
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -217,6 +256,7 @@ static void raw_rows_free(raw_rows *rows)
     free(rows->x);
     free(rows->y);
     free(rows->part);
+    label_set_free(&rows->labels);
     memset(rows, 0, sizeof *rows);
 }
 
@@ -294,14 +334,11 @@ static int parse_row(const csv_reader *reader, const column_roles *roles, char *
     cell_status status = parse_number(target_cell, &target);
     if (status == CELL_EMPTY || status == CELL_NOT_FINITE)
         return cell_error(err, source, line, names[roles->target_column], target_cell, status);
-    if (status != CELL_NUMBER || (target != 0.0 && target != 1.0)) {
-        int quoted = (int)strnlen(target_cell, CELL_QUOTE_MAX);
-        return error_set(err, ERROR_INPUT,
-                         "%s:%zu: target must be 0 or 1, got %.*s%s (column '%s')", source,
-                         line, quoted, target_cell, target_cell[quoted] ? "..." : "",
-                         names[roles->target_column]);
-    }
-    rows->y[row] = target == 1.0 ? 1.0 : 0.0; /* never -0.0 */
+    int label = 0;
+    if (label_set_add(&rows->labels, target_cell, source, line, names[roles->target_column],
+                      &label, err) != 0)
+        return -1;
+    rows->y[row] = (double)label;
 
     rows->part[row] = SPLIT_TRAIN;
     if (roles->split_column >= 0) {
@@ -325,214 +362,17 @@ static int parse_row(const csv_reader *reader, const column_roles *roles, char *
     return 0;
 }
 
-/* ---- stratified split (scikit-learn) ---------------------------------- */
+/* ---- splits ----------------------------------------------------------- */
 
-/* The two classes of a 0/1 target; np.unique sorts them, so 0 comes first. */
-#define MAX_CLASSES 2
-
-/* sklearn.utils._approximate_mode (scikit-learn 1.2): how many of n_draws
- * rows each class gets. The floors of the proportional shares, then one more
- * for the classes with the largest remainders; among equal remainders
- * rng.choice(inds, k, replace=False) picks, which in the legacy generator is
- * permutation(len(inds))[:k] -- so the draws are consumed even without ties.
- * The float expressions are numpy's, operation for operation. */
-static void approximate_mode(const int *class_counts, int n_classes, int n_draws,
-                             numpy_rng *rng, int *drawn)
+/* Test rows first (when test_fraction > 0), then val rows from the rest --
+ * the textbook's two train_test_split calls with one seed (split.h). */
+static int split_rows_stratified(const raw_rows *rows, const dataset *data,
+                                 const dataset_spec *spec, const char *source, row_split *split,
+                                 sweep_error *err)
 {
-    double total = 0.0;
-    for (int c = 0; c < n_classes; c++)
-        total += (double)class_counts[c];
-    double continuous[MAX_CLASSES], floored[MAX_CLASSES], remainder[MAX_CLASSES];
-    double floored_sum = 0.0;
-    for (int c = 0; c < n_classes; c++) {
-        continuous[c] = (double)class_counts[c] / total * (double)n_draws;
-        floored[c] = floor(continuous[c]);
-        floored_sum += floored[c];
-        remainder[c] = continuous[c] - floored[c];
-    }
-    int need_to_add = (int)((double)n_draws - floored_sum);
-
-    /* np.sort(np.unique(remainder))[::-1]: distinct remainders, largest first. */
-    double values[MAX_CLASSES];
-    int n_values = 0;
-    for (int c = 0; c < n_classes; c++) {
-        bool seen = false;
-        for (int v = 0; v < n_values; v++)
-            seen = seen || values[v] == remainder[c];
-        if (!seen)
-            values[n_values++] = remainder[c];
-    }
-    for (int i = 1; i < n_values; i++)
-        for (int v = i; v > 0 && values[v - 1] < values[v]; v--) {
-            double swap = values[v];
-            values[v] = values[v - 1];
-            values[v - 1] = swap;
-        }
-
-    for (int v = 0; v < n_values && need_to_add > 0; v++) {
-        int inds[MAX_CLASSES], n_inds = 0; /* np.where(remainder == value) */
-        for (int c = 0; c < n_classes; c++)
-            if (remainder[c] == values[v])
-                inds[n_inds++] = c;
-        int add_now = n_inds < need_to_add ? n_inds : need_to_add;
-        int order[MAX_CLASSES];
-        rng_permutation(rng, order, n_inds);
-        for (int k = 0; k < add_now; k++)
-            floored[inds[order[k]]] += 1.0;
-        need_to_add -= add_now;
-    }
-    for (int c = 0; c < n_classes; c++)
-        drawn[c] = (int)floored[c];
-}
-
-/* train_test_split(rows, stratify=y[rows], test_size=test_fraction,
- * random_state=seed) of scikit-learn 1.2, i.e. _validate_shuffle_split and
- * StratifiedShuffleSplit._iter_indices with a fresh RandomState(seed).
- * rows: (n) row ids; fills train (n_train) and test (n_test), each in the
- * order sklearn returns them. `role` names the split in messages. */
-static int stratified_split(const double *y, const int *rows, int n, double test_fraction,
-                            uint32_t seed, const char *source, const char *role, int **train_out,
-                            int *n_train_out, int **test_out, int *n_test_out, sweep_error *err)
-{
-    int status = -1;
-    int *class_rows = NULL, *perm = NULL, *train = NULL, *test = NULL;
-    *train_out = *test_out = NULL;
-    *n_train_out = *n_test_out = 0;
-
-    /* n_test = ceil(test_size * n_samples), n_train = n_samples - n_test. */
-    int n_test = (int)ceil(test_fraction * (double)n);
-    int n_train = n - n_test;
-    if (n_train <= 0) {
-        error_set(err, ERROR_INPUT,
-                  "%s: splitting off the %s rows (fraction %g) from %d rows leaves no rows", source,
-                  role, test_fraction, n);
-        goto cleanup;
-    }
-
-    /* classes = np.unique(y); class_indices = stable argsort of y by class. */
-    int class_counts[MAX_CLASSES] = {0, 0};
-    for (int i = 0; i < n; i++)
-        class_counts[y[rows[i]] == 1.0]++;
-    int class_value[MAX_CLASSES] = {0}, counts[MAX_CLASSES] = {0}, n_classes = 0;
-    for (int c = 0; c < MAX_CLASSES; c++)
-        if (class_counts[c] > 0) {
-            class_value[n_classes] = c;
-            counts[n_classes++] = class_counts[c];
-        }
-    for (int c = 0; c < n_classes; c++)
-        if (counts[c] < 2) {
-            error_set(err, ERROR_INPUT,
-                      "%s: cannot make a stratified split for the %s rows: target %d has only "
-                      "1 row among %d (need at least 2 of each class)",
-                      source, role, class_value[c], n);
-            goto cleanup;
-        }
-    if (n_train < n_classes || n_test < n_classes) {
-        error_set(err, ERROR_INPUT,
-                  "%s: cannot make a stratified split for the %s rows: %d rows split %d/%d, "
-                  "but each side needs at least one row of each of the %d classes",
-                  source, role, n, n_train, n_test, n_classes);
-        goto cleanup;
-    }
-
-    class_rows = malloc((size_t)n * sizeof *class_rows);  /* positions, class 0 first */
-    perm = malloc((size_t)n * sizeof *perm);
-    train = malloc((size_t)n_train * sizeof *train);
-    test = malloc((size_t)n_test * sizeof *test);
-    if (class_rows == NULL || perm == NULL || train == NULL || test == NULL) {
-        error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows", source, n);
-        goto cleanup;
-    }
-    int class_start[MAX_CLASSES] = {0};
-    for (int c = 0, filled = 0; c < n_classes; c++) {
-        class_start[c] = filled;
-        for (int i = 0; i < n; i++)
-            if ((int)y[rows[i]] == class_value[c])
-                class_rows[filled++] = i;
-    }
-
-    numpy_rng rng;
-    rng_seed(&rng, seed);
-    int n_i[MAX_CLASSES] = {0}, t_i[MAX_CLASSES] = {0}, remaining[MAX_CLASSES] = {0};
-    approximate_mode(counts, n_classes, n_train, &rng, n_i);
-    for (int c = 0; c < n_classes; c++)
-        remaining[c] = counts[c] - n_i[c];
-    approximate_mode(remaining, n_classes, n_test, &rng, t_i);
-
-    int filled_train = 0, filled_test = 0;
-    for (int c = 0; c < n_classes; c++) {
-        rng_permutation(&rng, perm, counts[c]);
-        const int *members = class_rows + class_start[c];
-        for (int k = 0; k < n_i[c]; k++)
-            train[filled_train++] = members[perm[k]];
-        for (int k = n_i[c]; k < n_i[c] + t_i[c]; k++)
-            test[filled_test++] = members[perm[k]];
-    }
-    rng_shuffle(&rng, train, n_train);
-    rng_shuffle(&rng, test, n_test);
-
-    for (int k = 0; k < n_train; k++)
-        train[k] = rows[train[k]];
-    for (int k = 0; k < n_test; k++)
-        test[k] = rows[test[k]];
-    *train_out = train;
-    *n_train_out = n_train;
-    *test_out = test;
-    *n_test_out = n_test;
-    train = test = NULL;
-    status = 0;
-
-cleanup:
-    free(class_rows);
-    free(perm);
-    free(train);
-    free(test);
-    return status;
-}
-
-static void row_split_free(row_split *split)
-{
-    free(split->train);
-    free(split->val);
-    free(split->test);
-    memset(split, 0, sizeof *split);
-}
-
-/* Test rows first from all rows (when test_fraction > 0), then val rows from
- * the rest -- the textbook's two train_test_split calls with one seed. */
-static int split_stratified(const raw_rows *rows, const dataset_spec *spec, const char *source,
-                            row_split *split, sweep_error *err)
-{
-    int status = -1;
-    int n = (int)rows->n_rows;
-    int *all = NULL, *rest = NULL;
-    int n_rest = n;
-
-    all = malloc((size_t)n * sizeof *all);
-    if (all == NULL) {
-        error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows", source, n);
-        goto cleanup;
-    }
-    for (int i = 0; i < n; i++)
-        all[i] = i;
-    if (spec->test_fraction > 0.0) {
-        if (stratified_split(rows->y, all, n, spec->test_fraction, spec->split_seed, source,
-                             "test", &rest, &n_rest, &split->test, &split->n_test, err) != 0)
-            goto cleanup;
-    } else {
-        rest = all;
-        all = NULL;
-    }
-    if (stratified_split(rows->y, rest, n_rest, spec->val_fraction, spec->split_seed, source,
-                         "val", &split->train, &split->n_train, &split->val, &split->n_val,
-                         err) != 0)
-        goto cleanup;
-    status = 0;
-
-cleanup:
-    free(all);
-    free(rest);
-    return status;
+    split_labels labels = {rows->y, data->n_classes, data->class_names, source};
+    return split_textbook(&labels, (int)rows->n_rows, spec->test_fraction, spec->val_fraction,
+                          spec->split_seed, split, err);
 }
 
 /* Rows of each split in file order, from the split column. */
@@ -588,17 +428,16 @@ static int standardize(dataset *data, const char *source, sweep_error *err)
     for (int j = 0; j < n_features; j++) {
         std[j] = sqrt(std[j] / (double)n_train);
 
+        /* scikit-learn's StandardScaler leaves a constant column unscaled
+         * (scale 1) instead of dividing by 0; numpy's own division would
+         * fill it with NaN. "Constant" is exact equality, or a std that
+         * underflowed to 0, so every other column keeps numpy's bits. */
         bool constant = true;
         double first = data->x_train[j];
         for (int i = 1; i < n_train && constant; i++)
             constant = data->x_train[(size_t)i * n_features + j] == first;
-        if (constant || std[j] == 0.0) {
-            error_set(err, ERROR_INPUT,
-                      "%s: feature '%s' has standard deviation 0 in the train rows, so it cannot "
-                      "be standardized; drop the column or turn standardize off",
-                      source, data->feature_names[j]);
-            goto cleanup;
-        }
+        if (constant || std[j] == 0.0)
+            std[j] = 1.0;
         if (!isfinite(mean[j]) || !isfinite(std[j])) {
             error_set(err, ERROR_INPUT,
                       "%s: feature '%s' has values too large to standardize (its train mean or "
@@ -657,16 +496,19 @@ static int copy_rows(const raw_rows *rows, const int *ids, int n, int n_features
     return 0;
 }
 
-/* A 0/1 target: classes 0 and 1, named as the file writes them. */
-static int set_binary_class_names(dataset *data)
+/* Number the classes of the target cells read (labels.h) and turn every
+ * row's label id into its class; the names go to the data set. */
+static int number_classes(raw_rows *rows, const char *source, const char *column, dataset *out,
+                          sweep_error *err)
 {
-    data->class_names = calloc(2, sizeof *data->class_names);
-    if (data->class_names == NULL)
+    int *class_of_id = NULL;
+    if (label_set_finish(&rows->labels, source, column, &class_of_id, &out->class_names,
+                         &out->n_classes, err) != 0)
         return -1;
-    data->n_classes = 2;
-    data->class_names[0] = strdup("0");
-    data->class_names[1] = strdup("1");
-    return data->class_names[0] != NULL && data->class_names[1] != NULL ? 0 : -1;
+    for (size_t i = 0; i < rows->n_rows; i++)
+        rows->y[i] = (double)class_of_id[(int)rows->y[i]];
+    free(class_of_id);
+    return 0;
 }
 
 static int check_fraction(double value, bool zero_allowed, const char *what, const char *source,
@@ -780,10 +622,12 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
         goto cleanup;
     }
 
+    if (number_classes(&rows, source, target, out, err) != 0)
+        goto cleanup;
     if (split_name != NULL) {
         if (split_by_column(&rows, source, &split, err) != 0)
             goto cleanup;
-    } else if (split_stratified(&rows, spec, source, &split, err) != 0) {
+    } else if (split_rows_stratified(&rows, out, spec, source, &split, err) != 0) {
         goto cleanup;
     }
     /* Two train rows at least: one row has no spread to learn or to
@@ -824,10 +668,6 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
         copy_rows(&rows, split.val, split.n_val, n_features, &out->x_val, &out->y_val) != 0 ||
         copy_rows(&rows, split.test, split.n_test, n_features, &out->x_test,
                   &out->y_test) != 0) {
-        error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
-        goto cleanup;
-    }
-    if (set_binary_class_names(out) != 0) {
         error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
         goto cleanup;
     }
@@ -930,15 +770,19 @@ int dataset_load(const dataset_spec *spec, dataset *out, sweep_error *err)
 {
     memset(out, 0, sizeof *out);
     if (spec->builtin != NULL) {
-        if (strcmp(spec->builtin, "wdbc") != 0)
-            return error_set(err, ERROR_INPUT, "unknown built-in data set '%s' (known: wdbc)",
-                             spec->builtin);
-        /* The built-in set carries its own split column. */
+        if (strcmp(spec->builtin, FASHION_NAME) == 0)
+            return fashion_load(FASHION_DEFAULT_DIR, spec, out, err);
+        const builtin_csv *csv = find_builtin_csv(spec->builtin);
+        if (csv == NULL)
+            return error_set(err, ERROR_INPUT, "unknown built-in data set '%s' (known: %s)",
+                             spec->builtin, DATASET_BUILTIN_NAMES);
+        /* wdbc's rows are the textbook's split already: it always uses its
+         * split column (a stratified split of them would give other rows). */
         dataset_spec builtin_spec = *spec;
-        if (builtin_spec.split_column == NULL)
+        if (builtin_spec.split_column == NULL && strcmp(csv->name, "wdbc") == 0)
             builtin_spec.split_column = "split";
-        return dataset_load_csv_text((const char *)builtin_wdbc_csv, builtin_wdbc_csv_size,
-                                     "wdbc", &builtin_spec, out, err);
+        return dataset_load_csv_text((const char *)csv->text, *csv->size, csv->name,
+                                     &builtin_spec, out, err);
     }
     if (spec->path == NULL)
         return error_set(err, ERROR_INPUT, "the data set has neither a built-in name nor a path");
@@ -999,6 +843,14 @@ void dataset_checksum(const dataset *data, char text[17])
         hash = fnv1a_update(hash, arrays[2 * split],
                             rows[split] * (size_t)data->n_features * sizeof(double));
         hash = fnv1a_update(hash, arrays[2 * split + 1], rows[split] * sizeof(double));
+    }
+    bool binary = data->class_names == NULL ||
+                  (data->n_classes == 2 && strcmp(data->class_names[0], "0") == 0 &&
+                   strcmp(data->class_names[1], "1") == 0);
+    if (!binary) {
+        hash = fnv1a_update(hash, &data->n_classes, sizeof data->n_classes);
+        for (int c = 0; c < data->n_classes; c++) /* each name with its NUL */
+            hash = fnv1a_update(hash, data->class_names[c], strlen(data->class_names[c]) + 1);
     }
     snprintf(text, 17, "%016llx", (unsigned long long)hash);
 }

@@ -1,9 +1,14 @@
-/* dataset.h: a binary-classification data set split into train/val/test rows.
+/* dataset.h: a classification data set split into train/val/test rows.
  *
  * Loaded once, then shared read-only by every worker. Features are stored
  * row-major and, unless standardize is off, standardized with the train rows'
  * mean and population standard deviation (ddof 0), as the textbook does with
- * x_train.mean(axis=0) and x_train.std(axis=0).
+ * x_train.mean(axis=0) and x_train.std(axis=0); a feature that is constant
+ * in the train rows (std 0) is only centred, as scikit-learn's
+ * StandardScaler does (x - mean, scale 1).
+ *
+ * Targets are classes 0..K-1 (K = n_classes >= 2) stored as doubles, so a
+ * binary set holds 0.0 and 1.0 as it always has.
  */
 #ifndef SWEEP_DATASET_H
 #define SWEEP_DATASET_H
@@ -15,9 +20,9 @@
 
 /* Where the rows come from and how they are split; owned by the config. */
 typedef struct {
-    const char *builtin;        /* "wdbc", or NULL when `path` is set */
+    const char *builtin;        /* one of DATASET_BUILTIN_NAMES, or NULL when `path` is set */
     const char *path;           /* CSV file (already resolved against the config's folder) */
-    const char *target;         /* name of the 0/1 column; default "target" */
+    const char *target;         /* name of the class column; default "target" */
     const char *split_column;   /* column of train/val/test; NULL: stratified split below */
     double val_fraction;        /* share of the non-test rows that become val rows */
     double test_fraction;       /* share of all rows that become test rows (split off first) */
@@ -40,7 +45,23 @@ typedef struct {
     double *y_test;         /* (n_test) */
 } dataset;
 
-/* A spec for the built-in wdbc set with its own split column (the textbook's). */
+/* The built-in sets, as a list for messages. wdbc, iris, wine and digits
+ * are compiled in (builtin_data.h); fashion_mnist is read from Debian's
+ * dataset-fashion-mnist package (fashion.h). */
+#define DATASET_BUILTIN_NAMES "wdbc, iris, wine, digits, fashion_mnist"
+
+/* true when `name` is one of DATASET_BUILTIN_NAMES. */
+bool dataset_is_builtin(const char *name);
+
+/* How a built-in set is loaded unless the config says otherwise: wdbc with
+ * its own split column (the textbook's rows); iris, wine and digits with the
+ * textbook's stratified splits (test 0.2, then val 0.2, seed 42);
+ * fashion_mnist with its 10,000 test images as test rows, a stratified val
+ * 0.2 of the 60,000 training images (seed 42), and no standardization
+ * (chapter 7 divides the pixels by 255 instead). `name` must be built in. */
+dataset_spec dataset_spec_builtin(const char *name);
+
+/* dataset_spec_builtin("wdbc"). */
 dataset_spec dataset_spec_default(void);
 
 /* Read and split the rows. On failure `out` is left empty (safe to free) and
@@ -54,8 +75,10 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
 void dataset_free(dataset *data);
 
 /* A fingerprint of the rows a run trains and is scored on (the standardized
- * features and the targets of every split, and their shapes), as 16 hex
- * digits: FNV-1a 64 of their bytes. A resumed sweep compares it with the one
+ * features and the targets of every split, their shapes, and the class
+ * names unless they are just "0" and "1"), as 16 hex digits: FNV-1a 64 of
+ * their bytes. (A binary set keeps the fingerprint it had before classes
+ * had names, so older results files still resume.) A resumed sweep compares it with the one
  * stored in the results file, so it never mixes runs made on other data. */
 void dataset_checksum(const dataset *data, char text[17]);
 

@@ -354,6 +354,51 @@ static void test_dataset_paths_and_splits(void **state)
     assert_int_equal(config.dataset.split_seed, 42);
     assert_false(config.dataset.standardize);
     config_free(&config);
+
+    /* The other built-in sets: the textbook's split unless said otherwise. */
+    const char *names[] = {"iris", "wine", "digits"};
+    for (int i = 0; i < 3; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "dataset: %s\n", names[i]);
+        load_ok(text, "x.yaml", NULL, 0, &config);
+        assert_string_equal(config.dataset.builtin, names[i]);
+        assert_null(config.dataset.split_column);
+        assert_true(config.dataset.test_fraction == 0.2);
+        assert_true(config.dataset.val_fraction == 0.2);
+        assert_int_equal(config.dataset.split_seed, 42);
+        assert_true(config.dataset.standardize);
+        config_free(&config);
+    }
+    load_ok("dataset: {builtin: iris, test_fraction: 0.3}\n", "x.yaml", NULL, 0, &config);
+    assert_true(config.dataset.test_fraction == 0.3);
+    assert_true(config.dataset.val_fraction == 0.2);
+    config_free(&config);
+    load_ok("dataset: fashion_mnist\n", "x.yaml", NULL, 0, &config);
+    assert_string_equal(config.dataset.builtin, "fashion_mnist");
+    assert_null(config.dataset.split_column);
+    assert_true(config.dataset.test_fraction == 0.0);
+    assert_true(config.dataset.val_fraction == 0.2);
+    assert_false(config.dataset.standardize);
+    /* The effective text names the set, so it reads back the same. */
+    assert_non_null(strstr(config.effective, "builtin: \"fashion_mnist\""));
+    config_free(&config);
+
+    /* --set into `dataset: NAME` keeps the set unless it replaces the data. */
+    const char *val[] = {"dataset.val_fraction=0.3"};
+    load_ok("dataset: iris\n", "x.yaml", val, 1, &config);
+    assert_string_equal(config.dataset.builtin, "iris");
+    assert_true(config.dataset.val_fraction == 0.3);
+    assert_true(config.dataset.test_fraction == 0.2);
+    config_free(&config);
+    const char *path[] = {"dataset.path=my.csv"};
+    load_ok("dataset: iris\n", "x.yaml", path, 1, &config);
+    assert_null(config.dataset.builtin);
+    assert_string_equal(config.dataset_path, "my.csv");
+    config_free(&config);
+    const char *other[] = {"dataset.builtin=wine"};
+    load_ok("dataset: iris\n", "x.yaml", other, 1, &config);
+    assert_string_equal(config.dataset.builtin, "wine");
+    config_free(&config);
 }
 
 /* YAML 1.2 core-schema numbers; whole-number parameters take any number
@@ -631,8 +676,9 @@ static const error_case ERROR_CASES[] = {
      "t.yaml:2:25: linspace num 1000001 is more than the limit of 1000000 runs (raise it with "
      "--max-runs)"},
     /* dataset */
-    {"dataset: iris\n", {NULL}, 0,
-     "t.yaml:1:10: dataset must be 'wdbc' or a mapping with path:, got 'iris'"},
+    {"dataset: iriss\n", {NULL}, 0,
+     "t.yaml:1:10: dataset must be a built-in set (wdbc, iris, wine, digits, fashion_mnist) "
+     "or a mapping with path:, got 'iriss'"},
     {"dataset:\n  path: a.csv\n  standardize: yes\n", {NULL}, 0,
      "t.yaml:3:16: standardize must be true or false, got 'yes'"},
     {"dataset:\n  path: a.csv\n  split: part\n  val_fraction: 0.3\n", {NULL}, 0,
@@ -640,8 +686,8 @@ static const error_case ERROR_CASES[] = {
      "both"},
     {"dataset:\n  builtin: wdbc\n  path: a.csv\n", {NULL}, 0,
      "t.yaml:3:3: give either builtin or path in dataset, not both"},
-    {"dataset:\n  builtin: iris\n", {NULL}, 0,
-     "t.yaml:2:12: builtin must be 'wdbc' (the one built-in data set), got iris"},
+    {"dataset:\n  builtin: irs\n", {NULL}, 0,
+     "t.yaml:2:12: builtin must be one of wdbc, iris, wine, digits, fashion_mnist, got irs"},
     {"dataset:\n  path: a.csv\n  val_fraction: 1\n", {NULL}, 0,
      "t.yaml:3:17: val_fraction must be > 0 and < 1, got 1"},
     {"dataset:\n  path: a.csv\n  split_seed: -1\n", {NULL}, 0,

@@ -133,13 +133,14 @@ static void test_unknown_builtin(void **state)
 {
     (void)state;
     dataset_spec spec = dataset_spec_default();
-    spec.builtin = "iris";
+    spec.builtin = "mnist";
     dataset data;
     sweep_error err;
     error_clear(&err);
     assert_int_equal(dataset_load(&spec, &data, &err), -1);
     assert_int_equal(err.kind, ERROR_INPUT);
-    assert_string_equal(err.message, "unknown built-in data set 'iris' (known: wdbc)");
+    assert_string_equal(err.message, "unknown built-in data set 'mnist' (known: wdbc, iris, "
+                                     "wine, digits, fashion_mnist)");
     assert_null(data.x_train);
 }
 
@@ -338,7 +339,120 @@ static void test_stratified_split_matches_sklearn_cases(void **state)
         n_cases++;
     }
     fclose(fixture);
-    assert_int_equal(n_cases, 11);
+    assert_int_equal(n_cases, 16);
+}
+
+/* ---- the other built-in sets vs scikit-learn ------------------------- */
+
+#ifndef SOURCE_DIR
+#error "SOURCE_DIR must name the project root"
+#endif
+
+/* The features of data/NAME.csv in file order (= scikit-learn's order). */
+static double *read_builtin_features(const char *name, int n_rows, int n_features)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/%s.csv", SOURCE_DIR, name);
+    FILE *file = fopen(path, "r");
+    assert_non_null(file);
+    double *x = malloc((size_t)n_rows * n_features * sizeof *x);
+    assert_non_null(x);
+    char line[8192];
+    assert_non_null(fgets(line, sizeof line, file)); /* header */
+    for (int i = 0; i < n_rows; i++) {
+        assert_non_null(fgets(line, sizeof line, file));
+        char *cell = line;
+        for (int j = 0; j < n_features; j++) {
+            char *end = NULL;
+            x[(size_t)i * n_features + j] = strtod(cell, &end);
+            assert_true(end != cell && *end == ',');
+            cell = end + 1;
+        }
+    }
+    fclose(file);
+    return x;
+}
+
+/* Rows of one split equal the raw rows with sklearn's ids, bit for bit. */
+static void check_builtin_rows(const char *what, const double *rows, int n, const int *ids,
+                               int n_ids, const double *raw, int n_features)
+{
+    assert_int_equal(n, n_ids);
+    for (int k = 0; k < n; k++)
+        if (memcmp(rows + (size_t)k * n_features, raw + (size_t)ids[k] * n_features,
+                   (size_t)n_features * sizeof *rows) != 0) {
+            print_error("%s row %d is not sklearn's row %d\n", what, k, ids[k]);
+            fail();
+        }
+}
+
+static void test_builtin_sets_match_sklearn(void **state)
+{
+    (void)state;
+    /* Shapes and class names: scikit-learn's load_iris() etc. */
+    const struct {
+        const char *name;
+        int n_rows, n_features, n_classes;
+        const char *first_class, *last_class;
+    } sets[] = {
+        {"iris", 150, 4, 3, "setosa", "virginica"},
+        {"wine", 178, 13, 3, "class_0", "class_2"},
+        {"digits", 1797, 64, 10, "0", "9"},
+    };
+    FILE *fixture = fopen(CSV_DIR "/builtin_splits.txt", "r");
+    assert_non_null(fixture);
+    for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
+        char line[256], name[32] = "";
+        while (fgets(line, sizeof line, fixture) != NULL &&
+               sscanf(line, "builtin %31s", name) != 1)
+            continue;
+        assert_string_equal(name, sets[s].name);
+        int *ids[3];
+        const char *parts[3] = {"train", "val", "test"};
+        int n_ids[3];
+        for (int p = 0; p < 3; p++)
+            n_ids[p] = read_id_line(fixture, parts[p], &ids[p]);
+
+        dataset_spec spec = dataset_spec_builtin(sets[s].name);
+        spec.standardize = false;
+        dataset data;
+        sweep_error err;
+        error_clear(&err);
+        assert_int_equal(dataset_load(&spec, &data, &err), 0);
+        assert_int_equal(data.n_features, sets[s].n_features);
+        assert_int_equal(data.n_classes, sets[s].n_classes);
+        assert_string_equal(data.class_names[0], sets[s].first_class);
+        assert_string_equal(data.class_names[data.n_classes - 1], sets[s].last_class);
+        double *raw = read_builtin_features(sets[s].name, sets[s].n_rows, sets[s].n_features);
+        check_builtin_rows("train", data.x_train, data.n_train, ids[0], n_ids[0], raw,
+                           data.n_features);
+        check_builtin_rows("val", data.x_val, data.n_val, ids[1], n_ids[1], raw,
+                           data.n_features);
+        check_builtin_rows("test", data.x_test, data.n_test, ids[2], n_ids[2], raw,
+                           data.n_features);
+        free(raw);
+        dataset_free(&data);
+
+        /* Standardized: the hashes numpy computed, constant columns scale 1. */
+        spec.standardize = true;
+        assert_int_equal(dataset_load(&spec, &data, &err), 0);
+        const double *x[3] = {data.x_train, data.x_val, data.x_test};
+        int n[3] = {data.n_train, data.n_val, data.n_test};
+        for (int p = 0; p < 3; p++) {
+            char label[16];
+            unsigned long long expected = 0;
+            assert_int_equal(fscanf(fixture, " hash %15s %llx", label, &expected), 2);
+            assert_string_equal(label, parts[p]);
+            uint64_t got = fnv1a64_doubles(x[p], (size_t)n[p] * (size_t)data.n_features);
+            if (got != expected)
+                print_error("%s %s: hash %016llx, numpy %016llx\n", sets[s].name, label,
+                            (unsigned long long)got, expected);
+            assert_true(got == expected);
+            free(ids[p]);
+        }
+        dataset_free(&data);
+    }
+    fclose(fixture);
 }
 
 /* ---- accepted variants ------------------------------------------------ */
@@ -352,6 +466,91 @@ static void load_ok(const char *text, size_t size, const char *split_column, dat
     if (dataset_load_csv_text(text, size, "ok.csv", &spec, data, &err) != 0)
         print_error("%s\n", err.message);
     assert_int_equal(err.kind, ERROR_NONE);
+}
+
+/* ---- classes ----------------------------------------------------------- */
+
+static void test_class_names_and_numbers(void **state)
+{
+    (void)state;
+    dataset data;
+    /* Names are numbered in byte order (LabelEncoder): B < a < b. */
+    const char *named = "a,target,split\n1,b,train\n2,B,train\n3,a,train\n4,b,val\n";
+    load_ok(named, strlen(named), "split", &data);
+    assert_int_equal(data.n_classes, 3);
+    assert_string_equal(data.class_names[0], "B");
+    assert_string_equal(data.class_names[1], "a");
+    assert_string_equal(data.class_names[2], "b");
+    assert_true(data.y_train[0] == 2.0 && data.y_train[1] == 0.0 && data.y_train[2] == 1.0);
+    assert_true(data.y_val[0] == 2.0);
+    dataset_free(&data);
+
+    /* Numbers are the classes themselves; "1" and "1.0" are one class. */
+    const char *numbered = "a,target,split\n1,2,train\n2,1.0,train\n3,0,train\n4,1,val\n";
+    load_ok(numbered, strlen(numbered), "split", &data);
+    assert_int_equal(data.n_classes, 3);
+    assert_string_equal(data.class_names[0], "0");
+    assert_string_equal(data.class_names[1], "1");
+    assert_string_equal(data.class_names[2], "2");
+    assert_true(data.y_train[0] == 2.0 && data.y_train[1] == 1.0 && data.y_train[2] == 0.0);
+    assert_true(data.y_val[0] == 1.0);
+    assert_false(signbit(data.y_train[2]));
+    dataset_free(&data);
+
+    /* A number among names makes every cell a name: "0" < "1" < "x". */
+    const char *mixed = "a,target,split\n1,x,train\n2,1,train\n3,0,train\n4,1,val\n";
+    load_ok(mixed, strlen(mixed), "split", &data);
+    assert_int_equal(data.n_classes, 3);
+    assert_string_equal(data.class_names[2], "x");
+    assert_true(data.y_train[0] == 2.0);
+    dataset_free(&data);
+}
+
+/* Class names enter the fingerprint, except a plain 0/1 target's. */
+static void test_checksum_includes_class_names(void **state)
+{
+    (void)state;
+    const char *one = "a,target,split\n1,no,train\n2,yes,train\n3,no,val\n";
+    const char *other = "a,target,split\n1,0,train\n2,1,train\n3,0,val\n";
+    dataset a, b;
+    load_ok(one, strlen(one), "split", &a);
+    load_ok(other, strlen(other), "split", &b);
+    /* Same numbers: only the names differ. */
+    assert_memory_equal(a.y_train, b.y_train, 2 * sizeof(double));
+    char sum_a[17], sum_b[17];
+    dataset_checksum(&a, sum_a);
+    dataset_checksum(&b, sum_b);
+    assert_string_not_equal(sum_a, sum_b);
+    dataset_free(&a);
+    dataset_free(&b);
+}
+
+/* StandardScaler: a column constant in the train rows is only centred. */
+static void test_constant_column_is_centred(void **state)
+{
+    (void)state;
+    const char *text = "a,b,target,split\n1,5,0,train\n2,5,1,train\n3,4,1,val\n"
+                       "0,1e-200,0,train\n";
+    dataset_spec spec = csv_spec("split", true);
+    dataset data;
+    sweep_error err;
+    error_clear(&err);
+    /* b is 5, 5, 1e-200 in the train rows: not constant, scaled. */
+    assert_int_equal(dataset_load_csv_text(text, strlen(text), "c.csv", &spec, &data, &err), 0);
+    dataset_free(&data);
+    const char *constant = "a,b,target,split\n1,5,0,train\n2,5,1,train\n3,4,1,val\n";
+    assert_int_equal(
+        dataset_load_csv_text(constant, strlen(constant), "c.csv", &spec, &data, &err), 0);
+    /* Exact: 5 - 5 = 0 and 4 - 5 = -1, divided by 1. */
+    assert_true(data.x_train[1] == 0.0 && data.x_train[3] == 0.0);
+    assert_true(data.x_val[1] == -1.0);
+    dataset_free(&data);
+    /* Deviations whose squares underflow: the std is 0, so scale 1 too. */
+    const char *tiny = "a,target,split\n0,0,train\n1e-200,1,train\n3,1,val\n";
+    assert_int_equal(dataset_load_csv_text(tiny, strlen(tiny), "c.csv", &spec, &data, &err), 0);
+    assert_true(data.x_train[0] == -5e-201 && data.x_train[1] == 1e-200 - 5e-201);
+    assert_true(data.x_val[0] == 3.0 - 5e-201);
+    dataset_free(&data);
 }
 
 static void test_accepted_layouts(void **state)
@@ -506,11 +705,21 @@ static void test_csv_errors(void **state)
         {"a,target,split\n1,0,train\n1e999,1,train\n", "split", false,
          "my.csv:3: column 'a': '1e999' is too large for a double"},
         {"a,target,split\n1,0,train\n2,2,train\n", "split", false,
-         "my.csv:3: target must be 0 or 1, got 2 (column 'target')"},
+         "my.csv:3: target 2 in column 'target' is not a class number 0..1 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 2; or write class names)"},
         {"a,target,split\n1,0,train\n2,0.5,train\n", "split", false,
-         "my.csv:3: target must be 0 or 1, got 0.5 (column 'target')"},
-        {"a,target,split\n1,0,train\n2,yes,train\n", "split", false,
-         "my.csv:3: target must be 0 or 1, got yes (column 'target')"},
+         "my.csv:3: target 0.5 in column 'target' is not a class number 0..1 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 2; or write class names)"},
+        {"a,target,split\n1,1,train\n2,2,train\n4,3,val\n", "split", false,
+         "my.csv:4: target 3 in column 'target' is not a class number 0..2 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 3; or write class names)"},
+        {"a,target,split\n1,-1,train\n2,1,train\n", "split", false,
+         "my.csv:2: target -1 in column 'target' is not a class number 0..1 (numeric targets "
+         "must be the whole numbers 0..K-1, here K = 2; or write class names)"},
+        {"a,target,split\n1,yes,train\n2,yes,train\n", "split", false,
+         "my.csv: column 'target' has one class only; a classifier needs at least 2"},
+        {"a,target,split\n1,1.0,train\n2,1,train\n", "split", false,
+         "my.csv: column 'target' has one class only; a classifier needs at least 2"},
         {"a,target,split\n1,0,train\n2,,train\n", "split", false,
          "my.csv:3: column 'target' is empty (missing values are not supported)"},
         {"a,target,split\n1,nan,train\n", "split", false,
@@ -546,14 +755,6 @@ static void test_csv_errors(void **state)
         {"a,target,split\r1,0,train\r", "split", false,
          "my.csv:1: carriage return inside a line at character 15 (only \\n and \\r\\n line "
          "endings are supported)"},
-        /* Standardizing a feature that is constant in the train rows. */
-        {"a,b,target,split\n1,5,0,train\n2,5,1,train\n3,4,1,val\n", "split", true,
-         "my.csv: feature 'b' has standard deviation 0 in the train rows, so it cannot be "
-         "standardized; drop the column or turn standardize off"},
-        /* Values whose deviations square to 0: the std underflows. */
-        {"a,target,split\n0,0,train\n1e-200,1,train\n3,1,val\n", "split", true,
-         "my.csv: feature 'a' has standard deviation 0 in the train rows, so it cannot be "
-         "standardized; drop the column or turn standardize off"},
         {"a,target,split\n1e308,0,train\n1.5e308,1,train\n3,1,val\n", "split", true,
          "my.csv: feature 'a' has values too large to standardize (its train mean or std "
          "overflows)"},
@@ -673,6 +874,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_builtin_shape_and_names),
         cmocka_unit_test(test_checksum_of_binary_set_unchanged),
+        cmocka_unit_test(test_builtin_sets_match_sklearn),
+        cmocka_unit_test(test_class_names_and_numbers),
+        cmocka_unit_test(test_checksum_includes_class_names),
+        cmocka_unit_test(test_constant_column_is_centred),
         cmocka_unit_test(test_builtin_raw_rows_in_file_order),
         cmocka_unit_test(test_unknown_builtin),
         cmocka_unit_test(test_standardization_matches_numpy),
