@@ -31,9 +31,10 @@ enum { EVALUATION_ROWS = 256 };
 typedef struct {
     simd_isa isa;
     model_buffer w1, b1, w2, w2t, b2;
-    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, nonzero_value;
-    int *nonzero_start, *nonzero_index, *order;
-    size_t start_capacity, index_capacity, order_capacity;
+    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value, row_value;
+    int *input_start, *input_index, *row_start, *row_index, *order;
+    size_t input_start_capacity, input_index_capacity, row_start_capacity, row_index_capacity;
+    size_t order_capacity;
     /* the run in progress */
     multiclass_net net;
     multiclass_scratch scratch;
@@ -57,11 +58,13 @@ static void multiclass_delete(void *opaque)
     model_buffer *buffers[] = {&state->w1,     &state->b1,     &state->w2,     &state->w2t,
                                &state->b2,     &state->a1,     &state->e1,     &state->z2,
                                &state->err,    &state->sum_w1, &state->sum_w2, &state->sum_b1,
-                               &state->nonzero_value};
+                               &state->input_value, &state->row_value};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
-    free(state->nonzero_start);
-    free(state->nonzero_index);
+    free(state->input_start);
+    free(state->input_index);
+    free(state->row_start);
+    free(state->row_index);
     free(state->order);
     free(state);
 }
@@ -120,10 +123,14 @@ static int reserve_arrays(multiclass_state *ws, const multiclass_sizes *size, in
         model_buffer_reserve(&ws->sum_w1, size->sum_w1, err) < 0 ||
         model_buffer_reserve(&ws->sum_w2, size->sum_w2, err) < 0 ||
         model_buffer_reserve(&ws->sum_b1, size->sum_b1, err) < 0 ||
-        model_buffer_reserve(&ws->nonzero_value, size->nonzero_entries, err) < 0 ||
-        model_int_reserve(&ws->nonzero_start, &ws->start_capacity, size->nonzero_start, err) < 0 ||
-        model_int_reserve(&ws->nonzero_index, &ws->index_capacity, size->nonzero_entries, err) <
-            0)
+        model_buffer_reserve(&ws->input_value, size->input_value, err) < 0 ||
+        model_buffer_reserve(&ws->row_value, size->row_value, err) < 0 ||
+        model_int_reserve(&ws->input_start, &ws->input_start_capacity, size->input_start,
+                          err) < 0 ||
+        model_int_reserve(&ws->input_index, &ws->input_index_capacity, size->input_index,
+                          err) < 0 ||
+        model_int_reserve(&ws->row_start, &ws->row_start_capacity, size->row_start, err) < 0 ||
+        model_int_reserve(&ws->row_index, &ws->row_index_capacity, size->row_index, err) < 0)
         return -1;
     return model_int_reserve(&ws->order, &ws->order_capacity, (size_t)n_train, err);
 }
@@ -164,9 +171,12 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .sum_w1 = ws->sum_w1.data,
         .sum_w2 = ws->sum_w2.data,
         .sum_b1 = ws->sum_b1.data,
-        .nonzero_start = ws->nonzero_start,
-        .nonzero_index = ws->nonzero_index,
-        .nonzero_value = ws->nonzero_value.data,
+        .input_start = ws->input_start,
+        .input_index = ws->input_index,
+        .input_value = ws->input_value.data,
+        .row_start = ws->row_start,
+        .row_index = ws->row_index,
+        .row_value = ws->row_value.data,
     };
     rng_seed(&ws->rng, params->seed);   /* once: the shuffles continue the stream */
     multiclass_init(&ws->net, &ws->rng);

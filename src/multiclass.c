@@ -28,9 +28,12 @@
  * pairwise np.sum) differs, by a few ulps. tests/reference_multiclass.c is
  * this order as plain scalar loops.
  *
- * The kernels (multiclass_simd.inc) skip the zero inputs of a row: half of
+ * The kernels (multiclass_simd.inc) skip zero inputs: half of
  * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
- * started at +0.0 never changes it (see mc_hidden_block). The softmax and
+ * started at +0.0 never changes it (see mc_hidden_block). They skip in
+ * blocks, so that one loaded vector serves several rows or features: the
+ * forward pass a feature where all of a block of 4 rows are 0, the w1
+ * gradient a row where all of a block of 4 features are 0. The softmax and
  * the losses are scalar: K exps per row are a small share of the work.
  */
 #include "multiclass.h"
@@ -57,7 +60,10 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
 {
     const size_t stride = (size_t)multiclass_stride(isa, units);
     const size_t class_stride = (size_t)multiclass_stride(isa, classes);
-    const size_t rows = (size_t)capacity;
+    const size_t row_blocks = ((size_t)capacity + MULTICLASS_ROWS - 1) / MULTICLASS_ROWS;
+    const size_t rows = row_blocks * MULTICLASS_ROWS;
+    const size_t feature_blocks =
+        ((size_t)n_features + MULTICLASS_FEATURES - 1) / MULTICLASS_FEATURES;
     return (multiclass_sizes){
         .w1 = (size_t)n_features * stride,
         .b1 = stride,
@@ -71,8 +77,12 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w1 = (size_t)n_features * stride,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
-        .nonzero_start = rows + 1,
-        .nonzero_entries = rows * (size_t)n_features,
+        .input_start = row_blocks + 1,
+        .input_index = row_blocks * (size_t)n_features,
+        .input_value = rows * (size_t)n_features,
+        .row_start = feature_blocks + 1,
+        .row_index = feature_blocks * (size_t)capacity,
+        .row_value = feature_blocks * (size_t)capacity * MULTICLASS_FEATURES,
     };
 }
 
@@ -134,23 +144,63 @@ void multiclass_get_weights(const multiclass_net *net, double *w1, double *b1, d
     memcpy(b2, net->b2, (size_t)net->classes * sizeof(double));
 }
 
-/* The nonzero inputs of the m rows x[rows[r]] (rows NULL: x's first m rows)
- * into the scratch's lists, row after row, features in order. */
-static void list_nonzero(const double *x, int n_features, const int *rows, int m,
-                         multiclass_scratch *s)
+/* Row r of the batch: x[rows[r]] (rows NULL: x's row r). */
+static const double *batch_row(const double *x, int n_features, const int *rows, int r)
 {
-    int entries = 0;
-    for (int r = 0; r < m; r++) {
-        const double *row = x + (size_t)n_features * (size_t)(rows != NULL ? rows[r] : r);
-        s->nonzero_start[r] = entries;
-        for (int f = 0; f < n_features; f++)
-            if (row[f] != 0.0) {
-                s->nonzero_index[entries] = f;
-                s->nonzero_value[entries] = row[f];
-                entries++;
-            }
+    return x + (size_t)n_features * (size_t)(rows != NULL ? rows[r] : r);
+}
+
+/* The forward pass's input lists of the m rows (see multiclass_scratch). */
+static void list_inputs(const double *x, int n_features, const int *rows, int m,
+                        multiclass_scratch *s)
+{
+    int entries = 0, block = 0;
+    for (int first = 0; first < m; first += MULTICLASS_ROWS, block++) {
+        const double *row[MULTICLASS_ROWS];
+        int count = m - first < MULTICLASS_ROWS ? m - first : MULTICLASS_ROWS;
+        for (int i = 0; i < count; i++)
+            row[i] = batch_row(x, n_features, rows, first + i);
+        s->input_start[block] = entries;
+        for (int f = 0; f < n_features; f++) {
+            bool any = false;
+            for (int i = 0; i < count; i++)
+                any |= row[i][f] != 0.0;
+            if (!any)
+                continue;
+            s->input_index[entries] = f;
+            double *values = s->input_value + (size_t)entries * MULTICLASS_ROWS;
+            for (int i = 0; i < MULTICLASS_ROWS; i++)
+                values[i] = i < count ? row[i][f] : 0.0;
+            entries++;
+        }
     }
-    s->nonzero_start[m] = entries;
+    s->input_start[block] = entries;
+}
+
+/* The w1 gradient's row lists of the m rows (see multiclass_scratch). */
+static void list_rows(const double *x, int n_features, const int *rows, int m,
+                      multiclass_scratch *s)
+{
+    int entries = 0, block = 0;
+    for (int first = 0; first < n_features; first += MULTICLASS_FEATURES, block++) {
+        int count = n_features - first < MULTICLASS_FEATURES ? n_features - first
+                                                             : MULTICLASS_FEATURES;
+        s->row_start[block] = entries;
+        for (int r = 0; r < m; r++) {
+            const double *row = batch_row(x, n_features, rows, r) + first;
+            bool any = false;
+            for (int i = 0; i < count; i++)
+                any |= row[i] != 0.0;
+            if (!any)
+                continue;
+            s->row_index[entries] = r;
+            double *values = s->row_value + (size_t)entries * MULTICLASS_FEATURES;
+            for (int i = 0; i < MULTICLASS_FEATURES; i++)
+                values[i] = i < count ? row[i] : 0.0;
+            entries++;
+        }
+    }
+    s->row_start[block] = entries;
 }
 
 /* np.clip(v, low, high) with NaN passing through. */
@@ -248,7 +298,7 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               multiclass_scratch *scratch)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    list_nonzero(x, net->n_features, rows, m, scratch);
+    list_inputs(x, net->n_features, rows, m, scratch);
     forward(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
     for (int r = 0; r < m; r++) {
@@ -258,6 +308,7 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
         for (int k = 0; k < net->classes; k++)
             err_total += err_row[k];
     }
+    list_rows(x, net->n_features, rows, m, scratch);
     backward(net, m, scratch);
     apply_sgd(net, m, scratch, params);
     const double db2 = err_total / (double)m;
@@ -274,8 +325,8 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
     int right = 0;
     for (int start = 0; start < n; start += scratch->capacity) {
         const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
-        list_nonzero(x + (size_t)start * (size_t)net->n_features, net->n_features, NULL, m,
-                     scratch);
+        list_inputs(x + (size_t)start * (size_t)net->n_features, net->n_features, NULL, m,
+                    scratch);
         forward(net, m, scratch);
         for (int r = 0; r < m; r++) {
             double *z2_row = scratch->z2 + (size_t)r * class_stride;

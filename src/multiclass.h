@@ -37,7 +37,8 @@ typedef struct {
     double *b2;        /* (class_stride) */
 } multiclass_net;
 
-/* Scratch of a pass over at most `capacity` rows. */
+/* Scratch of a pass over at most `capacity` rows (a1 and z2 hold
+ * `capacity` rounded up to MULTICLASS_ROWS rows). */
 typedef struct {
     int capacity;        /* rows */
     double *a1;          /* (capacity, stride) hidden activations */
@@ -47,10 +48,25 @@ typedef struct {
     double *sum_w1;      /* (n_features, stride) sums of dw1 before dividing by m */
     double *sum_w2;      /* (units, class_stride) sums of dw2 */
     double *sum_b1;      /* (stride) sums of db1 */
-    int *nonzero_start;  /* (capacity + 1) each row's first entry in the lists below */
-    int *nonzero_index;  /* (capacity * n_features) features of the nonzero inputs */
-    double *nonzero_value; /* (capacity * n_features) their values */
+    /* The forward pass's input lists, one per block of MULTICLASS_ROWS rows:
+     * the features where any of the block's rows is nonzero, and the rows'
+     * values there (MULTICLASS_ROWS each, 0.0 for padding rows). */
+    int *input_start;    /* (row blocks + 1) each block's first entry */
+    int *input_index;    /* (row blocks * n_features) */
+    double *input_value; /* (row blocks * n_features * MULTICLASS_ROWS) */
+    /* The w1 gradient's row lists, one per block of MULTICLASS_FEATURES
+     * features: the batch rows where any of the block's features is
+     * nonzero, in order, and their values of those features (0.0 past the
+     * last feature). */
+    int *row_start;      /* (feature blocks + 1) */
+    int *row_index;      /* (feature blocks * capacity) */
+    double *row_value;   /* (feature blocks * capacity * MULTICLASS_FEATURES) */
 } multiclass_scratch;
+
+/* Rows per forward block and features per w1-gradient block (the same for
+ * every instruction set, so the lists are too). */
+#define MULTICLASS_ROWS 4
+#define MULTICLASS_FEATURES 4
 
 /* Doubles per row of `count` lanes at `isa`: count rounded up to the lanes. */
 int multiclass_stride(simd_isa isa, int count);
@@ -59,7 +75,7 @@ int multiclass_stride(simd_isa isa, int count);
 typedef struct {
     size_t w1, b1, w2, w2t, b2;
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
-    size_t nonzero_start, nonzero_entries;
+    size_t input_start, input_index, input_value, row_start, row_index, row_value;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
                                         int capacity);
