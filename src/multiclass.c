@@ -80,7 +80,9 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .input_start = row_blocks + 1,
         .input_index = row_blocks * (size_t)n_features,
         .input_value = rows * (size_t)n_features,
-        .row_start = feature_blocks + 1,
+        .row_count = feature_blocks,
+        .mask_words = ((size_t)n_features + 63) / 64,
+        .chunk_masks = rows * (((size_t)n_features + 63) / 64),
         .row_index = feature_blocks * (size_t)capacity,
         .row_value = feature_blocks * (size_t)capacity * MULTICLASS_FEATURES,
     };
@@ -144,63 +146,89 @@ void multiclass_get_weights(const multiclass_net *net, double *w1, double *b1, d
     memcpy(b2, net->b2, (size_t)net->classes * sizeof(double));
 }
 
-/* Row r of the batch: x[rows[r]] (rows NULL: x's row r). */
-static const double *batch_row(const double *x, int n_features, const int *rows, int r)
+void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
+                          uint64_t *masks)
 {
-    return x + (size_t)n_features * (size_t)(rows != NULL ? rows[r] : r);
+    for (int r = 0; r < n; r++) {
+        const double *row = x + (size_t)r * (size_t)n_features;
+        uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
+        for (int w = 0; w < mask_words; w++)
+            mask[w] = 0;
+        for (int f = 0; f < n_features; f++)
+            mask[f / 64] |= (uint64_t)(row[f] != 0.0) << (f % 64);
+    }
 }
 
-/* The forward pass's input lists of the m rows (see multiclass_scratch). */
-static void list_inputs(const double *x, int n_features, const int *rows, int m,
-                        multiclass_scratch *s)
+/* Row r of the batch: its place in x (rows NULL: r). */
+static size_t batch_row(const int *rows, int r)
 {
+    return (size_t)(rows != NULL ? rows[r] : r);
+}
+
+/* The forward pass's input lists of the m rows (see multiclass_scratch):
+ * the union of a block's row masks, walked bit by bit. */
+static void list_inputs(const double *x, int n_features, const int *rows, int m,
+                        const uint64_t *masks, multiclass_scratch *s)
+{
+    const int words = s->mask_words;
     int entries = 0, block = 0;
     for (int first = 0; first < m; first += MULTICLASS_ROWS, block++) {
         const double *row[MULTICLASS_ROWS];
+        const uint64_t *mask[MULTICLASS_ROWS];
         int count = m - first < MULTICLASS_ROWS ? m - first : MULTICLASS_ROWS;
-        for (int i = 0; i < count; i++)
-            row[i] = batch_row(x, n_features, rows, first + i);
+        for (int i = 0; i < count; i++) {
+            size_t at = batch_row(rows, first + i);
+            row[i] = x + at * (size_t)n_features;
+            mask[i] = masks + at * (size_t)words;
+        }
         s->input_start[block] = entries;
-        for (int f = 0; f < n_features; f++) {
-            bool any = false;
+        for (int w = 0; w < words; w++) {
+            uint64_t bits = 0;
             for (int i = 0; i < count; i++)
-                any |= row[i][f] != 0.0;
-            if (!any)
-                continue;
-            s->input_index[entries] = f;
-            double *values = s->input_value + (size_t)entries * MULTICLASS_ROWS;
-            for (int i = 0; i < MULTICLASS_ROWS; i++)
-                values[i] = i < count ? row[i][f] : 0.0;
-            entries++;
+                bits |= mask[i][w];
+            for (; bits != 0; bits &= bits - 1) {
+                const int f = w * 64 + __builtin_ctzll(bits);
+                s->input_index[entries] = f * s->input_stride;
+                double *values = s->input_value + (size_t)entries * MULTICLASS_ROWS;
+                for (int i = 0; i < MULTICLASS_ROWS; i++)
+                    values[i] = i < count ? row[i][f] : 0.0;
+                entries++;
+            }
         }
     }
     s->input_start[block] = entries;
 }
 
-/* The w1 gradient's row lists of the m rows (see multiclass_scratch). */
+/* The w1 gradient's row lists of the m rows (see multiclass_scratch): each
+ * row joins the list of every feature block holding one of its set bits. */
 static void list_rows(const double *x, int n_features, const int *rows, int m,
                       multiclass_scratch *s)
 {
-    int entries = 0, block = 0;
-    for (int first = 0; first < n_features; first += MULTICLASS_FEATURES, block++) {
-        int count = n_features - first < MULTICLASS_FEATURES ? n_features - first
-                                                             : MULTICLASS_FEATURES;
-        s->row_start[block] = entries;
-        for (int r = 0; r < m; r++) {
-            const double *row = batch_row(x, n_features, rows, r) + first;
-            bool any = false;
-            for (int i = 0; i < count; i++)
-                any |= row[i] != 0.0;
-            if (!any)
-                continue;
-            s->row_index[entries] = r;
-            double *values = s->row_value + (size_t)entries * MULTICLASS_FEATURES;
-            for (int i = 0; i < MULTICLASS_FEATURES; i++)
-                values[i] = i < count ? row[i] : 0.0;
-            entries++;
-        }
+    const int words = s->mask_words;
+    const int blocks = (n_features + MULTICLASS_FEATURES - 1) / MULTICLASS_FEATURES;
+    for (int b = 0; b < blocks; b++)
+        s->row_count[b] = 0;
+    s->row_capacity = m;
+    for (int r = 0; r < m; r++) {
+        const size_t at = batch_row(rows, r);
+        const double *row = x + at * (size_t)n_features;
+        const uint64_t *mask = s->masks + at * (size_t)words;
+        int last = -1;
+        for (int w = 0; w < words; w++)
+            for (uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
+                const int b = (w * 64 + __builtin_ctzll(bits)) / MULTICLASS_FEATURES;
+                if (b == last)
+                    continue;
+                last = b;
+                const size_t entry = (size_t)b * (size_t)m + (size_t)s->row_count[b]++;
+                s->row_index[entry] = r;
+                double *values = s->row_value + entry * MULTICLASS_FEATURES;
+                for (int i = 0; i < MULTICLASS_FEATURES; i++) {
+                    const int f = b * MULTICLASS_FEATURES + i;
+                    values[i] = f < n_features ? row[f] : 0.0;
+                }
+            }
     }
-    s->row_start[block] = entries;
 }
 
 /* np.clip(v, low, high) with NaN passing through. */
@@ -298,7 +326,8 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               multiclass_scratch *scratch)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    list_inputs(x, net->n_features, rows, m, scratch);
+    scratch->input_stride = net->stride;
+    list_inputs(x, net->n_features, rows, m, scratch->masks, scratch);
     forward(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
     for (int r = 0; r < m; r++) {
@@ -325,8 +354,11 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
     int right = 0;
     for (int start = 0; start < n; start += scratch->capacity) {
         const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
-        list_inputs(x + (size_t)start * (size_t)net->n_features, net->n_features, NULL, m,
-                    scratch);
+        const double *chunk = x + (size_t)start * (size_t)net->n_features;
+        multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
+                             scratch->chunk_masks);
+        scratch->input_stride = net->stride;
+        list_inputs(chunk, net->n_features, NULL, m, scratch->chunk_masks, scratch);
         forward(net, m, scratch);
         for (int r = 0; r < m; r++) {
             double *z2_row = scratch->z2 + (size_t)r * class_stride;

@@ -18,6 +18,7 @@
 #define SWEEP_MULTICLASS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "params.h"
 #include "rng.h"
@@ -52,21 +53,34 @@ typedef struct {
      * the features where any of the block's rows is nonzero, and the rows'
      * values there (MULTICLASS_ROWS each, 0.0 for padding rows). */
     int *input_start;    /* (row blocks + 1) each block's first entry */
-    int *input_index;    /* (row blocks * n_features) */
+    int *input_index;    /* (row blocks * n_features) feature * input_stride: where
+                            its row of w1 starts */
+    int input_stride;    /* the net's stride */
     double *input_value; /* (row blocks * n_features * MULTICLASS_ROWS) */
     /* The w1 gradient's row lists, one per block of MULTICLASS_FEATURES
      * features: the batch rows where any of the block's features is
      * nonzero, in order, and their values of those features (0.0 past the
      * last feature). */
-    int *row_start;      /* (feature blocks + 1) */
-    int *row_index;      /* (feature blocks * capacity) */
+    int *row_count;      /* (feature blocks) rows in each block's list */
+    int row_capacity;    /* entries per block's list: the batch's rows */
+    int *row_index;      /* (feature blocks * capacity) block b's list at b * row_capacity */
     double *row_value;   /* (feature blocks * capacity * MULTICLASS_FEATURES) */
+    /* Which inputs of a row are nonzero, one bit per feature, mask_words
+     * words per row: the lists are built from these bits. */
+    int mask_words;           /* (n_features + 63) / 64 */
+    const uint64_t *masks;    /* the train rows' (multiclass_row_masks), set by the caller */
+    uint64_t *chunk_masks;    /* (capacity * mask_words) for the evaluated rows */
 } multiclass_scratch;
 
 /* Rows per forward block and features per w1-gradient block (the same for
  * every instruction set, so the lists are too). */
-#define MULTICLASS_ROWS 4
-#define MULTICLASS_FEATURES 4
+#define MULTICLASS_ROWS 2
+#define MULTICLASS_FEATURES 2
+
+/* The nonzero bits of the n rows of x (n, n_features) into masks
+ * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
+void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
+                          uint64_t *masks);
 
 /* Doubles per row of `count` lanes at `isa`: count rounded up to the lanes. */
 int multiclass_stride(simd_isa isa, int count);
@@ -75,7 +89,8 @@ int multiclass_stride(simd_isa isa, int count);
 typedef struct {
     size_t w1, b1, w2, w2t, b2;
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
-    size_t input_start, input_index, input_value, row_start, row_index, row_value;
+    size_t input_start, input_index, input_value, row_count, row_index, row_value;
+    size_t mask_words, chunk_masks;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
                                         int capacity);
@@ -87,7 +102,7 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
 void multiclass_init(multiclass_net *net, numpy_rng *rng);
 
 /* The textbook's `training` on the m rows x[rows[i]] (x (n, n_features)
- * row-major, y (n) the classes as doubles): forward, softmax, backward,
+ * row-major, y (n) the classes as doubles; scratch->masks those of x): forward, softmax, backward,
  * penalties, SGD update. Returns the batch's loss, Σ over its rows in order
  * (from 0.0) of -log(clip(softmax_class, 1e-10, 1 - 1e-10)) with the
  * outputs before the update. m <= scratch->capacity. */
