@@ -33,8 +33,9 @@
  * started at +0.0 never changes it (see mc_hidden_block). They skip in
  * blocks, so that one loaded vector serves several rows or features: the
  * forward pass a feature where all of a block of 4 rows are 0, the w1
- * gradient a row where all of a block of 4 features are 0. The softmax and
- * the losses are scalar: K exps per row are a small share of the work.
+ * gradient a row where all of a block of 4 features are 0. The softmax's
+ * exps run on vectors (vexp: fastmath_exp's bits); its sums, the divisions
+ * and the losses are scalar.
  */
 #include "multiclass.h"
 
@@ -77,7 +78,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w1 = (size_t)n_features * stride,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
-        .input_start = row_blocks + 1,
+        .input_start = row_blocks * (((size_t)n_features + MULTICLASS_CHUNK - 1) /
+                                     MULTICLASS_CHUNK) + 1,
         .input_index = row_blocks * (size_t)n_features,
         .input_value = rows * (size_t)n_features,
         .row_count = feature_blocks,
@@ -181,8 +183,9 @@ static void list_inputs(const double *x, int n_features, const int *rows, int m,
             row[i] = x + at * (size_t)n_features;
             mask[i] = masks + at * (size_t)words;
         }
-        s->input_start[block] = entries;
         for (int w = 0; w < words; w++) {
+            if (w % (MULTICLASS_CHUNK / 64) == 0)
+                s->input_start[block * s->chunks + w / (MULTICLASS_CHUNK / 64)] = entries;
             uint64_t bits = 0;
             for (int i = 0; i < count; i++)
                 bits |= mask[i][w];
@@ -196,11 +199,16 @@ static void list_inputs(const double *x, int n_features, const int *rows, int m,
             }
         }
     }
-    s->input_start[block] = entries;
+    s->input_start[block * s->chunks] = entries;
 }
 
 /* The w1 gradient's row lists of the m rows (see multiclass_scratch): each
- * row joins the list of every feature block holding one of its set bits. */
+ * row joins the list of every feature block holding one of its set bits.
+ * With blocks of two features, a word's blocks with a set bit are the even
+ * bits of (bits | bits >> 1): one step per block, not per bit. */
+#if MULTICLASS_FEATURES != 2
+#error "list_rows pairs the bits of two features"
+#endif
 static void list_rows(const double *x, int n_features, const int *rows, int m,
                       multiclass_scratch *s)
 {
@@ -213,20 +221,16 @@ static void list_rows(const double *x, int n_features, const int *rows, int m,
         const size_t at = batch_row(rows, r);
         const double *row = x + at * (size_t)n_features;
         const uint64_t *mask = s->masks + at * (size_t)words;
-        int last = -1;
         for (int w = 0; w < words; w++)
-            for (uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
-                const int b = (w * 64 + __builtin_ctzll(bits)) / MULTICLASS_FEATURES;
-                if (b == last)
-                    continue;
-                last = b;
+            for (uint64_t pairs = (mask[w] | mask[w] >> 1) & 0x5555555555555555ULL; pairs != 0;
+                 pairs &= pairs - 1) {
+                const int f = w * 64 + __builtin_ctzll(pairs);
+                const int b = f / MULTICLASS_FEATURES;
                 const size_t entry = (size_t)b * (size_t)m + (size_t)s->row_count[b]++;
                 s->row_index[entry] = r;
                 double *values = s->row_value + entry * MULTICLASS_FEATURES;
-                for (int i = 0; i < MULTICLASS_FEATURES; i++) {
-                    const int f = b * MULTICLASS_FEATURES + i;
-                    values[i] = f < n_features ? row[f] : 0.0;
-                }
+                values[0] = row[f];
+                values[1] = f + 1 < n_features ? row[f + 1] : 0.0;
             }
     }
 }
@@ -237,15 +241,13 @@ static double clip(double v, double low, double high)
     return v < low ? low : (v > high ? high : v);
 }
 
-/* The softmax of row r's z2 into err (still without the target), then the
- * row's loss; err becomes a - y. Returns the loss. */
-static double softmax_row(const multiclass_net *net, double *z2_row, double *err_row, int target)
+/* Row r's softmax from its p = exp(max(z2, -100)) (exp_rows, already in
+ * err_row), then the row's loss; err becomes a - y. Returns the loss. */
+static double softmax_row(const multiclass_net *net, double *err_row, int target)
 {
     double total = 0.0;
-    for (int k = 0; k < net->classes; k++) {
-        err_row[k] = fastmath_exp(z2_row[k] < -100.0 ? -100.0 : z2_row[k]);
+    for (int k = 0; k < net->classes; k++)
         total += err_row[k];
-    }
     for (int k = 0; k < net->classes; k++)
         err_row[k] = err_row[k] / total;
     for (int k = net->classes; k < net->class_stride; k++)
@@ -298,6 +300,17 @@ static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
     mc_forward_generic(net, m, s);
 }
 
+static void exp_rows(const multiclass_net *net, int m, multiclass_scratch *s)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_exp_rows_avx2(net, m, s->z2, s->err);
+        return;
+    }
+#endif
+    mc_exp_rows_generic(net, m, s->z2, s->err);
+}
+
 static void backward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
@@ -327,13 +340,14 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
 {
     const size_t class_stride = (size_t)net->class_stride;
     scratch->input_stride = net->stride;
+    scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
     list_inputs(x, net->n_features, rows, m, scratch->masks, scratch);
     forward(net, m, scratch);
+    exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
     for (int r = 0; r < m; r++) {
         double *err_row = scratch->err + (size_t)r * class_stride;
-        loss += softmax_row(net, scratch->z2 + (size_t)r * class_stride, err_row,
-                            (int)y[rows[r]]);
+        loss += softmax_row(net, err_row, (int)y[rows[r]]);
         for (int k = 0; k < net->classes; k++)
             err_total += err_row[k];
     }
@@ -358,14 +372,14 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
         multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
                              scratch->chunk_masks);
         scratch->input_stride = net->stride;
+        scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
         list_inputs(chunk, net->n_features, NULL, m, scratch->chunk_masks, scratch);
         forward(net, m, scratch);
+        exp_rows(net, m, scratch);
         for (int r = 0; r < m; r++) {
-            double *z2_row = scratch->z2 + (size_t)r * class_stride;
             const int target = (int)y[start + r];
-            right += argmax_row(z2_row, net->classes) == target;
-            loss_total += softmax_row(net, z2_row, scratch->err + (size_t)r * class_stride,
-                                      target);
+            right += argmax_row(scratch->z2 + (size_t)r * class_stride, net->classes) == target;
+            loss_total += softmax_row(net, scratch->err + (size_t)r * class_stride, target);
         }
     }
     *correct = right;

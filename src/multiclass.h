@@ -52,10 +52,12 @@ typedef struct {
     /* The forward pass's input lists, one per block of MULTICLASS_ROWS rows:
      * the features where any of the block's rows is nonzero, and the rows'
      * values there (MULTICLASS_ROWS each, 0.0 for padding rows). */
-    int *input_start;    /* (row blocks + 1) each block's first entry */
+    int *input_start;    /* (row blocks * chunks + 1) the first entry of each block's
+                            features in each chunk of MULTICLASS_CHUNK features */
     int *input_index;    /* (row blocks * n_features) feature * input_stride: where
                             its row of w1 starts */
     int input_stride;    /* the net's stride */
+    int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
     double *input_value; /* (row blocks * n_features * MULTICLASS_ROWS) */
     /* The w1 gradient's row lists, one per block of MULTICLASS_FEATURES
      * features: the batch rows where any of the block's features is
@@ -73,9 +75,12 @@ typedef struct {
 } multiclass_scratch;
 
 /* Rows per forward block and features per w1-gradient block (the same for
- * every instruction set, so the lists are too). */
+ * every instruction set, so the lists are too; list_rows relies on 2). */
 #define MULTICLASS_ROWS 2
 #define MULTICLASS_FEATURES 2
+/* Features per pass of the forward sums (a multiple of 64): the rows of w1
+ * a block of units reads in one pass stay in the L1 cache. */
+#define MULTICLASS_CHUNK 256
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
