@@ -135,19 +135,6 @@ double multiclass_reg_loss(const multiclass_net *net, double l1, double l2)
     return l1 * (abs_w1 + abs_w2) + l2 / 2.0 * (square_w1 + square_w2);
 }
 
-void multiclass_get_weights(const multiclass_net *net, double *w1, double *b1, double *w2,
-                            double *b2)
-{
-    for (int f = 0; f < net->n_features; f++)
-        memcpy(w1 + (size_t)f * net->units, net->w1 + (size_t)f * net->stride,
-               (size_t)net->units * sizeof(double));
-    memcpy(b1, net->b1, (size_t)net->units * sizeof(double));
-    for (int h = 0; h < net->units; h++)
-        memcpy(w2 + (size_t)h * net->classes, net->w2 + (size_t)h * net->class_stride,
-               (size_t)net->classes * sizeof(double));
-    memcpy(b2, net->b2, (size_t)net->classes * sizeof(double));
-}
-
 void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
                           uint64_t *masks)
 {

@@ -128,9 +128,4 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
  * row-major order of the unpadded arrays from 0.0. */
 double multiclass_reg_loss(const multiclass_net *net, double l1, double l2);
 
-/* The weights without padding: w1 (n_features, units), b1 (units),
- * w2 (units, classes), b2 (classes). */
-void multiclass_get_weights(const multiclass_net *net, double *w1, double *b1, double *w2,
-                            double *b2);
-
 #endif
