@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_models.py: model.type end to end (the model interface, issue 12).
+"""test_models.py: model.type end to end (the model interface).
 
 Drives the real binary ($SWEEP_BINARY) on small sweeps of the built-in iris
 (3 classes) and wdbc (2 classes) sets and checks:
