@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include "model.h"
 #include "number.h"
 
 #include <errno.h>
@@ -808,6 +809,10 @@ static int read_grid_mapping(reader *r, const yaml_node_t *mapping, grid_spec *g
         const yaml_node_t *key = yaml_document_get_node(&r->document, pair->key);
         const yaml_node_t *value = yaml_document_get_node(&r->document, pair->value);
         int id = 0;
+        /* one model per sweep: its results file describes one network */
+        if (key->type == YAML_SCALAR_NODE && strcmp(scalar_text(key), "type") == 0)
+            return node_error(r, key, "type cannot be swept: one sweep trains one model "
+                                      "(set model: {type: ...}, one sweep per model)");
         if (match_key(r, key, param_names(), PARAM_COUNT, "grid", first_seen, &id) < 0)
             return -1;
         /* Duplicates were refused, so there is room: n_keys < PARAM_COUNT. */
@@ -1034,19 +1039,44 @@ static int handle_threads(reader *r, const yaml_node_t *key, const yaml_node_t *
     return 0;
 }
 
+/* model.type: the name of a model of the table (model.h). */
+static int read_model_type(reader *r, const yaml_node_t *value, sweep_config *out)
+{
+    char *name = NULL;
+    if (read_string(r, value, "type", &name) < 0)
+        return -1;
+    int id = model_find(name);
+    free(name);
+    if (id < 0)
+        return value_error(r, value, "type", "must be one of: minibatch, multiclass");
+    out->model.model = (model_id)id;
+    return 0;
+}
+
 static int handle_model(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target)
 {
     (void)key;
     sweep_config *out = target;
-    const yaml_node_t *first_seen[PARAM_COUNT] = {0};
+    /* the hyperparameters, then `type` (index PARAM_COUNT) */
+    const char *names[PARAM_COUNT + 1];
+    for (int id = 0; id < PARAM_COUNT; id++)
+        names[id] = PARAM_INFO[id].name;
+    names[PARAM_COUNT] = "type";
+    const yaml_node_t *first_seen[PARAM_COUNT + 1] = {0};
     for (yaml_node_pair_t *pair = value->data.mapping.pairs.start;
          pair < value->data.mapping.pairs.top; pair++) {
         const yaml_node_t *param_key = yaml_document_get_node(&r->document, pair->key);
         const yaml_node_t *param_value = yaml_document_get_node(&r->document, pair->value);
         int id = 0;
         double number = 0;
-        if (match_key(r, param_key, param_names(), PARAM_COUNT, "model", first_seen, &id) < 0 ||
-            read_param(r, param_value, (param_id)id, &number) < 0)
+        if (match_key(r, param_key, names, PARAM_COUNT + 1, "model", first_seen, &id) < 0)
+            return -1;
+        if (id == PARAM_COUNT) {
+            if (read_model_type(r, param_value, out) < 0)
+                return -1;
+            continue;
+        }
+        if (read_param(r, param_value, (param_id)id, &number) < 0)
             return -1;
         params_set(&out->model, (param_id)id, number);
     }
@@ -1889,6 +1919,10 @@ static int build_effective(reader *r, sweep_config *out)
         buffer_printf(&text, "  split_seed: %lu\n", (unsigned long)spec->split_seed);
     }
     buffer_printf(&text, "  standardize: %s\nmodel:\n", spec->standardize ? "true" : "false");
+    /* only when not the default, so that every existing file's effective
+     * config stays as it was */
+    if (out->model.model != MODEL_MINIBATCH)
+        buffer_printf(&text, "  type: \"%s\"\n", model_get(out->model.model)->name);
     for (int id = 0; id < PARAM_COUNT; id++) {
         buffer_printf(&text, "  %s: ", PARAM_INFO[id].name);
         buffer_param(&text, (param_id)id, params_get(&out->model, (param_id)id));

@@ -59,6 +59,10 @@ static int check_same_sweep(const results_index *a, const char *path_a, const re
                             const char *path_b, sweep_error *err)
 {
     char what[400];
+    if (strcmp(a->model, b->model) != 0)
+        return error_set(err, ERROR_INPUT,
+                         "%s: not from the same sweep as %s: runs of model %s, not %s", path_b,
+                         path_a, b->model, a->model);
     if (strcmp(a->data_checksum, b->data_checksum) != 0)
         return error_set(err, ERROR_INPUT,
                          "%s: not from the same sweep as %s: made from other data (data_checksum "
@@ -254,6 +258,9 @@ static int merged_meta(const results_index *parts, int n_parts, results_meta *me
         .n_test = first->n_test,
         .n_features = first->n_features,
         .data_checksum = first->data_checksum,
+        .model = first->model,
+        .n_classes = first->n_classes > 0 ? first->n_classes : 0,
+        .class_names = (const char *const *)first->class_names,
         .ranks = ranks,
     };
     return 0;

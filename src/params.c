@@ -17,7 +17,7 @@ const param_info PARAM_INFO[PARAM_COUNT] = {
 
 train_params params_defaults(void)
 {
-    train_params params;
+    train_params params = {.model = MODEL_MINIBATCH};
     for (int id = 0; id < PARAM_COUNT; id++)
         params_set(&params, (param_id)id, PARAM_INFO[id].default_value);
     return params;

@@ -572,6 +572,15 @@ static int write_root_attributes(const results_writer *writer, const results_met
                         &(int64_t){(int64_t)writer->n_runs}, err) < 0 ||
         write_int_attribute(writer, root, "ranks", meta->ranks > 0 ? meta->ranks : 1, err) < 0)
         return -1;
+    if (write_text_attribute(writer, root, "model",
+                             meta->model != NULL ? meta->model : "minibatch", err) < 0)
+        return -1;
+    if (meta->n_classes > 0 &&
+        (write_int_attribute(writer, root, "n_classes", meta->n_classes, err) < 0 ||
+         (meta->class_names != NULL &&
+          write_attribute(writer, root, "class_names", writer->string_type, writer->string_type,
+                          (hsize_t)meta->n_classes, meta->class_names, err) < 0)))
+        return -1;
     /* Only a shard's file says so: a whole grid's file has no such attribute. */
     if (meta->shard != NULL && meta->shard[0] != '\0' &&
         (write_text_attribute(writer, root, "shard", meta->shard, err) < 0 ||
@@ -649,6 +658,11 @@ static void meta_free(results_meta *meta)
     free((char *)meta->dataset_name);
     free((char *)meta->data_checksum);
     free((char *)meta->shard);
+    free((char *)meta->model);
+    if (meta->class_names != NULL)
+        for (int k = 0; k < meta->n_classes; k++)
+            free((char *)meta->class_names[k]);
+    free((char **)meta->class_names);
     free((size_t *)meta->run_numbers);
     memset(meta, 0, sizeof *meta);
 }
@@ -668,6 +682,16 @@ static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
     to->dataset_name = copy_text(from->dataset_name);
     to->data_checksum = copy_text(from->data_checksum);
     to->shard = copy_text(from->shard);
+    to->model = copy_text(from->model != NULL ? from->model : "minibatch");
+    to->class_names = NULL;
+    bool names_copied = true;
+    if (from->class_names != NULL && from->n_classes > 0) {
+        char **names = calloc((size_t)from->n_classes, sizeof *names);
+        for (int k = 0; names != NULL && k < from->n_classes; k++)
+            names_copied &= (names[k] = copy_text(from->class_names[k])) != NULL;
+        names_copied &= names != NULL;
+        to->class_names = (const char *const *)names;
+    }
     to->run_numbers = NULL;
     size_t *numbers = NULL;
     if (from->run_numbers != NULL) {
@@ -677,6 +701,7 @@ static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
         to->run_numbers = numbers;
     }
     if ((from->run_numbers != NULL && numbers == NULL) || to->shard == NULL ||
+        to->model == NULL || !names_copied ||
         to->config_text == NULL || to->config_path == NULL || to->overrides == NULL ||
         to->effective_config == NULL || to->version == NULL || to->start_time_utc == NULL ||
         to->host == NULL || to->dataset_name == NULL || to->data_checksum == NULL) {

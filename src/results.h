@@ -43,6 +43,9 @@ typedef struct {
     int n_train, n_val, n_test;    /* row counts */
     int n_features;
     const char *data_checksum;     /* fingerprint of the rows (dataset_checksum) */
+    const char *model;             /* the model's name (model.h); NULL: "minibatch" */
+    int n_classes;                 /* classes of the target (0: not stored) */
+    const char *const *class_names; /* (n_classes) their names, in class order; may be NULL */
     int ranks;                     /* MPI ranks that trained the runs (0 is stored as 1) */
     /* A shard's file (sweep --shard K/N) holds only its runs: */
     const char *shard;             /* "K/N"; NULL or "" for a whole grid's file */
@@ -61,6 +64,10 @@ typedef struct {
     double *final_val_loss;        /* (n_runs) val loss of each run's last epoch */
     char *dataset_name;            /* root attribute `dataset` */
     char *data_checksum;           /* root attribute `data_checksum` ("" if absent) */
+    char *model;                   /* root attribute `model` ("minibatch" if absent: the
+                                      files made before there was a choice) */
+    int n_classes;                 /* root attribute `n_classes` (-1 if absent) */
+    char **class_names;            /* (n_classes) root attribute `class_names`; NULL if absent */
     int n_train, n_val, n_test, n_features;
     long long *run_numbers;        /* (n_runs) the `run` coordinate */
     /* The other root attributes ("" or -1 when absent). */

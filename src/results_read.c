@@ -766,6 +766,88 @@ cleanup:
     return status;
 }
 
+/* Most classes a target may have (labels.h allows 10,000). */
+#define RESULTS_MAX_CLASSES 10000
+
+/* `n_classes` and `class_names` (a 1-D array of text, one per class), both
+ * optional; when either is there, both must be and must agree. */
+static int read_class_names(const results_source *source, results_index *index,
+                            sweep_error *err)
+{
+    long long n_classes = -1;
+    hid_t attribute = H5I_INVALID_HID, space = H5I_INVALID_HID, stored = H5I_INVALID_HID;
+    hid_t memory = H5I_INVALID_HID;
+    char **values = NULL;
+    hsize_t count = 0;
+    int status = -1;
+    index->n_classes = -1;
+    if (read_count_attribute(source, "n_classes", &n_classes, err) != 0)
+        goto cleanup;
+    htri_t exists = H5Aexists(source->file, "class_names");
+    if (exists < 0) {
+        damaged(err, source->path, "looking for attribute 'class_names'");
+        goto cleanup;
+    }
+    if (n_classes == -1 && exists == 0) {
+        status = 0;
+        goto cleanup;
+    }
+    if (n_classes < 2 || n_classes > RESULTS_MAX_CLASSES || exists == 0) {
+        not_valid(err, source->path, exists == 0 ? "'n_classes' without 'class_names'"
+                                                 : "'n_classes' is %lld, not in 2..%d",
+                  n_classes, RESULTS_MAX_CLASSES);
+        goto cleanup;
+    }
+    attribute = H5Aopen(source->file, "class_names", H5P_DEFAULT);
+    space = attribute >= 0 ? H5Aget_space(attribute) : H5I_INVALID_HID;
+    stored = attribute >= 0 ? H5Aget_type(attribute) : H5I_INVALID_HID;
+    if (space < 0 || stored < 0) {
+        damaged(err, source->path, "opening attribute 'class_names'");
+        goto cleanup;
+    }
+    if (H5Sget_simple_extent_ndims(space) != 1 ||
+        H5Sget_simple_extent_dims(space, &count, NULL) != 1 || count != (hsize_t)n_classes ||
+        H5Tget_class(stored) != H5T_STRING || H5Tis_variable_str(stored) <= 0) {
+        not_valid(err, source->path, "'class_names' is not a list of %lld texts", n_classes);
+        goto cleanup;
+    }
+    values = calloc((size_t)count, sizeof *values);
+    index->class_names = calloc((size_t)count, sizeof *index->class_names);
+    memory = H5Tcopy(H5T_C_S1);
+    if (values == NULL || index->class_names == NULL || memory < 0) {
+        error_set(err, ERROR_RUNTIME, "out of memory");
+        goto cleanup;
+    }
+    index->n_classes = (int)count;   /* from here results_index_free frees the names */
+    if (H5Tset_size(memory, H5T_VARIABLE) < 0 || H5Tset_cset(memory, H5T_CSET_UTF8) < 0 ||
+        H5Aread(attribute, memory, values) < 0) {
+        damaged(err, source->path, "reading attribute 'class_names'");
+        goto cleanup;
+    }
+    for (hsize_t k = 0; k < count; k++)
+        if ((index->class_names[k] = strdup(values[k] != NULL ? values[k] : "")) == NULL) {
+            error_set(err, ERROR_RUNTIME, "out of memory");
+            goto cleanup;
+        }
+    status = 0;
+cleanup:
+    if (values != NULL) {
+        for (hsize_t k = 0; k < count; k++)
+            if (values[k] != NULL)
+                H5free_memory(values[k]);
+        free(values);
+    }
+    if (memory >= 0)
+        H5Tclose(memory);
+    if (stored >= 0)
+        H5Tclose(stored);
+    if (space >= 0)
+        H5Sclose(space);
+    if (attribute >= 0)
+        H5Aclose(attribute);
+    return status;
+}
+
 static int read_attributes(const results_source *source, results_index *index,
                            sweep_error *err)
 {
@@ -776,10 +858,16 @@ static int read_attributes(const results_source *source, results_index *index,
                  {"config", &index->config_text},     {"config_path", &index->config_path},
                  {"overrides", &index->overrides},    {"effective_config", &index->effective_config},
                  {"version", &index->version},        {"start_time_utc", &index->start_time_utc},
-                 {"host", &index->host},              {"shard", &index->shard}};
+                 {"host", &index->host},              {"shard", &index->shard},
+                 {"model", &index->model}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (read_text_attribute(source, texts[i].name, texts[i].text, err) != 0)
             return -1;
+    if (index->model[0] == '\0') {   /* made before models could be chosen */
+        free(index->model);
+        if ((index->model = strdup("minibatch")) == NULL)
+            return error_set(err, ERROR_RUNTIME, "out of memory");
+    }
     struct {
         const char *name;
         int *value;
@@ -792,7 +880,9 @@ static int read_attributes(const results_source *source, results_index *index,
             return -1;
         *counts[i].value = value >= INT_MIN && value <= INT_MAX ? (int)value : -1;
     }
-    return read_count_attribute(source, "grid_runs", &index->grid_runs, err);
+    if (read_count_attribute(source, "grid_runs", &index->grid_runs, err) != 0)
+        return -1;
+    return read_class_names(source, index, err);
 }
 
 /* ---- the index ------------------------------------------------------------ */
@@ -909,9 +999,14 @@ void results_index_free(results_index *index)
 {
     char *texts[] = {index->config_text, index->config_path, index->overrides,
                      index->effective_config, index->version, index->start_time_utc,
-                     index->host, index->shard, index->dataset_name, index->data_checksum};
+                     index->host, index->shard, index->dataset_name, index->data_checksum,
+                     index->model};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         free(texts[i]);
+    if (index->class_names != NULL)
+        for (int k = 0; k < index->n_classes; k++)
+            free(index->class_names[k]);
+    free(index->class_names);
     free(index->run_numbers);
     free(index->runs);
     free(index->status);

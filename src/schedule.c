@@ -1,16 +1,15 @@
 /* schedule.c: training order and shards. See schedule.h. */
 #include "schedule.h"
 
+#include "model.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 double schedule_cost(const train_params *params, const dataset *data)
 {
-    double n_batches = ceil((double)data->n_train / params->batch_size);
-    double per_row = (double)params->units * (2.0 * data->n_features + 4.0);
-    double per_batch = (double)params->units * (2.0 * data->n_features + 4.0) + 64.0;
-    return (double)params->epochs * (data->n_train * per_row + n_batches * per_batch);
+    return model_get(params->model)->cost(params, data);
 }
 
 /* A run and its estimated cost, for ordering. */

@@ -14,6 +14,7 @@
 #include "grid.h"
 #include "lock.h"
 #include "paths.h"
+#include "model.h"
 #include "report.h"
 #include "results.h"
 #include "schedule.h"
@@ -892,6 +893,13 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
     size_t n_grid_runs = n_runs;
     if (dataset_load(&config->dataset, &data, err) != 0)
         goto cleanup;
+    const model_ops *model = model_get(config->model.model);
+    if (model->check_data(&data, err) != 0) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        error_set(err, ERROR_INPUT, "%s: %s", config->path, why);
+        goto cleanup;
+    }
     char shard[48] = "";
     if (options->shard_count > 0) {
         if (select_shard(options, &data, runs, &n_runs, &members, err) != 0)
@@ -910,6 +918,7 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
         }
         fprintf(out, "data set %s: %d features, %d train, %d val, %d test rows\n", data.name,
                 data.n_features, data.n_train, data.n_val, data.n_test);
+        fprintf(out, "model %s, %d classes\n", model->name, data.n_classes);
         rc = 0;
         goto cleanup;
     }
@@ -938,6 +947,9 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
         .n_test = data.n_test,
         .n_features = data.n_features,
         .data_checksum = checksum,
+        .model = model->name,
+        .n_classes = data.n_classes,
+        .class_names = (const char *const *)data.class_names,
         .ranks = cluster_size(options->job),
         .shard = shard,
         .run_numbers = members,
@@ -968,6 +980,12 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
     if (resuming) {
         if (results_read_index(output, &index, err) != 0)
             goto cleanup;
+        if (strcmp(index.model, model->name) != 0) {
+            error_set(err, ERROR_INPUT,
+                      "%s: cannot resume: it holds runs of model %s, the config trains %s",
+                      output, index.model, model->name);
+            goto cleanup;
+        }
         if (index.data_checksum[0] != '\0' && strcmp(index.data_checksum, checksum) != 0) {
             error_set(err, ERROR_INPUT,
                       "%s: cannot resume: it was made from other data (%s, checksum %s; the "

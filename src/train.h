@@ -1,10 +1,12 @@
-/* train.h: one training run of the textbook's MinibatchNetwork.
+/* train.h: one training run of one of the textbook's networks.
  *
- * A 2-layer sigmoid network (n_features -> units -> 1) trained by minibatch
- * SGD with L1/L2 penalties, exactly as chapter 6-3 of "Do it! 딥러닝 입문"
- * does it in numpy: same initialization draws, same epoch shuffles, same
- * update and loss formulas (see README, "The training"). Each worker owns a
- * train_workspace and its run_result; the dataset is shared read-only.
+ * params->model chooses the network (model.h): chapter 6-3's
+ * MinibatchNetwork (a 2-layer sigmoid network, n_features -> units -> 1) or
+ * chapter 7-1's MultiClassNetwork (n_features -> units -> K, softmax), both
+ * trained by minibatch SGD with L1/L2 penalties exactly as "Do it! 딥러닝
+ * 입문" does it in numpy: same initialization draws, same epoch shuffles,
+ * same update and loss formulas (see README, "The training"). Each worker
+ * owns a train_workspace and its run_result; the dataset is shared read-only.
  */
 #ifndef SWEEP_TRAIN_H
 #define SWEEP_TRAIN_H
@@ -28,7 +30,7 @@ typedef struct {
     int epochs_done;       /* epochs actually trained (< epochs when failed) */
     double *train_loss;    /* (epochs) NaN past epochs_done */
     double *val_loss;      /* (epochs) NaN past epochs_done */
-    double train_score;    /* accuracy of z2 > 0 on the train rows; NaN when failed */
+    double train_score;    /* accuracy on the train rows (z2 > 0, or argmax z2); NaN when failed */
     double val_score;      /* the same on the val rows */
     double test_score;     /* the same on the test rows; NaN without test rows */
     run_status status;

@@ -270,6 +270,7 @@ int wire_pack_work(size_t index, const train_params *params, void **bytes, size_
     /* Through the schema: doubles hold every parameter exactly. */
     for (int id = 0; id < PARAM_COUNT; id++)
         put_double(&out, params_get(params, (param_id)id));
+    put_int(&out, (int64_t)params->model);
     return finish_packing(&out, bytes, size, err);
 }
 
@@ -287,6 +288,11 @@ int wire_unpack_work(const void *bytes, size_t size, size_t *index, train_params
         if (!in.failed)
             params_set(params, (param_id)id, value);
     }
+    int64_t model = get_int(&in);
+    if (model < 0 || model >= MODEL_COUNT)
+        in.failed = true;
+    else
+        params->model = (model_id)model;
     return finish_unpacking(&in, "work", err);
 }
 

@@ -603,7 +603,7 @@ static const error_case ERROR_CASES[] = {
      "t.yaml:2:3: unknown key 'bach_size' in model (did you mean 'batch_size'?)"},
     {"model:\n  lr: 0.1\n", {NULL}, 0,
      "t.yaml:2:3: unknown key 'lr' in model (expected one of: batch_size, learning_rate, l1, "
-     "l2, units, epochs, seed)"},
+     "l2, units, epochs, seed, type)"},
     {"threads: 1\nthreads: 2\n", {NULL}, 0, "t.yaml:2:1: duplicate key 'threads' (first at 1:1)"},
     {"threads: 1\nepochs: 2\n", {NULL}, 0,
      "t.yaml:2:1: unknown key 'epochs' (hyperparameters go under model: or grid:)"},
@@ -947,9 +947,59 @@ static void test_missing_file(void **state)
     config_free(&config);
 }
 
+/* model.type: a name from the model table, the default minibatch (whose
+ * effective config has no type line, as before there was a choice), one
+ * line per mistake, and not a grid key. */
+static void test_model_type(void **state)
+{
+    (void)state;
+    sweep_config config;
+    load_ok("model:\n  type: multiclass\n  units: 100\ngrid:\n  seed: [1, 2]\n", NULL, NULL, 0,
+            &config);
+    assert_int_equal(config.model.model, MODEL_MULTICLASS);
+    assert_int_equal(config.model.units, 100);
+    assert_non_null(strstr(config.effective, "model:\n  type: \"multiclass\"\n  batch_size:"));
+    char *effective = strdup(config.effective);
+    config_free(&config);
+    load_ok(effective, NULL, NULL, 0, &config);   /* reads back the same */
+    assert_int_equal(config.model.model, MODEL_MULTICLASS);
+    assert_string_equal(config.effective, effective);
+    config_free(&config);
+    free(effective);
+
+    load_ok("model:\n  epochs: 5\n", NULL, NULL, 0, &config);
+    assert_int_equal(config.model.model, MODEL_MINIBATCH);
+    assert_null(strstr(config.effective, "type"));
+    config_free(&config);
+    const char *overrides[] = {"model.type=multiclass"};
+    load_ok("model:\n  type: minibatch\n", NULL, overrides, 1, &config);
+    assert_int_equal(config.model.model, MODEL_MULTICLASS);
+    config_free(&config);
+
+    static const struct {
+        const char *text, *message;
+    } errors[] = {
+        {"model:\n  type: mlp\n",
+         "t.yaml:2:9: type must be one of: minibatch, multiclass, got mlp"},
+        {"model:\n  tpye: multiclass\n", "t.yaml:2:3: unknown key 'tpye' in model (did you mean "
+                                          "'type'?)"},
+        {"grid:\n  type: [minibatch, multiclass]\n",
+         "t.yaml:2:3: type cannot be swept: one sweep trains one model (set model: {type: ...}, "
+         "one sweep per model)"},
+    };
+    for (size_t c = 0; c < sizeof errors / sizeof errors[0]; c++) {
+        sweep_error err = {0};
+        assert_int_equal(load_with(errors[c].text, NULL, NULL, 0, 0, &config, &err), -1);
+        assert_int_equal(err.kind, ERROR_INPUT);
+        assert_string_equal(err.message, errors[c].message);
+        config_free(&config);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_type),
         cmocka_unit_test(test_full_config_from_file),
         cmocka_unit_test(test_effective_reads_back_the_same),
         cmocka_unit_test(test_defaults),

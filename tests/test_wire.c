@@ -109,7 +109,7 @@ static void work_and_small_messages_round_trip(void **state)
     sweep_error err = {0};
     train_params params = {.batch_size = 364, .learning_rate = 0.1 + 0.2, .l1 = 5e-324,
                            .l2 = 0.0, .units = 1000000, .epochs = 10000000,
-                           .seed = 4294967295u};
+                           .seed = 4294967295u, .model = MODEL_MULTICLASS};
     void *bytes = NULL;
     size_t size = 0, index = 0;
     assert_int_equal(wire_pack_work(17, &params, &bytes, &size, &err), 0);
@@ -122,6 +122,7 @@ static void work_and_small_messages_round_trip(void **state)
     assert_int_equal(received.units, 1000000);
     assert_int_equal(received.epochs, 10000000);
     assert_int_equal(received.seed, 4294967295u);
+    assert_int_equal(received.model, MODEL_MULTICLASS);   /* the rank trains the same network */
     free(bytes);
 
     long long number = 0;
@@ -243,7 +244,11 @@ static void malformed_messages_refused(void **state)
     memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &zero, sizeof zero);
     train_params got;
     assert_int_equal(wire_unpack_work(bytes, size, &index, &got, &err), -1);
-    assert_string_equal(err.message, "a malformed work message (64 bytes)");
+    assert_string_equal(err.message, "a malformed work message (72 bytes)");
+    memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &(double){1.0}, sizeof(double));
+    int64_t model = MODEL_COUNT;   /* no such model */
+    memcpy((char *)bytes + 8 + PARAM_COUNT * 8, &model, sizeof model);
+    assert_int_equal(wire_unpack_work(bytes, size, &index, &got, &err), -1);
     free(bytes);
     assert_int_equal(wire_packet_kind("x", 1), -1);
     int64_t kind = 99;

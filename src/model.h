@@ -1,0 +1,68 @@
+/* model.h: the networks sweep can train, behind one interface.
+ *
+ * A model is one module (model_<name>.c) and one entry in the table of
+ * model.c: its data requirements, a cost estimate for scheduling and
+ * sharding, and its training split into the steps train_run (train.c)
+ * drives: start (weight layout and initialization), one epoch (its train
+ * and val losses), and the scores at the end. train.c keeps what every
+ * model shares: the checks, the epoch loop, cancelling and the detection of
+ * a diverged run. Each worker has one state per model (model_state_new),
+ * reused across its runs so that the hot loop never allocates.
+ */
+#ifndef SWEEP_MODEL_H
+#define SWEEP_MODEL_H
+
+#include <stddef.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "params.h"
+#include "simd.h"
+
+typedef struct {
+    const char *name;   /* model.type in the config and the results file's `model` */
+    /* 0 when the model can train on `data`, else ERROR_INPUT with a message */
+    int (*check_data)(const dataset *data, sweep_error *err);
+    /* the rough multiply-adds of a run (schedule.h: plain double arithmetic) */
+    double (*cost)(const train_params *params, const dataset *data);
+    /* per-worker memory whose kernels use `isa`; NULL when memory is short */
+    void *(*state_new)(simd_isa isa);
+    void (*state_delete)(void *state);
+    /* size the state for the run and initialize the weights (-1 on error) */
+    int (*start)(void *state, const dataset *data, const train_params *params, sweep_error *err);
+    /* one epoch: the train loss from the batches, the val loss after it */
+    void (*epoch)(void *state, const dataset *data, const train_params *params,
+                  double *train_loss, double *val_loss);
+    /* accuracies after the last epoch; test NaN without test rows */
+    void (*scores)(void *state, const dataset *data, double *train, double *val, double *test);
+} model_ops;
+
+/* The entry of `id` (MODEL_MINIBATCH ... MODEL_COUNT - 1). */
+const model_ops *model_get(model_id id);
+
+/* The id of the model called `name`, or -1. */
+int model_find(const char *name);
+
+/* "minibatch, multiclass": the names, for messages. */
+const char *model_names(void);
+
+/* ---- for the models' own files ---- */
+
+/* A growable, 64-byte aligned, zero-filled array of doubles. */
+typedef struct {
+    double *data;
+    size_t capacity;   /* elements allocated */
+} model_buffer;
+
+/* Make `buffer` hold at least `needed` doubles, zero-filled when it grows
+ * (contents not kept). */
+int model_buffer_reserve(model_buffer *buffer, size_t needed, sweep_error *err);
+void model_buffer_free(model_buffer *buffer);
+
+/* The same for ints (not aligned). */
+int model_int_reserve(int **array, size_t *capacity, size_t needed, sweep_error *err);
+
+extern const model_ops MODEL_MINIBATCH_OPS;
+extern const model_ops MODEL_MULTICLASS_OPS;
+
+#endif

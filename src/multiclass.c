@@ -1,0 +1,374 @@
+/* multiclass.c: forward, softmax, backward and SGD update of the multi-class
+ * network (chapter 7-1's MultiClassNetwork).
+ *
+ * EVALUATION ORDER (the conventions of network.c: "Σ ... in k order" is
+ * acc = 0.0; acc += term for k = 0, 1, ...; no fused multiply-adds; exp and
+ * log are fastmath_exp and fastmath_log):
+ *
+ *   z1[r][h]  = (Σ_f x[r][f] * w1[f][h], in f order) + b1[h]
+ *   a1[r][h]  = 1.0 / (1.0 + exp(-max(z1, -100)))
+ *   z2[r][k]  = (Σ_h a1[r][h] * w2[h][k], in h order) + b2[k]
+ *   p[r][k]   = exp(max(z2[r][k], -100))
+ *   a[r][k]   = p[r][k] / (Σ_k p[r][k], in k order)      (no max-subtraction: the book's)
+ *   err[r][k] = a[r][k] - y[r][k],   y one-hot (1.0 at the row's class, else 0.0)
+ *   dw2[h][k] = (Σ_r a1[r][h] * err[r][k], in r order) / m
+ *   db2       = (Σ_r Σ_k err[r][k], row-major order) / m  (one scalar for every class)
+ *   e1[r][h]  = ((Σ_k err[r][k] * w2[h][k], in k order) * a1[r][h]) * (1.0 - a1[r][h])
+ *   dw1[f][h] = (Σ_r x[r][f] * e1[r][h], in r order) / m
+ *   db1[h]    = (Σ_r e1[r][h], in r order) / m
+ *   dw[i]     = dw[i] + (l1 * sign(w[i]) + l2 * w[i]) / m    for w1 and w2
+ *   w[i]      = w[i] - learning_rate * dw[i]                 for all four
+ *   loss row  = -log(c), c = a[r][class] clipped to [1e-10, 1 - 1e-10] (the
+ *               book's Σ_k -y log(a) over a one-hot row: the other terms
+ *               are +0.0); rows added to a running total in r order
+ *   reg_loss  = l1 * (S|w1| + S|w2|) + (l2 / 2) * (S w1^2 + S w2^2)
+ *
+ * m is the batch's row count as a double. This is numpy's arithmetic
+ * expression for expression; only the order inside numpy's sums (BLAS, the
+ * pairwise np.sum) differs, by a few ulps. tests/reference_multiclass.c is
+ * this order as plain scalar loops.
+ *
+ * The kernels (multiclass_simd.inc) skip zero inputs: half of
+ * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
+ * started at +0.0 never changes it (see mc_hidden_block). They skip in
+ * blocks, so that one loaded vector serves several rows or features: the
+ * forward pass a feature where all of a block of 4 rows are 0, the w1
+ * gradient a row where all of a block of 4 features are 0. The softmax's
+ * exps run on vectors (vexp: fastmath_exp's bits); its sums, the divisions
+ * and the losses are scalar.
+ */
+#include "multiclass.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "fastmath.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+int multiclass_stride(simd_isa isa, int count)
+{
+    const int lanes = simd_lanes(isa);
+    return (count + lanes - 1) / lanes * lanes;
+}
+
+multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
+                                        int capacity)
+{
+    const size_t stride = (size_t)multiclass_stride(isa, units);
+    const size_t class_stride = (size_t)multiclass_stride(isa, classes);
+    const size_t row_blocks = ((size_t)capacity + MULTICLASS_ROWS - 1) / MULTICLASS_ROWS;
+    const size_t rows = row_blocks * MULTICLASS_ROWS;
+    const size_t feature_blocks =
+        ((size_t)n_features + MULTICLASS_FEATURES - 1) / MULTICLASS_FEATURES;
+    return (multiclass_sizes){
+        .w1 = (size_t)n_features * stride,
+        .b1 = stride,
+        .w2 = (size_t)units * class_stride,
+        .w2t = (size_t)classes * stride,
+        .b2 = class_stride,
+        .a1 = rows * stride,
+        .e1 = rows * stride,
+        .z2 = rows * class_stride,
+        .err = rows * class_stride,
+        .sum_w1 = (size_t)n_features * stride,
+        .sum_w2 = (size_t)units * class_stride,
+        .sum_b1 = stride,
+        .input_start = row_blocks * (((size_t)n_features + MULTICLASS_CHUNK - 1) /
+                                     MULTICLASS_CHUNK) + 1,
+        .input_index = row_blocks * (size_t)n_features,
+        .input_value = rows * (size_t)n_features,
+        .row_count = feature_blocks,
+        .mask_words = ((size_t)n_features + 63) / 64,
+        .chunk_masks = rows * (((size_t)n_features + 63) / 64),
+        .row_index = feature_blocks * (size_t)capacity,
+        .row_value = feature_blocks * (size_t)capacity * MULTICLASS_FEATURES,
+    };
+}
+
+/* w2t = the transpose of w2 (its padding stays zero). */
+static void transpose_w2(multiclass_net *net)
+{
+    for (int k = 0; k < net->classes; k++)
+        for (int h = 0; h < net->units; h++)
+            net->w2t[(size_t)k * net->stride + h] = net->w2[(size_t)h * net->class_stride + k];
+}
+
+void multiclass_init(multiclass_net *net, numpy_rng *rng)
+{
+    const size_t stride = (size_t)net->stride, class_stride = (size_t)net->class_stride;
+    memset(net->w1, 0, (size_t)net->n_features * stride * sizeof(double));
+    memset(net->b1, 0, stride * sizeof(double));
+    memset(net->w2, 0, (size_t)net->units * class_stride * sizeof(double));
+    memset(net->w2t, 0, (size_t)net->classes * stride * sizeof(double));
+    memset(net->b2, 0, class_stride * sizeof(double));
+    for (int f = 0; f < net->n_features; f++)
+        for (int h = 0; h < net->units; h++)
+            net->w1[(size_t)f * stride + h] = rng_gauss(rng);   /* normal(0, 1) */
+    for (int h = 0; h < net->units; h++)
+        for (int k = 0; k < net->classes; k++)
+            net->w2[(size_t)h * class_stride + k] = rng_gauss(rng);
+    transpose_w2(net);
+}
+
+double multiclass_reg_loss(const multiclass_net *net, double l1, double l2)
+{
+    double abs_w1 = 0.0, abs_w2 = 0.0, square_w1 = 0.0, square_w2 = 0.0;
+    for (int f = 0; f < net->n_features; f++) {
+        const double *row = net->w1 + (size_t)f * net->stride;
+        for (int h = 0; h < net->units; h++) {
+            abs_w1 += fabs(row[h]);
+            square_w1 += row[h] * row[h];
+        }
+    }
+    for (int h = 0; h < net->units; h++) {
+        const double *row = net->w2 + (size_t)h * net->class_stride;
+        for (int k = 0; k < net->classes; k++) {
+            abs_w2 += fabs(row[k]);
+            square_w2 += row[k] * row[k];
+        }
+    }
+    return l1 * (abs_w1 + abs_w2) + l2 / 2.0 * (square_w1 + square_w2);
+}
+
+void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
+                          uint64_t *masks)
+{
+    for (int r = 0; r < n; r++) {
+        const double *row = x + (size_t)r * (size_t)n_features;
+        uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
+        for (int w = 0; w < mask_words; w++)
+            mask[w] = 0;
+        for (int f = 0; f < n_features; f++)
+            mask[f / 64] |= (uint64_t)(row[f] != 0.0) << (f % 64);
+    }
+}
+
+/* Row r of the batch: its place in x (rows NULL: r). */
+static size_t batch_row(const int *rows, int r)
+{
+    return (size_t)(rows != NULL ? rows[r] : r);
+}
+
+/* The forward pass's input lists of the m rows (see multiclass_scratch):
+ * the union of a block's row masks, walked bit by bit. */
+static void list_inputs(const double *x, int n_features, const int *rows, int m,
+                        const uint64_t *masks, multiclass_scratch *s)
+{
+    const int words = s->mask_words;
+    int entries = 0, block = 0;
+    for (int first = 0; first < m; first += MULTICLASS_ROWS, block++) {
+        const double *row[MULTICLASS_ROWS];
+        const uint64_t *mask[MULTICLASS_ROWS];
+        int count = m - first < MULTICLASS_ROWS ? m - first : MULTICLASS_ROWS;
+        for (int i = 0; i < count; i++) {
+            size_t at = batch_row(rows, first + i);
+            row[i] = x + at * (size_t)n_features;
+            mask[i] = masks + at * (size_t)words;
+        }
+        for (int w = 0; w < words; w++) {
+            if (w % (MULTICLASS_CHUNK / 64) == 0)
+                s->input_start[block * s->chunks + w / (MULTICLASS_CHUNK / 64)] = entries;
+            uint64_t bits = 0;
+            for (int i = 0; i < count; i++)
+                bits |= mask[i][w];
+            for (; bits != 0; bits &= bits - 1) {
+                const int f = w * 64 + __builtin_ctzll(bits);
+                s->input_index[entries] = f * s->input_stride;
+                double *values = s->input_value + (size_t)entries * MULTICLASS_ROWS;
+                for (int i = 0; i < MULTICLASS_ROWS; i++)
+                    values[i] = i < count ? row[i][f] : 0.0;
+                entries++;
+            }
+        }
+    }
+    s->input_start[block * s->chunks] = entries;
+}
+
+/* The w1 gradient's row lists of the m rows (see multiclass_scratch): each
+ * row joins the list of every feature block holding one of its set bits.
+ * With blocks of two features, a word's blocks with a set bit are the even
+ * bits of (bits | bits >> 1): one step per block, not per bit. */
+#if MULTICLASS_FEATURES != 2
+#error "list_rows pairs the bits of two features"
+#endif
+static void list_rows(const double *x, int n_features, const int *rows, int m,
+                      multiclass_scratch *s)
+{
+    const int words = s->mask_words;
+    const int blocks = (n_features + MULTICLASS_FEATURES - 1) / MULTICLASS_FEATURES;
+    for (int b = 0; b < blocks; b++)
+        s->row_count[b] = 0;
+    s->row_capacity = m;
+    for (int r = 0; r < m; r++) {
+        const size_t at = batch_row(rows, r);
+        const double *row = x + at * (size_t)n_features;
+        const uint64_t *mask = s->masks + at * (size_t)words;
+        for (int w = 0; w < words; w++)
+            for (uint64_t pairs = (mask[w] | mask[w] >> 1) & 0x5555555555555555ULL; pairs != 0;
+                 pairs &= pairs - 1) {
+                const int f = w * 64 + __builtin_ctzll(pairs);
+                const int b = f / MULTICLASS_FEATURES;
+                const size_t entry = (size_t)b * (size_t)m + (size_t)s->row_count[b]++;
+                s->row_index[entry] = r;
+                double *values = s->row_value + entry * MULTICLASS_FEATURES;
+                values[0] = row[f];
+                values[1] = f + 1 < n_features ? row[f + 1] : 0.0;
+            }
+    }
+}
+
+/* np.clip(v, low, high) with NaN passing through. */
+static double clip(double v, double low, double high)
+{
+    return v < low ? low : (v > high ? high : v);
+}
+
+/* Row r's softmax from its p = exp(max(z2, -100)) (exp_rows, already in
+ * err_row), then the row's loss; err becomes a - y. Returns the loss. */
+static double softmax_row(const multiclass_net *net, double *err_row, int target)
+{
+    double total = 0.0;
+    for (int k = 0; k < net->classes; k++)
+        total += err_row[k];
+    for (int k = 0; k < net->classes; k++)
+        err_row[k] = err_row[k] / total;
+    for (int k = net->classes; k < net->class_stride; k++)
+        err_row[k] = 0.0;   /* padding: keeps the padding of w2 at zero */
+    double loss = -fastmath_log(clip(err_row[target], 1e-10, 1.0 - 1e-10));
+    err_row[target] = err_row[target] - 1.0;
+    return loss;
+}
+
+/* The first class of the largest z2, like numpy's argmax (a NaN counts as
+ * the largest, as there). */
+static int argmax_row(const double *z2_row, int classes)
+{
+    int best = 0;
+    for (int k = 1; k < classes; k++)
+        if (z2_row[k] > z2_row[best] || (isnan(z2_row[k]) && !isnan(z2_row[best])))
+            best = k;
+    return best;
+}
+
+/* ---- the kernels, one copy per instruction set ---- */
+
+#define SIMD_SUFFIX generic
+#define SIMD_LANES 2
+#define SIMD_TARGET_ATTRIBUTE
+#include "simd_begin.inc"
+#include "fastmath_simd.inc"
+#include "multiclass_simd.inc"
+#include "simd_end.inc"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define MULTICLASS_X86_LEVELS 1
+#define SIMD_SUFFIX avx2
+#define SIMD_LANES 4
+#define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx2")))
+#include "simd_begin.inc"
+#include "fastmath_simd.inc"
+#include "multiclass_simd.inc"
+#include "simd_end.inc"
+#endif
+
+static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_forward_avx2(net, m, s);
+        return;
+    }
+#endif
+    mc_forward_generic(net, m, s);
+}
+
+static void exp_rows(const multiclass_net *net, int m, multiclass_scratch *s)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_exp_rows_avx2(net, m, s->z2, s->err);
+        return;
+    }
+#endif
+    mc_exp_rows_generic(net, m, s->z2, s->err);
+}
+
+static void backward(const multiclass_net *net, int m, multiclass_scratch *s)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_backward_avx2(net, m, s);
+        return;
+    }
+#endif
+    mc_backward_generic(net, m, s);
+}
+
+static void apply_sgd(multiclass_net *net, int m, const multiclass_scratch *s,
+                      const train_params *params)
+{
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX2) {
+        mc_apply_sgd_avx2(net, m, s, params);
+        return;
+    }
+#endif
+    mc_apply_sgd_generic(net, m, s, params);
+}
+
+double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
+                              const int *rows, int m, const train_params *params,
+                              multiclass_scratch *scratch)
+{
+    const size_t class_stride = (size_t)net->class_stride;
+    scratch->input_stride = net->stride;
+    scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
+    list_inputs(x, net->n_features, rows, m, scratch->masks, scratch);
+    forward(net, m, scratch);
+    exp_rows(net, m, scratch);
+    double loss = 0.0, err_total = 0.0;
+    for (int r = 0; r < m; r++) {
+        double *err_row = scratch->err + (size_t)r * class_stride;
+        loss += softmax_row(net, err_row, (int)y[rows[r]]);
+        for (int k = 0; k < net->classes; k++)
+            err_total += err_row[k];
+    }
+    list_rows(x, net->n_features, rows, m, scratch);
+    backward(net, m, scratch);
+    apply_sgd(net, m, scratch, params);
+    const double db2 = err_total / (double)m;
+    for (int k = 0; k < net->classes; k++)
+        net->b2[k] = net->b2[k] - params->learning_rate * db2;
+    transpose_w2(net);
+    return loss;
+}
+
+double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
+                           double loss_total, int *correct, multiclass_scratch *scratch)
+{
+    const size_t class_stride = (size_t)net->class_stride;
+    int right = 0;
+    for (int start = 0; start < n; start += scratch->capacity) {
+        const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
+        const double *chunk = x + (size_t)start * (size_t)net->n_features;
+        multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
+                             scratch->chunk_masks);
+        scratch->input_stride = net->stride;
+        scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
+        list_inputs(chunk, net->n_features, NULL, m, scratch->chunk_masks, scratch);
+        forward(net, m, scratch);
+        exp_rows(net, m, scratch);
+        for (int r = 0; r < m; r++) {
+            const int target = (int)y[start + r];
+            right += argmax_row(scratch->z2 + (size_t)r * class_stride, net->classes) == target;
+            loss_total += softmax_row(net, scratch->err + (size_t)r * class_stride, target);
+        }
+    }
+    *correct = right;
+    return loss_total;
+}

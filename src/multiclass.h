@@ -1,0 +1,131 @@
+/* multiclass.h: the textbook's chapter 7-1 MultiClassNetwork, trained one
+ * minibatch at a time by vectorized kernels.
+ *
+ * n_features -> units (sigmoid) -> K classes (softmax), cross-entropy loss,
+ * SGD with L1/L2 penalties on the weights (not the biases). The
+ * floating-point evaluation order, which the results depend on bit for bit,
+ * is written down at the top of multiclass.c; tests/reference_multiclass.c
+ * is the plain scalar code of that order, and the tests require the kernels
+ * to reproduce it exactly on every instruction set (simd.h).
+ *
+ * Layout: as in network.h, the hidden units are the vector lanes of w1, b1,
+ * a1 and e1 (`stride` doubles per row, padding kept at zero in the weights);
+ * the classes are the lanes of w2, b2 and the output arrays (`class_stride`
+ * doubles per row). w2 is also kept transposed (w2t), so that the hidden
+ * error can run with the units in the lanes too. Nothing here allocates.
+ */
+#ifndef SWEEP_MULTICLASS_H
+#define SWEEP_MULTICLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "rng.h"
+#include "simd.h"
+
+typedef struct {
+    int n_features;    /* inputs */
+    int units;         /* hidden units */
+    int classes;       /* K >= 2 */
+    int stride;        /* multiclass_stride(isa, units) */
+    int class_stride;  /* multiclass_stride(isa, classes) */
+    simd_isa isa;      /* the kernels' instruction set */
+    double *w1;        /* (n_features, stride): w1[f][h] */
+    double *b1;        /* (stride) */
+    double *w2;        /* (units, class_stride): w2[h][k] */
+    double *w2t;       /* (classes, stride): w2t[k][h] = w2[h][k] */
+    double *b2;        /* (class_stride) */
+} multiclass_net;
+
+/* Scratch of a pass over at most `capacity` rows (a1 and z2 hold
+ * `capacity` rounded up to MULTICLASS_ROWS rows). */
+typedef struct {
+    int capacity;        /* rows */
+    double *a1;          /* (capacity, stride) hidden activations */
+    double *e1;          /* (capacity, stride) error reaching the hidden layer */
+    double *z2;          /* (capacity, class_stride) output before the softmax */
+    double *err;         /* (capacity, class_stride) softmax - one-hot target */
+    double *sum_w1;      /* (n_features, stride) sums of dw1 before dividing by m */
+    double *sum_w2;      /* (units, class_stride) sums of dw2 */
+    double *sum_b1;      /* (stride) sums of db1 */
+    /* The forward pass's input lists, one per block of MULTICLASS_ROWS rows:
+     * the features where any of the block's rows is nonzero, and the rows'
+     * values there (MULTICLASS_ROWS each, 0.0 for padding rows). */
+    int *input_start;    /* (row blocks * chunks + 1) the first entry of each block's
+                            features in each chunk of MULTICLASS_CHUNK features */
+    int *input_index;    /* (row blocks * n_features) feature * input_stride: where
+                            its row of w1 starts */
+    int input_stride;    /* the net's stride */
+    int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
+    double *input_value; /* (row blocks * n_features * MULTICLASS_ROWS) */
+    /* The w1 gradient's row lists, one per block of MULTICLASS_FEATURES
+     * features: the batch rows where any of the block's features is
+     * nonzero, in order, and their values of those features (0.0 past the
+     * last feature). */
+    int *row_count;      /* (feature blocks) rows in each block's list */
+    int row_capacity;    /* entries per block's list: the batch's rows */
+    int *row_index;      /* (feature blocks * capacity) block b's list at b * row_capacity */
+    double *row_value;   /* (feature blocks * capacity * MULTICLASS_FEATURES) */
+    /* Which inputs of a row are nonzero, one bit per feature, mask_words
+     * words per row: the lists are built from these bits. */
+    int mask_words;           /* (n_features + 63) / 64 */
+    const uint64_t *masks;    /* the train rows' (multiclass_row_masks), set by the caller */
+    uint64_t *chunk_masks;    /* (capacity * mask_words) for the evaluated rows */
+} multiclass_scratch;
+
+/* Rows per forward block and features per w1-gradient block (the same for
+ * every instruction set, so the lists are too; list_rows relies on 2). */
+#define MULTICLASS_ROWS 2
+#define MULTICLASS_FEATURES 2
+/* Features per pass of the forward sums (a multiple of 64), so that the
+ * rows of w1 a block of units reads in one pass fit the L1 cache. Measured
+ * on the shared Zen 4 machine: no difference from one pass (within noise);
+ * the bits are the same either way. */
+#define MULTICLASS_CHUNK 256
+
+/* The nonzero bits of the n rows of x (n, n_features) into masks
+ * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
+void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
+                          uint64_t *masks);
+
+/* Doubles per row of `count` lanes at `isa`: count rounded up to the lanes. */
+int multiclass_stride(simd_isa isa, int count);
+
+/* Sizes of the arrays (in elements) for these shapes; see the structs. */
+typedef struct {
+    size_t w1, b1, w2, w2t, b2;
+    size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
+    size_t input_start, input_index, input_value, row_count, row_index, row_value;
+    size_t mask_words, chunk_masks;
+} multiclass_sizes;
+multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
+                                        int capacity);
+
+/* MultiClassNetwork.init_weights after the caller's single seed: w1 from
+ * n_features * units normals row by row, then w2 from units * classes
+ * normals row by row; biases and padding zero. The shapes, isa and arrays
+ * of `net` must be set. */
+void multiclass_init(multiclass_net *net, numpy_rng *rng);
+
+/* The textbook's `training` on the m rows x[rows[i]] (x (n, n_features)
+ * row-major, y (n) the classes as doubles; scratch->masks those of x): forward, softmax, backward,
+ * penalties, SGD update. Returns the batch's loss, Σ over its rows in order
+ * (from 0.0) of -log(clip(softmax_class, 1e-10, 1 - 1e-10)) with the
+ * outputs before the update. m <= scratch->capacity. */
+double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
+                              const int *rows, int m, const train_params *params,
+                              multiclass_scratch *scratch);
+
+/* Forward pass over the n rows of x, in chunks of the scratch's capacity:
+ * adds each row's loss (as above) to `loss_total` in row order and returns
+ * it; *correct receives the number of rows whose argmax of z2 (the first
+ * maximum, like numpy) equals y. */
+double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
+                           double loss_total, int *correct, multiclass_scratch *scratch);
+
+/* reg_loss: l1 (S|w1| + S|w2|) + l2/2 (S w1^2 + S w2^2), each S a sum in
+ * row-major order of the unpadded arrays from 0.0. */
+double multiclass_reg_loss(const multiclass_net *net, double l1, double l2);
+
+#endif

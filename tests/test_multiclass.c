@@ -1,0 +1,483 @@
+/* test_multiclass.c: the chapter 7-1 MultiClassNetwork (src/multiclass.c,
+ * src/model_multiclass.c) against the textbook's numpy code and against its
+ * own scalar reference.
+ *
+ * - numpy: tests/data/multiclass_*.csv, made by scripts/textbook_numpy.py
+ *   --model multiclass on the small sets of tests/data/multiclass/ (commands
+ *   in tests/data/README.md). Curves within an ABSOLUTE 1e-9 at every epoch
+ *   (numpy's BLAS and pairwise sums round differently, by ~1e-15);
+ *   accuracies, being counts over rows, EXACTLY.
+ * - the fast path (vector kernels that skip zero inputs, every instruction
+ *   set the CPU has, one or two threads) equals tests/reference_multiclass.c
+ *   (dense scalar loops) BIT FOR BIT.
+ *
+ * The CSVs are read by a small parser of our own, not the dataset module:
+ * their features are already what the network trains on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "train.h"
+
+#include "reference_multiclass.c"
+
+#ifndef TEST_DATA_DIR
+#define TEST_DATA_DIR "tests/data"
+#endif
+
+static const double CURVE_TOLERANCE = 1e-9;   /* absolute, at every epoch */
+
+enum { MAX_LINE = 1 << 16, MAX_EPOCHS = 200 };
+
+#include "dataset.h"
+
+/* ---- the data sets: features..., target, split ---- */
+
+static void append_row(double **x, double **y, int *n, const double *values, int d,
+                       double target)
+{
+    *x = realloc(*x, (size_t)(*n + 1) * (size_t)d * sizeof(double));
+    *y = realloc(*y, (size_t)(*n + 1) * sizeof(double));
+    assert_non_null(*x);
+    assert_non_null(*y);
+    memcpy(*x + (size_t)*n * (size_t)d, values, (size_t)d * sizeof(double));
+    (*y)[*n] = target;
+    (*n)++;
+}
+
+static void load_set(const char *file_name, dataset *data)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/multiclass/%s", TEST_DATA_DIR, file_name);
+    FILE *file = fopen(path, "r");
+    assert_non_null(file);
+    static char line[MAX_LINE];
+    assert_non_null(fgets(line, sizeof line, file));
+    int columns = 1;
+    for (const char *c = line; *c != '\0'; c++)
+        columns += *c == ',';
+    const int d = columns - 2;
+    memset(data, 0, sizeof *data);
+    data->name = strdup(file_name);
+    data->n_features = d;
+    double *values = malloc((size_t)d * sizeof(double));
+    while (fgets(line, sizeof line, file) != NULL) {
+        char *cursor = line;
+        for (int f = 0; f < d; f++)
+            values[f] = strtod(cursor, &cursor), cursor++;
+        double target = strtod(cursor, &cursor);
+        cursor++;
+        if (target + 1 > data->n_classes)
+            data->n_classes = (int)target + 1;
+        if (strncmp(cursor, "train", 5) == 0)
+            append_row(&data->x_train, &data->y_train, &data->n_train, values, d, target);
+        else if (strncmp(cursor, "val", 3) == 0)
+            append_row(&data->x_val, &data->y_val, &data->n_val, values, d, target);
+        else
+            append_row(&data->x_test, &data->y_test, &data->n_test, values, d, target);
+    }
+    free(values);
+    fclose(file);
+}
+
+static void free_set(dataset *data)
+{
+    free(data->name);
+    free(data->x_train), free(data->y_train);
+    free(data->x_val), free(data->y_val);
+    free(data->x_test), free(data->y_test);
+}
+
+typedef struct {
+    dataset iris, wine, digits;
+} sets;
+
+static int setup(void **state)
+{
+    sets *all = calloc(1, sizeof(sets));
+    load_set("iris.csv", &all->iris);
+    load_set("wine.csv", &all->wine);
+    load_set("digits.csv", &all->digits);
+    *state = all;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    sets *all = *state;
+    free_set(&all->iris);
+    free_set(&all->wine);
+    free_set(&all->digits);
+    free(all);
+    return 0;
+}
+
+static train_params mc_params(int batch_size, double lr, double l1, double l2, int units,
+                              int epochs, uint32_t seed)
+{
+    train_params params = params_defaults();
+    params.model = MODEL_MULTICLASS;
+    params.batch_size = batch_size;
+    params.learning_rate = lr;
+    params.l1 = l1;
+    params.l2 = l2;
+    params.units = units;
+    params.epochs = epochs;
+    params.seed = seed;
+    return params;
+}
+
+static void run_on(train_workspace *workspace, const dataset *data, const train_params *params,
+                   run_result *result)
+{
+    sweep_error err = {0};
+    assert_int_equal(run_result_init(result, params->epochs, &err), 0);
+    if (train_run(workspace, data, params, result, &err) != 0)
+        fail_msg("train_run: %s", err.message);
+}
+
+static void run(const dataset *data, const train_params *params, run_result *result)
+{
+    train_workspace *workspace = train_workspace_new();
+    assert_non_null(workspace);
+    run_on(workspace, data, params, result);
+    train_workspace_delete(workspace);
+}
+
+/* ---- numpy ---- */
+
+typedef struct {
+    int n_epochs;
+    double train_loss[MAX_EPOCHS], val_loss[MAX_EPOCHS];
+    double train_score, val_score, test_score;
+} numpy_curves;
+
+static void read_numpy(const char *file_name, numpy_curves *out)
+{
+    char path[512], line[256];
+    snprintf(path, sizeof path, "%s/%s", TEST_DATA_DIR, file_name);
+    FILE *file = fopen(path, "r");
+    assert_non_null(file);
+    out->n_epochs = 0;
+    out->train_score = out->val_score = out->test_score = NAN;
+    while (fgets(line, sizeof line, file) != NULL) {
+        int epoch;
+        double train, val, score;
+        if (sscanf(line, "%d,%lf,%lf", &epoch, &train, &val) == 3) {
+            assert_int_equal(epoch, out->n_epochs);
+            assert_true(epoch < MAX_EPOCHS);
+            out->train_loss[epoch] = train;
+            out->val_loss[epoch] = val;
+            out->n_epochs++;
+        } else if (sscanf(line, "# train_score %lf", &score) == 1) {
+            out->train_score = score;
+        } else if (sscanf(line, "# val_score %lf", &score) == 1) {
+            out->val_score = score;
+        } else if (sscanf(line, "# test_score %lf", &score) == 1) {
+            out->test_score = score;
+        }
+    }
+    fclose(file);
+}
+
+/* Train `params` and compare with numpy's `file_name`. */
+static void check_numpy(const dataset *data, const train_params *params, const char *file_name)
+{
+    static numpy_curves numpy;
+    read_numpy(file_name, &numpy);
+    assert_int_equal(numpy.n_epochs, params->epochs);
+    run_result result;
+    run(data, params, &result);
+    assert_int_equal(result.status, RUN_DONE);
+    double worst = 0.0;
+    for (int e = 0; e < params->epochs; e++) {
+        double dt = fabs(result.train_loss[e] - numpy.train_loss[e]);
+        double dv = fabs(result.val_loss[e] - numpy.val_loss[e]);
+        worst = fmax(worst, fmax(dt, dv));
+        if (!(dt <= CURVE_TOLERANCE && dv <= CURVE_TOLERANCE))
+            fail_msg("%s epoch %d: train %.17g vs %.17g, val %.17g vs %.17g", file_name, e,
+                     result.train_loss[e], numpy.train_loss[e], result.val_loss[e],
+                     numpy.val_loss[e]);
+    }
+    printf("%s: worst difference %.3g; scores train %.17g val %.17g test %.17g\n", file_name,
+           worst, result.train_score, result.val_score, result.test_score);
+    if (isnan(numpy.val_score)) {   /* the book's run: its printed val accuracy */
+        assert_true(result.val_score == 0.8150833333333334);
+    } else {
+        assert_true(result.train_score == numpy.train_score);
+        assert_true(result.val_score == numpy.val_score);
+        assert_true(result.test_score == numpy.test_score);
+    }
+    run_result_free(&result);
+}
+
+static void test_iris_batch16(void **state)
+{
+    sets *all = *state;
+    train_params params = mc_params(16, 0.1, 0.0, 0.0, 10, 100, 42);
+    check_numpy(&all->iris, &params, "multiclass_iris_bs16.csv");
+}
+
+static void test_iris_sgd_l2(void **state)
+{
+    sets *all = *state;
+    train_params params = mc_params(1, 0.1, 0.0, 0.01, 10, 20, 7);
+    check_numpy(&all->iris, &params, "multiclass_iris_bs1_l2.csv");
+}
+
+static void test_iris_full_batch_l1(void **state)
+{
+    sets *all = *state;
+    train_params params = mc_params(200, 0.1, 0.001, 0.0, 10, 100, 3);
+    check_numpy(&all->iris, &params, "multiclass_iris_full_l1.csv");
+}
+
+static void test_wine_l1_l2(void **state)
+{
+    sets *all = *state;
+    train_params params = mc_params(32, 0.1, 0.001, 0.01, 7, 50, 0);
+    check_numpy(&all->wine, &params, "multiclass_wine_units7_bs32.csv");
+}
+
+static void test_digits_l2(void **state)
+{
+    sets *all = *state;
+    train_params params = mc_params(64, 0.1, 0.0, 0.001, 20, 20, 42);
+    check_numpy(&all->digits, &params, "multiclass_digits_bs64_l2.csv");
+}
+
+static void test_digits_odd_batch(void **state)
+{
+    sets *all = *state;
+    train_params params = mc_params(100, 0.5, 0.0, 0.0, 13, 10, 5);
+    check_numpy(&all->digits, &params, "multiclass_digits_bs100.csv");
+}
+
+/* ---- the fast path against the scalar reference, bit for bit ---- */
+
+static int same_doubles(const double *a, const double *b, int n)
+{
+    return memcmp(a, b, (size_t)n * sizeof(double)) == 0;
+}
+
+static void check_same_as_reference(const run_result *fast, const refmc_result *reference,
+                                    const train_params *params, const char *label)
+{
+    if (fast->epochs_done != reference->epochs_done ||
+        !same_doubles(fast->train_loss, reference->train_loss, params->epochs) ||
+        !same_doubles(fast->val_loss, reference->val_loss, params->epochs))
+        fail_msg("%s: curves differ from the reference (epochs %d vs %d)", label,
+                 fast->epochs_done, reference->epochs_done);
+    if (!same_doubles(&fast->train_score, &reference->train_score, 1) ||
+        !same_doubles(&fast->val_score, &reference->val_score, 1) ||
+        !same_doubles(&fast->test_score, &reference->test_score, 1))
+        fail_msg("%s: scores differ from the reference", label);
+}
+
+/* Shapes that exercise the kernels' blocks and tails: units below, at and
+ * above the lanes and blocks, classes 3 and 10, batch sizes 1, odd, power
+ * of two, full; L1 and L2. */
+static train_params fast_cases(int i, const sets *all, const dataset **data)
+{
+    static const struct {
+        int set, batch, units, epochs;
+        double lr, l1, l2;
+    } cases[] = {
+        {0, 1, 3, 3, 0.1, 0.0, 0.0},       {0, 7, 10, 10, 0.1, 0.001, 0.01},
+        {0, 96, 33, 10, 0.3, 0.0, 0.02},   {1, 16, 5, 10, 0.1, 0.01, 0.0},
+        {1, 500, 40, 10, 0.1, 0.0, 0.0},   {2, 64, 20, 2, 0.1, 0.0, 0.001},
+        {2, 37, 100, 1, 0.1, 0.001, 0.01}, {2, 256, 1, 2, 0.5, 0.0, 0.0},
+    };
+    const dataset *by_set[] = {&all->iris, &all->wine, &all->digits};
+    *data = by_set[cases[i].set];
+    return mc_params(cases[i].batch, cases[i].lr, cases[i].l1, cases[i].l2, cases[i].units,
+                     cases[i].epochs, (uint32_t)(i * 11 + 1));
+}
+enum { FAST_CASES = 8 };
+
+static void test_fast_equals_reference(void **state)
+{
+    const sets *all = *state;
+    int levels = 0;
+    for (int c = 0; c < FAST_CASES; c++) {
+        const dataset *data;
+        train_params params = fast_cases(c, all, &data);
+        refmc_result reference;
+        refmc_run(data, &params, &reference);
+        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+            if (!simd_supported((simd_isa)isa))
+                continue;
+            levels += c == 0;
+            train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
+            assert_non_null(workspace);
+            run_result fast;
+            run_on(workspace, data, &params, &fast);
+            char label[128];
+            snprintf(label, sizeof label, "case %d on %s [%s]", c, data->name,
+                     simd_name((simd_isa)isa));
+            check_same_as_reference(&fast, &reference, &params, label);
+            run_result_free(&fast);
+            train_workspace_delete(workspace);
+        }
+        refmc_result_free(&reference);
+    }
+    printf("fast path == reference on %d instruction set(s)\n", levels);
+    assert_true(levels >= 1);
+}
+
+/* A run that diverges stops at the same epoch as the reference, as failed. */
+static void test_divergence(void **state)
+{
+    const sets *all = *state;
+    train_params params = mc_params(16, 3.0, 0.0, 12.0, 10, 30, 42);
+    refmc_result reference;
+    refmc_run(&all->iris, &params, &reference);
+    run_result fast;
+    run(&all->iris, &params, &fast);
+    assert_int_equal(fast.status, RUN_FAILED);
+    assert_true(reference.epochs_done < params.epochs);
+    check_same_as_reference(&fast, &reference, &params, "divergence");
+    printf("diverged after %d epochs: %s\n", fast.epochs_done, fast.failure);
+    run_result_free(&fast);
+    refmc_result_free(&reference);
+}
+
+/* Runs trained two at a time on two threads give the bits of one thread. */
+typedef struct {
+    const sets *all;
+    int first;           /* cases first, first + 2, ... */
+    run_result results[FAST_CASES];
+} thread_job;
+
+static void *train_cases(void *opaque)
+{
+    thread_job *job = opaque;
+    train_workspace *workspace = train_workspace_new();
+    for (int c = job->first; c < FAST_CASES; c += 2) {
+        const dataset *data;
+        train_params params = fast_cases(c, job->all, &data);
+        sweep_error err = {0};
+        run_result_init(&job->results[c], params.epochs, &err);
+        train_run(workspace, data, &params, &job->results[c], &err);
+    }
+    train_workspace_delete(workspace);
+    return NULL;
+}
+
+static void test_two_threads(void **state)
+{
+    const sets *all = *state;
+    static thread_job jobs[2];
+    pthread_t threads[2];
+    for (int t = 0; t < 2; t++) {
+        jobs[t] = (thread_job){.all = all, .first = t};
+        assert_int_equal(pthread_create(&threads[t], NULL, train_cases, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 2; t++)
+        pthread_join(threads[t], NULL);
+    for (int c = 0; c < FAST_CASES; c++) {
+        const dataset *data;
+        train_params params = fast_cases(c, all, &data);
+        run_result serial;
+        run(data, &params, &serial);
+        const run_result *threaded = &jobs[c % 2].results[c];
+        assert_int_equal(threaded->epochs_done, serial.epochs_done);
+        assert_true(same_doubles(threaded->train_loss, serial.train_loss, params.epochs));
+        assert_true(same_doubles(threaded->val_loss, serial.val_loss, params.epochs));
+        assert_true(same_doubles(&threaded->val_score, &serial.val_score, 1));
+        run_result_free(&serial);
+        run_result_free(&jobs[c % 2].results[c]);
+    }
+}
+
+/* ---- the model table ---- */
+
+static void test_model_table(void **state)
+{
+    const sets *all = *state;
+    assert_int_equal(model_find("minibatch"), MODEL_MINIBATCH);
+    assert_int_equal(model_find("multiclass"), MODEL_MULTICLASS);
+    assert_int_equal(model_find("mlp"), -1);
+    sweep_error err = {0};
+    /* the minibatch network has one output: exactly two classes */
+    assert_int_equal(model_get(MODEL_MINIBATCH)->check_data(&all->iris, &err), -1);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    assert_non_null(strstr(err.message, "2 classes"));
+    assert_int_equal(model_get(MODEL_MULTICLASS)->check_data(&all->iris, &err), 0);
+    /* costs grow with the work */
+    train_params small = mc_params(16, 0.1, 0.0, 0.0, 10, 10, 1);
+    train_params large = small;
+    large.units = 100;
+    assert_true(model_get(MODEL_MULTICLASS)->cost(&large, &all->digits) >
+                model_get(MODEL_MULTICLASS)->cost(&small, &all->digits));
+    /* a target outside 0..K-1 is refused, not indexed */
+    dataset bad = all->iris;
+    double *y = malloc((size_t)bad.n_train * sizeof(double));
+    memcpy(y, bad.y_train, (size_t)bad.n_train * sizeof(double));
+    y[5] = 3.0;
+    bad.y_train = y;
+    run_result result;
+    assert_int_equal(run_result_init(&result, 10, &err), 0);
+    train_workspace *workspace = train_workspace_new();
+    assert_int_equal(train_run(workspace, &bad, &small, &result, &err), -1);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    train_workspace_delete(workspace);
+    run_result_free(&result);
+    free(y);
+}
+
+/* ---- the book's chapter 7-1 run on fashion-MNIST (its own CTest) ---- */
+
+/* units 100, batch 256, 40 epochs, seed 42: every epoch within 1e-9 of the
+ * shared reference (tests/data/book_ch7_fashion.csv) and val accuracy
+ * exactly the 0.8150833333333334 the book prints. Skipped without Debian's
+ * dataset-fashion-mnist package. */
+static void test_fashion_book(void **state)
+{
+    (void)state;
+    dataset data;
+    sweep_error err = {0};
+    dataset_spec spec = dataset_spec_builtin("fashion_mnist");
+    if (dataset_load(&spec, &data, &err) != 0) {
+        printf("skipped: %s\n", err.message);
+        skip();
+    }
+    assert_int_equal(data.n_train, 48000);
+    assert_int_equal(data.n_val, 12000);
+    assert_int_equal(data.n_classes, 10);
+    train_params params = mc_params(256, 0.1, 0.0, 0.0, 100, 40, 42);
+    check_numpy(&data, &params, "book_ch7_fashion.csv");
+    dataset_free(&data);
+}
+
+int main(int argc, char **argv)
+{
+    /* `test_multiclass fashion`: the slow book run alone */
+    if (argc > 1 && strcmp(argv[1], "fashion") == 0) {
+        const struct CMUnitTest slow[] = {cmocka_unit_test(test_fashion_book)};
+        return cmocka_run_group_tests(slow, NULL, NULL);
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_iris_batch16),
+        cmocka_unit_test(test_iris_sgd_l2),
+        cmocka_unit_test(test_iris_full_batch_l1),
+        cmocka_unit_test(test_wine_l1_l2),
+        cmocka_unit_test(test_digits_l2),
+        cmocka_unit_test(test_digits_odd_batch),
+        cmocka_unit_test(test_fast_equals_reference),
+        cmocka_unit_test(test_divergence),
+        cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_model_table),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
