@@ -49,13 +49,13 @@ void team_destroy(sweep_team *team)
 
 bool team_stopped(const sweep_team *team)
 {
-    return __atomic_load_n(&team->stop, __ATOMIC_SEQ_CST) ||
+    return atomic_load(&team->stop) ||
            (team->interrupt != NULL && *team->interrupt != 0);
 }
 
 void team_halt(sweep_team *team)
 {
-    __atomic_store_n(&team->stop, 1, __ATOMIC_SEQ_CST);
+    atomic_store(&team->stop, 1);
     pthread_mutex_lock(&team->lock);
     pthread_cond_broadcast(&team->inbox_changed);
     pthread_mutex_unlock(&team->lock);
@@ -80,7 +80,7 @@ sweep_error team_worker_error(sweep_team *team)
 
 bool team_take_slot(sweep_team *team, size_t *index)
 {
-    size_t slot = __atomic_fetch_add(&team->next_slot, 1, __ATOMIC_SEQ_CST);
+    size_t slot = atomic_fetch_add(&team->next_slot, 1);
     if (slot >= team->n_scheduled)
         return false;
     *index = team->schedule[slot];
@@ -89,7 +89,7 @@ bool team_take_slot(sweep_team *team, size_t *index)
 
 bool team_schedule_used_up(sweep_team *team)
 {
-    return __atomic_load_n(&team->next_slot, __ATOMIC_SEQ_CST) >= team->n_scheduled;
+    return atomic_load(&team->next_slot) >= team->n_scheduled;
 }
 
 void team_push_finished(sweep_team *team, finished_run *item)

@@ -21,6 +21,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,9 +58,9 @@ typedef struct {
     bool talks;                    /* thread 0 talks to other ranks: it waits for their
                                       messages even when no worker is left */
 
-    size_t next_slot;              /* next entry of `schedule` to train (atomic) */
-    int stop;                      /* set when a worker or the writer failed, or another rank
-                                      was interrupted: take no more runs (atomic) */
+    atomic_size_t next_slot;       /* next entry of `schedule` to train */
+    atomic_int stop;               /* set when a worker or the writer failed, or another rank
+                                      was interrupted: take no more runs */
     pthread_mutex_t lock;          /* guards the fields below */
     pthread_cond_t changed;        /* a run was pushed or a worker left */
     finished_run *head, *tail;     /* FIFO of finished runs */
