@@ -2,8 +2,6 @@
 
 #include <stdlib.h>
 
-#include "wire.h"
-
 /* ---- the cluster as a transport ------------------------------------------ */
 
 static int cluster_link_send(void *link, int to, int tag, void *bytes, size_t size,
@@ -33,11 +31,24 @@ static void cluster_link_give_up(void *link)
     cluster_give_up(link);
 }
 
+static int cluster_link_broadcast(void *link, const void *bytes, size_t size, sweep_error *err)
+{
+    return cluster_broadcast(link, bytes, size, err);
+}
+
+static int cluster_link_receive_broadcast(void *link, void **bytes, size_t *size,
+                                          sweep_error *err)
+{
+    return cluster_receive_broadcast(link, bytes, size, err);
+}
+
 protocol_transport protocol_cluster_transport(cluster *job)
 {
     return (protocol_transport){
         .link = job,
         .n_ranks = cluster_size(job),
+        .broadcast = cluster_link_broadcast,
+        .receive_broadcast = cluster_link_receive_broadcast,
         .send = cluster_link_send,
         .receive = cluster_link_receive,
         .progress = cluster_link_progress,
@@ -93,6 +104,30 @@ void protocol_coordinator_free(protocol_coordinator *coordinator)
 {
     free(coordinator->remotes);
     coordinator->remotes = NULL;
+}
+
+int protocol_start_ranks(protocol_coordinator *coordinator, const wire_settings *settings,
+                         const dataset *data, sweep_error *err)
+{
+    const protocol_transport *transport = &coordinator->transport;
+    void *bytes = NULL;
+    size_t size = 0;
+    if (wire_pack_start(settings, data, &bytes, &size, err) != 0)
+        return -1;
+    int status = transport->broadcast(transport->link, bytes, size, err);
+    free(bytes);
+    return status;
+}
+
+int protocol_conclude(protocol_transport transport, int exit_status, sweep_error *err)
+{
+    void *bytes = NULL;
+    size_t size = 0;
+    if (wire_pack_finish(exit_status, &bytes, &size, err) != 0)
+        return -1;
+    int status = transport.broadcast(transport.link, bytes, size, err);
+    free(bytes);
+    return status;
 }
 
 /* The ranks cannot talk any more (or a message made no sense): stop the
@@ -424,4 +459,31 @@ cleanup:
     team_destroy(&team);
     dataset_free(&data);
     return status;
+}
+
+int protocol_serve(protocol_transport transport, const volatile sig_atomic_t *interrupt,
+                   int *exit_status, sweep_error *err)
+{
+    *exit_status = 1;
+    for (;;) {
+        void *packet = NULL;
+        size_t size = 0;
+        if (transport.receive_broadcast(transport.link, &packet, &size, err) != 0)
+            return -1;
+        int kind = wire_packet_kind(packet, size);
+        int status = -1;
+        if (kind == WIRE_FINISH)
+            status = wire_unpack_finish(packet, size, exit_status, err);
+        else if (kind == WIRE_START)
+            status = protocol_serve_sweep(transport, packet, size, interrupt, err);
+        else
+            error_set(err, ERROR_RUNTIME, "a malformed packet from rank 0 (%zu bytes)", size);
+        free(packet);
+        if (status != 0) {
+            transport.give_up(transport.link);
+            return -1;
+        }
+        if (kind == WIRE_FINISH)
+            return 0;
+    }
 }

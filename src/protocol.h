@@ -53,6 +53,7 @@
 #include "error.h"
 #include "team.h"
 #include "train.h"
+#include "wire.h"
 
 enum {
     PROTOCOL_READY = 1,
@@ -70,12 +71,15 @@ enum { PROTOCOL_STOP_DRAIN = 1, PROTOCOL_STOP_ABANDON = 2 };
  * long enough that looking costs nothing measurable. */
 #define PROTOCOL_POLL_SECONDS 0.002
 
-/* Point-to-point messages between ranks; each function behaves as its
- * cluster.h namesake (cluster_send, cluster_receive, cluster_progress,
- * cluster_flush, cluster_give_up), on `link`. */
+/* Messages between ranks; each function behaves as its cluster.h namesake
+ * (cluster_send, cluster_receive, cluster_progress, cluster_flush,
+ * cluster_give_up, cluster_broadcast, cluster_receive_broadcast), on
+ * `link`. */
 typedef struct {
     void *link;
     int n_ranks;
+    int (*broadcast)(void *link, const void *bytes, size_t size, sweep_error *err);
+    int (*receive_broadcast)(void *link, void **bytes, size_t *size, sweep_error *err);
     int (*send)(void *link, int to, int tag, void *bytes, size_t size, sweep_error *err);
     int (*receive)(void *link, int *from, int *tag, void **bytes, size_t *size,
                    sweep_error *err);
@@ -116,6 +120,10 @@ int protocol_coordinator_init(protocol_coordinator *coordinator, protocol_transp
                               void *store_context, sweep_error *failure, sweep_error *err);
 void protocol_coordinator_free(protocol_coordinator *coordinator);
 
+/* Send the other ranks the start packet: what they need to train. */
+int protocol_start_ranks(protocol_coordinator *coordinator, const wire_settings *settings,
+                         const dataset *data, sweep_error *err);
+
 /* Read every message that has come, hand out runs to the ranks that have
  * room, tell them to stop when it is time. Never waits. True when every
  * other rank is done (or the messages failed). */
@@ -138,6 +146,17 @@ int protocol_courier_ready(protocol_courier *courier, int n_workers, sweep_error
  * with `wait`, first wait a moment for a finished run. True when all work
  * is over (DONE sent, or the messages failed). */
 bool protocol_courier_step(protocol_courier *courier, bool wait);
+
+/* On another rank: serve the sweeps rank 0 starts until it says that the
+ * program ends (the finish packet); *exit_status is then the status rank 0
+ * exits with. Returns -1 only when the ranks cannot talk any more (after
+ * giving up on them). */
+int protocol_serve(protocol_transport transport, const volatile sig_atomic_t *interrupt,
+                   int *exit_status, sweep_error *err);
+
+/* On rank 0, last of all: tell the other ranks (in protocol_serve) to end
+ * with `exit_status`. */
+int protocol_conclude(protocol_transport transport, int exit_status, sweep_error *err);
 
 /* On another rank: one sweep, from its start packet to DONE. Returns -1
  * only when the ranks cannot talk any more; any other problem is sent to

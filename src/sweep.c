@@ -307,13 +307,7 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
     state->writer.coordinator = &state->coordinator;
     state->team.talks = true;
     wire_settings settings = {state->requested, state->team.n_scheduled};
-    void *bytes = NULL;
-    size_t size = 0;
-    if (wire_pack_start(&settings, &state->data, &bytes, &size, err) != 0)
-        return -1;
-    int status = cluster_broadcast(job, bytes, size, err);
-    free(bytes);
-    return status;
+    return protocol_start_ranks(&state->coordinator, &settings, &state->data, err);
 }
 
 /* Step 1: expand the grid, load the data set, keep only the shard. */
@@ -595,29 +589,7 @@ cleanup:
 int sweep_serve(cluster *job, const volatile sig_atomic_t *interrupt, int *exit_status,
                 sweep_error *err)
 {
-    *exit_status = 1;
-    for (;;) {
-        void *packet = NULL;
-        size_t size = 0;
-        if (cluster_receive_broadcast(job, &packet, &size, err) != 0)
-            return -1;
-        int kind = wire_packet_kind(packet, size);
-        int status = -1;
-        if (kind == WIRE_FINISH)
-            status = wire_unpack_finish(packet, size, exit_status, err);
-        else if (kind == WIRE_START)
-            status = protocol_serve_sweep(protocol_cluster_transport(job), packet, size,
-                                          interrupt, err);
-        else
-            error_set(err, ERROR_RUNTIME, "a malformed packet from rank 0 (%zu bytes)", size);
-        free(packet);
-        if (status != 0) {
-            cluster_give_up(job);
-            return -1;
-        }
-        if (kind == WIRE_FINISH)
-            return 0;
-    }
+    return protocol_serve(protocol_cluster_transport(job), interrupt, exit_status, err);
 }
 
 int sweep_conclude(cluster *job, int exit_status, sweep_error *err)
@@ -625,11 +597,5 @@ int sweep_conclude(cluster *job, int exit_status, sweep_error *err)
     /* A job whose ranks no longer talk is ended by cluster_end instead. */
     if (cluster_size(job) < 2 || cluster_rank(job) != 0 || cluster_failed(job))
         return 0;
-    void *bytes = NULL;
-    size_t size = 0;
-    if (wire_pack_finish(exit_status, &bytes, &size, err) != 0)
-        return -1;
-    int status = cluster_broadcast(job, bytes, size, err);
-    free(bytes);
-    return status;
+    return protocol_conclude(protocol_cluster_transport(job), exit_status, err);
 }

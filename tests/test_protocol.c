@@ -69,20 +69,30 @@ static int fake_send(void *link, int to, int tag, void *bytes, size_t size, swee
     return 0;
 }
 
-static int fake_receive(void *link, int *from, int *tag, void **bytes, size_t *size,
-                        sweep_error *err)
+/* A broadcast travels as a message of its own kind to every other rank. */
+#define BROADCAST_TAG (-1)
+
+/* Take the first message for this rank: a broadcast, or any other. */
+static message *take_message(fake_link *self, bool broadcast)
 {
-    (void)err;
-    fake_link *self = link;
     fake_network *network = self->network;
     pthread_mutex_lock(&network->lock);
     message **at = &network->head;
-    while (*at != NULL && (*at)->to != self->rank)
+    while (*at != NULL &&
+           ((*at)->to != self->rank || ((*at)->tag == BROADCAST_TAG) != broadcast))
         at = &(*at)->next;
     message *item = *at;
     if (item != NULL)
         *at = item->next;
     pthread_mutex_unlock(&network->lock);
+    return item;
+}
+
+static int fake_receive(void *link, int *from, int *tag, void **bytes, size_t *size,
+                        sweep_error *err)
+{
+    (void)err;
+    message *item = take_message(link, false);
     if (item == NULL)
         return 0;
     *from = item->from;
@@ -100,6 +110,38 @@ static int fake_progress(void *link, sweep_error *err)
     return 0;
 }
 
+static int fake_broadcast(void *link, const void *bytes, size_t size, sweep_error *err)
+{
+    fake_link *self = link;
+    for (int to = 0; to < self->network->n_ranks; to++) {
+        if (to == self->rank)
+            continue;
+        void *copy = malloc(size > 0 ? size : 1);
+        assert_non_null(copy);
+        memcpy(copy, bytes, size);
+        fake_send(link, to, BROADCAST_TAG, copy, size, err);
+    }
+    return 0;
+}
+
+/* Waits, as the collective does, but gives up after a minute (a test that
+ * hangs tells nothing). */
+static int fake_receive_broadcast(void *link, void **bytes, size_t *size, sweep_error *err)
+{
+    struct timespec pause = {0, 1000000};
+    for (int tries = 0; tries < 60000; tries++) {
+        message *item = take_message(link, true);
+        if (item != NULL) {
+            *bytes = item->bytes;
+            *size = item->size;
+            free(item);
+            return 0;
+        }
+        nanosleep(&pause, NULL);
+    }
+    return error_set(err, ERROR_RUNTIME, "fake network: no broadcast came");
+}
+
 static void fake_give_up(void *link)
 {
     fake_link *self = link;
@@ -111,6 +153,8 @@ static protocol_transport fake_transport(fake_link *link)
     return (protocol_transport){
         .link = link,
         .n_ranks = link->network->n_ranks,
+        .broadcast = fake_broadcast,
+        .receive_broadcast = fake_receive_broadcast,
         .send = fake_send,
         .receive = fake_receive,
         .progress = fake_progress,
@@ -471,43 +515,36 @@ static void test_courier_refuses_malformed_orders(void **state)
 
 typedef struct {
     fake_link *link;
-    void *packet;
-    size_t size;
     int status;
+    int exit_status;
     sweep_error err;
 } serving_rank;
 
 static void *serve(void *argument)
 {
     serving_rank *rank = argument;
-    rank->status = protocol_serve_sweep(fake_transport(rank->link), rank->packet, rank->size,
-                                        NULL, &rank->err);
+    rank->status = protocol_serve(fake_transport(rank->link), NULL, &rank->exit_status,
+                                  &rank->err);
     return NULL;
 }
 
-/* Rank 1 trains every run on its own threads (rank 0 has no workers); what
- * rank 0 stores equals train_run's result for the same run, bit for bit. */
-static void test_a_whole_rank_trains_the_sweep(void **state)
+/* A job of rank 0 and a rank 1 that runs protocol_serve on a thread of its
+ * own; job_new's READY is dropped, since the real rank says it itself. */
+static sweep_job *start_serving(serving_rank *rank, pthread_t *thread)
 {
-    (void)state;
-    sweep_error err = {0};
-    dataset data = {0};
-    dataset_spec spec = dataset_spec_builtin("wdbc");
-    assert_int_equal(dataset_load(&spec, &data, &err), 0);
     sweep_job *job = job_new(2, 0);
-    /* job_new said READY for rank 1 already; the real rank says it itself. */
     message *ready = job->network.head;
     job->network.head = NULL;
     free(ready->bytes);
     free(ready);
-    for (size_t run = 0; run < N_RUNS; run++)
-        job->runs[run].units = 3;
+    *rank = (serving_rank){.link = &job->links[1]};
+    assert_int_equal(pthread_create(thread, NULL, serve, rank), 0);
+    return job;
+}
 
-    serving_rank rank = {.link = &job->links[1]};
-    wire_settings settings = {2, N_RUNS};
-    assert_int_equal(wire_pack_start(&settings, &data, &rank.packet, &rank.size, &err), 0);
-    pthread_t thread;
-    assert_int_equal(pthread_create(&thread, NULL, serve, &rank), 0);
+/* Rank 0 serves until every rank is done (at most two minutes). */
+static void serve_until_done(sweep_job *job)
+{
     struct timespec pause = {0, 1000000};
     time_t give_up_at = time(NULL) + 120;
     bool over = false;
@@ -516,9 +553,32 @@ static void test_a_whole_rank_trains_the_sweep(void **state)
         nanosleep(&pause, NULL);
     }
     assert_true(over);
+}
+
+/* Rank 1 trains every run on its own threads (rank 0 has no workers); what
+ * rank 0 stores equals train_run's result for the same run, bit for bit;
+ * the exit status of the finish packet is rank 1's. */
+static void test_a_whole_rank_trains_the_sweep(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    dataset data = {0};
+    dataset_spec spec = dataset_spec_builtin("wdbc");
+    assert_int_equal(dataset_load(&spec, &data, &err), 0);
+    serving_rank rank;
+    pthread_t thread;
+    sweep_job *job = start_serving(&rank, &thread);
+    for (size_t run = 0; run < N_RUNS; run++)
+        job->runs[run].units = 3;
+    wire_settings settings = {2, N_RUNS};
+    assert_int_equal(protocol_start_ranks(&job->coordinator, &settings, &data, &err), 0);
+    serve_until_done(job);
+    assert_int_equal(protocol_conclude(job->coordinator.transport, 3, &err), 0);
     assert_int_equal(pthread_join(thread, NULL), 0);
     assert_int_equal(rank.status, 0);
-    free(rank.packet);
+    assert_int_equal(rank.exit_status, 3);
+    assert_int_equal(job->failure.kind, ERROR_NONE);
+    assert_int_equal(team_worker_error(&job->teams[0]).kind, ERROR_NONE);
 
     train_workspace *workspace = train_workspace_new();
     assert_non_null(workspace);
@@ -540,6 +600,53 @@ static void test_a_whole_rank_trains_the_sweep(void **state)
     dataset_free(&data);
 }
 
+/* A start packet the rank cannot read: it trains nothing, tells rank 0 why
+ * (named by its rank), and still ends with the finish packet. */
+static void test_a_bad_start_packet_is_reported(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    serving_rank rank;
+    pthread_t thread;
+    sweep_job *job = start_serving(&rank, &thread);
+    /* A start, cut short after its kind (numbers travel in memory form). */
+    unsigned char packet[sizeof(int64_t) + 1] = {0};
+    int64_t kind = WIRE_START;
+    memcpy(packet, &kind, sizeof kind);
+    assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link,
+                                                           packet, sizeof packet, &err),
+                     0);
+    serve_until_done(job);
+    assert_int_equal(protocol_conclude(job->coordinator.transport, 2, &err), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(rank.status, 0);
+    assert_int_equal(rank.exit_status, 2);
+    sweep_error reported = team_worker_error(&job->teams[0]);
+    assert_int_equal(reported.kind, ERROR_RUNTIME);
+    assert_true(strncmp(reported.message, "rank 1: ", 8) == 0);
+    assert_int_equal(job->network.n_sent[PROTOCOL_WORK][1], 0);
+    job_free(job);
+}
+
+/* A broadcast that is neither start nor finish ends the talking. */
+static void test_a_malformed_packet_ends_serving(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    sweep_job *job = job_new(2, 1);
+    unsigned char packet[] = {9, 9, 9};
+    assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link,
+                                                           packet, sizeof packet, &err),
+                     0);
+    int exit_status = 0;
+    assert_int_equal(protocol_serve(fake_transport(&job->links[1]), NULL, &exit_status, &err),
+                     -1);
+    assert_string_equal(err.message, "a malformed packet from rank 0 (3 bytes)");
+    assert_true(job->network.gave_up[1]);
+    assert_int_equal(exit_status, 1);
+    job_free(job);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +658,8 @@ int main(void)
         cmocka_unit_test(test_rank0_keeps_the_first_error),
         cmocka_unit_test(test_courier_refuses_malformed_orders),
         cmocka_unit_test(test_a_whole_rank_trains_the_sweep),
+        cmocka_unit_test(test_a_bad_start_packet_is_reported),
+        cmocka_unit_test(test_a_malformed_packet_ends_serving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
