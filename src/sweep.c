@@ -14,6 +14,7 @@
 #include "protocol.h"
 #include "report.h"
 #include "results.h"
+#include "resume.h"
 #include "schedule.h"
 #include "team.h"
 #include "train.h"
@@ -69,83 +70,6 @@ typedef struct {
 int sweep_worker_count(int requested, size_t n_runs)
 {
     return team_worker_count(requested, n_runs);
-}
-
-/* A run of one of the two lists, for matching them by sorting. */
-typedef struct {
-    const train_params *params;
-    size_t index;
-} run_ref;
-
-static int compare_run_refs(const void *left, const void *right)
-{
-    const run_ref *a = left, *b = right;
-    int order = params_compare(a->params, b->params);
-    if (order != 0)
-        return order;
-    return a->index < b->index ? -1 : (a->index > b->index);
-}
-
-/* Resume: which run of the file each run of the config takes its results
- * from (copy_from[run] = index in the file, or -1 to train it). Runs are
- * matched by their hyperparameters, not their position, so a config that
- * only adds runs (more seeds, another batch size) grows the file. Every run
- * of the file must still be in the config, or the file is refused. */
-static int match_runs(const char *path, const results_index *index, const train_params *runs,
-                      size_t n_runs, bool retry_failed, long long *copy_from, size_t *n_kept,
-                      sweep_error *err)
-{
-    int status = -1;
-    run_ref *ours = malloc((n_runs > 0 ? n_runs : 1) * sizeof *ours);
-    run_ref *theirs = malloc((index->n_runs > 0 ? index->n_runs : 1) * sizeof *theirs);
-    if (ours == NULL || theirs == NULL) {
-        error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
-    }
-    for (size_t run = 0; run < n_runs; run++) {
-        ours[run] = (run_ref){&runs[run], run};
-        copy_from[run] = -1;
-    }
-    for (size_t run = 0; run < index->n_runs; run++)
-        theirs[run] = (run_ref){&index->runs[run], run};
-    qsort(ours, n_runs, sizeof *ours, compare_run_refs);
-    qsort(theirs, index->n_runs, sizeof *theirs, compare_run_refs);
-    size_t i = 0, j = 0, n_missing = 0, first_missing = 0;
-    *n_kept = 0;
-    while (j < index->n_runs) {
-        int order = i < n_runs ? params_compare(ours[i].params, theirs[j].params) : 1;
-        if (order < 0) {
-            i++;   /* a new run: trained */
-            continue;
-        }
-        if (order > 0) {
-            if (n_missing++ == 0 || theirs[j].index < first_missing)
-                first_missing = theirs[j].index;
-            j++;
-            continue;
-        }
-        signed char state = index->status[theirs[j].index];
-        if (state == RUN_DONE || (state == RUN_FAILED && !retry_failed)) {
-            copy_from[ours[i].index] = (long long)theirs[j].index;
-            (*n_kept)++;
-        }
-        i++;
-        j++;
-    }
-    if (n_missing > 0) {
-        char described[512];
-        params_describe(&index->runs[first_missing], described, sizeof described);
-        error_set(err, ERROR_INPUT,
-                  "%s: cannot resume: %zu of its %zu runs are not in the config, e.g. run %zu "
-                  "(%s); use -o for a new file, or --overwrite",
-                  path, n_missing, index->n_runs, first_missing, described);
-        goto cleanup;
-    }
-    status = 0;
-cleanup:
-    free(ours);
-    free(theirs);
-    return status;
 }
 
 /* ---- thread 0: the writer ------------------------------------------------- */
@@ -365,29 +289,6 @@ static int allocate_runs(sweep_state *state, sweep_error *err)
     return 0;
 }
 
-/* The file to resume must come from the same data and, for a shard, be the
- * same shard; a shard's file grows into the whole grid's without --shard,
- * but is never continued as another shard. */
-static int check_resumable(const sweep_state *state, sweep_error *err)
-{
-    const results_index *index = &state->index;
-    const char *output = state->output, *shard = state->shard;
-    if (index->data_checksum[0] != '\0' && strcmp(index->data_checksum, state->checksum) != 0)
-        return error_set(err, ERROR_INPUT,
-                         "%s: cannot resume: it was made from other data (%s, checksum %s; the "
-                         "config's data %s has checksum %s)",
-                         output, index->dataset_name, index->data_checksum, state->data.name,
-                         state->checksum);
-    if (shard[0] != '\0' && strcmp(index->shard, shard) != 0) {
-        if (index->shard[0] == '\0')
-            return error_set(err, ERROR_INPUT, "%s: cannot resume it as shard %s: it holds the "
-                             "whole grid (resume it without --shard)", output, shard);
-        return error_set(err, ERROR_INPUT, "%s: cannot resume it as shard %s: it is shard %s",
-                         output, shard, index->shard);
-    }
-    return 0;
-}
-
 /* Continue into the existing file: keep its finished runs. */
 static int resume_results(sweep_state *state, const results_meta *meta,
                           const sweep_options *options, sweep_outcome *outcome,
@@ -395,10 +296,12 @@ static int resume_results(sweep_state *state, const results_meta *meta,
 {
     const char *output = state->output;
     size_t n_runs = state->n_runs;
-    if (results_read_index(output, &state->index, err) != 0 || check_resumable(state, err) != 0)
+    if (results_read_index(output, &state->index, err) != 0 ||
+        resume_check_origin(output, &state->index, &state->data, state->checksum, state->shard,
+                            err) != 0)
         return -1;
-    if (match_runs(output, &state->index, state->runs, n_runs, options->retry_failed,
-                   state->copy_from, &outcome->n_kept, err) != 0)
+    if (resume_match(output, &state->index, state->runs, n_runs, options->retry_failed,
+                     state->copy_from, &outcome->n_kept, err) != 0)
         return -1;
     if (!options->quiet)
         fprintf(stderr, "sweep: resuming %s: %zu of %zu runs kept, %zu to train\n", output,
