@@ -1,3 +1,4 @@
+/* protocol.c: how the ranks of an MPI sweep share its runs. See protocol.h. */
 #include "protocol.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* resume.c: continuing a sweep into its results file. See resume.h. */
 #include "resume.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* team.c: the threads of one process of a sweep and their queues. See team.h. */
 #include "team.h"
 
 #include <omp.h>
