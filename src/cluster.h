@@ -3,7 +3,7 @@
  * The only module that sees MPI. `mpirun -np R sweep CONFIG` (or `srun
  * --mpi=pmix`) starts R processes, the ranks. Rank 0 reads the config, owns
  * the results file and hands runs out; the others train what they are given
- * (the protocol is sweep.c's; this module only moves bytes).
+ * (the protocol is protocol.c's; this module only moves bytes).
  *
  * A process started without an MPI launcher is a cluster of one and never
  * initializes MPI: Open MPI's stand-alone start spawns a helper daemon and

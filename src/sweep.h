@@ -1,9 +1,10 @@
 /* sweep.h: running a whole sweep.
  *
  * Expands the config's grid, loads the data set once, trains every run on a
- * team of OpenMP workers (each owning its model, generator and scratch
- * memory) and hands each finished run to a single writer thread, which
- * stores it in the results file and reports progress.
+ * team of OpenMP workers (team.h: each owning its model, generator and
+ * scratch memory) and hands each finished run to a single writer thread,
+ * which stores it in the results file and reports progress. In an MPI job
+ * rank 0 runs the sweep and the other ranks serve it (protocol.h).
  */
 #ifndef SWEEP_SWEEP_H
 #define SWEEP_SWEEP_H
