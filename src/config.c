@@ -19,8 +19,8 @@
  * config*.c files include yaml.h.
  */
 #include "config_internal.h"
+#include "file_read.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,41 +437,26 @@ cleanup:
 int config_load(const char *path, const config_options *options, sweep_config *out,
                 sweep_error *err)
 {
-    int status = -1;
-    char *text = NULL;
-    size_t size = 0, capacity = 0;
     memset(out, 0, sizeof *out);
-
-    FILE *file = fopen(path, "rb");
-    if (file == NULL)
-        return error_set(err, ERROR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-    for (;;) {
-        if (size == capacity) {
-            if (capacity >= MAX_FILE_BYTES) {
-                error_set(err, ERROR_INPUT, "%s: too large for a config (over %zu MiB)", path,
-                          MAX_FILE_BYTES >> 20);
-                goto cleanup;
-            }
-            capacity = capacity ? 2 * capacity : 4096;
-            char *grown = realloc(text, capacity);
-            if (grown == NULL) {
-                error_set(err, ERROR_RUNTIME, "out of memory");
-                goto cleanup;
-            }
-            text = grown;
-        }
-        size_t n = fread(text + size, 1, capacity - size, file);
-        size += n;
-        if (n == 0 && ferror(file)) {
-            error_set(err, ERROR_INPUT, "%s: cannot read: %s", path, strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0)
-            break;
+    char *text = NULL;
+    size_t size = 0;
+    file_read_problem problem;
+    const file_read_options read_options = {.max_bytes = MAX_FILE_BYTES, .regular_only = false};
+    switch (file_read_whole(path, &read_options, &text, &size, &problem)) {
+    case FILE_READ_OK:
+        break;
+    case FILE_READ_CANNOT_OPEN:
+    case FILE_READ_NOT_REGULAR:   /* not asked for: a pipe is a fine config */
+        return error_set(err, ERROR_INPUT, "%s: cannot open: %s", path, strerror(problem.error));
+    case FILE_READ_TOO_LARGE:
+        return error_set(err, ERROR_INPUT, "%s: too large for a config (over %zu MiB)", path,
+                         MAX_FILE_BYTES >> 20);
+    case FILE_READ_CANNOT_READ:
+        return error_set(err, ERROR_INPUT, "%s: cannot read: %s", path, strerror(problem.error));
+    case FILE_READ_NO_MEMORY:
+        return error_set(err, ERROR_RUNTIME, "out of memory");
     }
-    status = config_load_text(text, size, path, options, out, err);
-cleanup:
-    fclose(file);
+    int status = config_load_text(text, size, path, options, out, err);
     free(text);
     return status;
 }
