@@ -60,16 +60,21 @@ static int handle_output(reader *r, const yaml_node_t *key, const yaml_node_t *v
     return read_string(r, value, "output", &((sweep_config *)target)->output);
 }
 
+/* Bounds and words from the settings table, shared with -j. */
 static int handle_threads(reader *r, const yaml_node_t *key, const yaml_node_t *value,
                           void *target)
 {
     (void)key;
+    const char *name = SETTING_INFO[SETTING_THREADS].config_key;
     double threads = 0;
-    if (read_number(r, value, "threads", "a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS),
-                    &threads) < 0)
+    char expected[80], rule[120];
+    settings_expected(SETTING_THREADS, expected, sizeof expected);
+    if (read_number(r, value, name, expected, &threads) < 0)
         return -1;
-    if (!is_whole(threads) || threads < 0 || threads > SWEEP_MAX_THREADS)
-        return value_error(r, value, "threads", SWEEP_THREADS_RULE);
+    if (!settings_allows(SETTING_THREADS, threads)) {
+        settings_rule(SETTING_THREADS, rule, sizeof rule);
+        return value_error(r, value, name, rule);
+    }
     ((sweep_config *)target)->threads = (int)threads;
     return 0;
 }
@@ -244,8 +249,7 @@ static const key_rule TOP_RULES[] = {
     {"model", YAML_MAPPING_NODE, "a mapping", handle_model},
     {"grid", YAML_NO_NODE, NULL, handle_grid},
     {"output", YAML_SCALAR_NODE, "a string", handle_output},
-    {"threads", YAML_SCALAR_NODE, "a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS),
-     handle_threads},
+    {"threads", YAML_NO_NODE, NULL, handle_threads},   /* its words come from settings.h */
 };
 
 /* ---- defaults and the effective configuration --------------------------- */

@@ -633,6 +633,10 @@ static const error_case ERROR_CASES[] = {
      "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got -1"},
     {"threads: many\n", {NULL}, 0,
      "t.yaml:1:10: threads must be a whole number in 0..4096, got 'many'"},
+    {"threads: [2]\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096, got a list"},
+    {"threads: 2.5\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got 2.5"},
     /* grids */
     {"grid: []\n", {NULL}, 0, "t.yaml:1:7: grid must not be an empty list"},
     {"grid: 5\n", {NULL}, 0, "t.yaml:1:7: grid must be a mapping or a list of mappings, got '5'"},
