@@ -1,6 +1,7 @@
 /* config.h: reading a sweep's YAML file.
  *
- * The only module that sees libyaml. It validates every key and value and
+ * The only module that sees libyaml (its files, src/config*.c, share the
+ * private config_internal.h). It validates every key and value and
  * reports the first problem as "CONFIG:LINE:COL: what is wrong" (1-based, from
  * libyaml's marks). `--set KEY=VALUE` overrides are applied to the parsed
  * document before it is interpreted, so they are checked like the file.

@@ -3,6 +3,9 @@
  * The reader's state while it walks one document, and the functions one
  * pass of config.c's reading uses from another (see config.c for the
  * passes). Includes yaml.h: never include it outside src/config*.c.
+ * Each function is described where it is defined; they keep the names
+ * they had as statics of one config.c, so none of them is meant to be
+ * called from another module.
  */
 #ifndef SWEEP_CONFIG_INTERNAL_H
 #define SWEEP_CONFIG_INTERNAL_H
