@@ -252,6 +252,16 @@ static const key_rule TOP_RULES[] = {
     {"threads", YAML_NO_NODE, NULL, handle_threads},   /* its words come from settings.h */
 };
 
+/* "name, dataset, ...": the keys of TOP_RULES, for messages that list them. */
+void top_level_keys(char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < sizeof TOP_RULES / sizeof TOP_RULES[0] && used < size; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s%s", i > 0 ? ", " : "",
+                                 TOP_RULES[i].key);
+}
+
 /* ---- defaults and the effective configuration --------------------------- */
 
 /* "a/b/batch_grid.yaml" -> "batch_grid"; like Python's Path.stem, a leading

@@ -135,4 +135,8 @@ int apply_override(reader *r, int override);
 int build_effective(reader *r, sweep_config *out);
 int join_overrides(reader *r, sweep_config *out);
 
+/* ---- config.c ---- */
+
+void top_level_keys(char *text, size_t size);
+
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #define MAX_NESTING 64                     /* the schema needs 5 levels */
-#define SETTINGS_LIST "name, dataset, model, grid, output, threads"
 #define KNOWN_TAGS "!!str, !!int, !!float, !!bool, !!null, !!seq, !!map"
 
 /* ---- reading text into the document ------------------------------------- */
@@ -219,13 +218,17 @@ int load_file_document(reader *r, const char *text, size_t size)
     r->n_file_nodes = (int)(r->document.nodes.top - r->document.nodes.start);
 
     const yaml_node_t *root = yaml_document_get_root_node(&r->document);
+    char settings[160];
+    top_level_keys(settings, sizeof settings);
     if (root == NULL || is_null(r, root)) {
         yaml_mark_t start = {0, 0, 0};
         return mark_error(r, -1, root != NULL ? root->start_mark : start,
-                          "the config is empty; expected a mapping of settings (" SETTINGS_LIST
-                          ")");
+                          "the config is empty; expected a mapping of settings (%s)", settings);
     }
-    if (root->type != YAML_MAPPING_NODE)
-        return type_error(r, root, "the config", "a mapping of settings (" SETTINGS_LIST ")");
+    if (root->type != YAML_MAPPING_NODE) {
+        char expected[200];
+        snprintf(expected, sizeof expected, "a mapping of settings (%s)", settings);
+        return type_error(r, root, "the config", expected);
+    }
     return 0;
 }
