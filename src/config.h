@@ -1,6 +1,7 @@
 /* config.h: reading a sweep's YAML file.
  *
- * The only module that sees libyaml. It validates every key and value and
+ * The only module that sees libyaml (its files, src/config*.c, share the
+ * private config_internal.h). It validates every key and value and
  * reports the first problem as "CONFIG:LINE:COL: what is wrong" (1-based, from
  * libyaml's marks). `--set KEY=VALUE` overrides are applied to the parsed
  * document before it is interpreted, so they are checked like the file.
@@ -58,16 +59,7 @@
 #include "error.h"
 #include "grid.h"
 #include "params.h"
-
-#define CONFIG_DEFAULT_MAX_RUNS 1000000
-
-/* The most worker threads a sweep may ask for, by `threads:` or by -j, and
- * the words both use to say so. */
-#define SWEEP_MAX_THREADS 4096
-#define SWEEP_TEXT_(x) #x
-#define SWEEP_TEXT(x) SWEEP_TEXT_(x)
-#define SWEEP_THREADS_RULE \
-    "must be a whole number in 0.." SWEEP_TEXT(SWEEP_MAX_THREADS) " (0 = all cores)"
+#include "settings.h"
 
 typedef struct {
     const char *const *overrides;  /* "model.epochs=50", "grid.batch_size=[16,32]" ... */

@@ -32,12 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "builtin_data.h"
 #include "csv.h"
+#include "file_read.h"
 #include "fashion.h"
 #include "labels.h"
 #include "number.h"
@@ -746,17 +744,6 @@ static void describe_data_file(const dataset_spec *spec, char *out, size_t size)
              resolved ? base : "");
 }
 
-/* What kind of file a non-regular one is, for its message. */
-static const char *file_kind(mode_t mode)
-{
-    return S_ISDIR(mode)    ? "a directory"
-           : S_ISCHR(mode)  ? "a character device"
-           : S_ISBLK(mode)  ? "a block device"
-           : S_ISFIFO(mode) ? "a FIFO"
-           : S_ISSOCK(mode) ? "a socket"
-                            : "not a regular file";
-}
-
 /* The whole file in memory (the CSV reader needs no line buffers that way).
  * Only regular files: a device (/dev/zero), a FIFO or a folder is refused
  * before anything is read, and so is a file above DATASET_MAX_FILE_BYTES.
@@ -764,90 +751,44 @@ static const char *file_kind(mode_t mode)
 static int read_whole_file(const dataset_spec *spec, char **text_out, size_t *size_out,
                            sweep_error *err)
 {
-    int status = -1;
-    char *text = NULL;
-    size_t size = 0, capacity = 0;
-    FILE *file = NULL;
     char file_name[2 * PATH_MAX + 64], shown[3 * PATH_MAX];
-    *text_out = NULL;
-    *size_out = 0;
     /* "exp.yaml:1:17: dataset.path: 'x.csv' (resolved to /abs/x.csv)" */
     describe_data_file(spec, file_name, sizeof file_name);
     snprintf(shown, sizeof shown, "%s%s%s", spec->path_origin != NULL ? spec->path_origin : "",
              spec->path_origin != NULL ? ": dataset.path: " : "", file_name);
     const size_t limit_gib = DATASET_MAX_FILE_BYTES >> 30;
-
-    int fd = open(spec->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat info;
-    if (fd < 0 || fstat(fd, &info) != 0) {
+    const file_read_options options = {.max_bytes = DATASET_MAX_FILE_BYTES, .regular_only = true};
+    file_read_problem problem;
+    switch (file_read_whole(spec->path, &options, text_out, size_out, &problem)) {
+    case FILE_READ_OK:
+        return 0;
+    case FILE_READ_CANNOT_OPEN:
         if (spec->path_origin != NULL)
-            error_set(err, ERROR_INPUT, "%s: dataset.path: cannot open %s: %s", spec->path_origin,
-                      file_name, strerror(errno));
-        else
-            error_set(err, ERROR_INPUT, "%s: cannot open: %s", spec->path, strerror(errno));
-        goto cleanup;
+            return error_set(err, ERROR_INPUT, "%s: dataset.path: cannot open %s: %s",
+                             spec->path_origin, file_name, strerror(problem.error));
+        return error_set(err, ERROR_INPUT, "%s: cannot open: %s", spec->path,
+                         strerror(problem.error));
+    case FILE_READ_NOT_REGULAR:
+        return error_set(err, ERROR_INPUT,
+                         "%s: is %s, not a regular file; data files are read whole", shown,
+                         problem.kind);
+    case FILE_READ_TOO_LARGE:
+        if (problem.size >= 0)
+            return error_set(err, ERROR_INPUT,
+                             "%s: the file is larger than %zu GiB (%lld bytes); data files are "
+                             "read whole and bigger ones are refused",
+                             shown, limit_gib, problem.size);
+        return error_set(err, ERROR_INPUT,
+                         "%s: the file is larger than %zu GiB; data files are read whole and "
+                         "bigger ones are refused",
+                         shown, limit_gib);
+    case FILE_READ_CANNOT_READ:
+        return error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown,
+                         strerror(problem.error));
+    case FILE_READ_NO_MEMORY:
+        return error_set(err, ERROR_RUNTIME, "%s: out of memory reading the file", shown);
     }
-    if (!S_ISREG(info.st_mode)) {
-        error_set(err, ERROR_INPUT, "%s: is %s, not a regular file; data files are read whole",
-                  shown, file_kind(info.st_mode));
-        goto cleanup;
-    }
-    if ((unsigned long long)info.st_size > DATASET_MAX_FILE_BYTES) {
-        error_set(err, ERROR_INPUT,
-                  "%s: the file is larger than %zu GiB (%lld bytes); data files are read whole "
-                  "and bigger ones are refused",
-                  shown, limit_gib, (long long)info.st_size);
-        goto cleanup;
-    }
-    file = fdopen(fd, "rb");
-    if (file == NULL) {
-        error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    for (;;) {
-        if (size == capacity) {
-            /* One byte past the cap is enough to know a file grew too big. */
-            if (capacity > DATASET_MAX_FILE_BYTES)
-                break;
-            capacity = capacity ? capacity * 2 : (size_t)1 << 16;
-            if (capacity > DATASET_MAX_FILE_BYTES)
-                capacity = DATASET_MAX_FILE_BYTES + 1;
-            char *grown = realloc(text, capacity);
-            if (grown == NULL) {
-                error_set(err, ERROR_RUNTIME, "%s: out of memory reading the file", shown);
-                goto cleanup;
-            }
-            text = grown;
-        }
-        size_t n_read = fread(text + size, 1, capacity - size, file);
-        size += n_read;
-        if (n_read == 0 && ferror(file)) {
-            error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown, strerror(errno));
-            goto cleanup;
-        }
-        if (n_read == 0)
-            break;
-    }
-    if (size > DATASET_MAX_FILE_BYTES) {
-        error_set(err, ERROR_INPUT,
-                  "%s: the file is larger than %zu GiB; data files are read whole and bigger "
-                  "ones are refused",
-                  shown, limit_gib);
-        goto cleanup;
-    }
-    *text_out = text;
-    *size_out = size;
-    text = NULL;
-    status = 0;
-
-cleanup:
-    if (file != NULL)
-        fclose(file);
-    if (fd >= 0)
-        close(fd);
-    free(text);
-    return status;
+    return error_set(err, ERROR_RUNTIME, "%s: cannot read", shown);
 }
 
 int dataset_load(const dataset_spec *spec, dataset *out, sweep_error *err)

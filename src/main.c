@@ -1,7 +1,6 @@
 /* main.c: the `sweep` command line. The only place that exits. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "config.h"
 #include "error.h"
 #include "merge.h"
+#include "settings.h"
 #include "sweep.h"
 
 enum {
@@ -122,6 +122,9 @@ static const char USAGE[] =
     "       sweep merge OUT PART... [--overwrite] [-q]\n"
     "       sweep --version | --help\n";
 
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+
 static const char HELP[] =
     "Train one textbook network (Do it! ch. 6-3) per point of a hyperparameter grid\n"
     "and write every run's loss curves and scores into one HDF5 file.\n"
@@ -138,7 +141,8 @@ static const char HELP[] =
     "  --retry-failed      with --resume, train failed runs again\n"
     "  --shard K/N         train only shard K (0-based) of N disjoint shards of the grid,\n"
     "                      balanced by estimated cost, into a file of its own\n"
-    "  --max-runs N        refuse grids of more than N runs (default 1000000)\n"
+    "  --max-runs N        refuse grids of more than N runs (default "
+    TEXT_OF(CONFIG_DEFAULT_MAX_RUNS) ")\n"
     "  -q, --quiet         no progress on stderr\n"
     "  --version           print the version\n"
     "  -h, --help          print this help\n"
@@ -187,10 +191,12 @@ static int parse_shard(const char *text, int *index, int *count, sweep_error *er
     long n = -1;
     if (errno == 0 && slash != text && *slash == '/' && slash[1] >= '0' && slash[1] <= '9')
         n = strtol(slash + 1, &end, 10);
-    if (errno != 0 || n < 1 || n > 1000000 || end == NULL || *end != '\0' || k < 0 || k >= n)
+    const setting_info *shards = &SETTING_INFO[SETTING_SHARDS];
+    if (errno != 0 || n < shards->min || n > shards->max || end == NULL || *end != '\0' ||
+        k < 0 || k >= n)
         return error_set(err, ERROR_INPUT,
-                         "--shard: expected K/N with 0 <= K < N <= 1000000 (shard K of N, "
-                         "counting from 0), got '%s'", text);
+                         "%s: expected K/N with 0 <= K < N <= %lld (shard K of N, counting from "
+                         "0), got '%s'", shards->option, shards->max, text);
     *index = (int)k;
     *count = (int)n;
     return 0;
@@ -222,6 +228,113 @@ static int option_value(int argc, char **argv, int *index, const char *long_name
     return 0;
 }
 
+static int set_output(const char *value, command_line *cmd, sweep_error *err)
+{
+    if (value[0] == '\0')
+        return error_set(err, ERROR_INPUT, "-o: the output path is empty");
+    cmd->sweep.output = value;
+    return 0;
+}
+
+/* -j obeys the bound of `threads:`, said in the same words (settings.h). */
+static int set_jobs(const char *value, command_line *cmd, sweep_error *err)
+{
+    const setting_info *info = &SETTING_INFO[SETTING_THREADS];
+    long long threads = 0;
+    if (parse_count(info->option, value, info->min, info->max, &threads, NULL) != 0) {
+        char rule[160];
+        settings_rule(SETTING_THREADS, rule, sizeof rule);
+        return error_set(err, ERROR_INPUT, "%s: %s %s, got '%s'", info->option, info->name, rule,
+                         value);
+    }
+    cmd->sweep.threads = (int)threads;
+    return 0;
+}
+
+static int add_override(const char *value, command_line *cmd, sweep_error *err)
+{
+    if (strchr(value, '=') == NULL)
+        return error_set(err, ERROR_INPUT, "--set %s: expected KEY=VALUE", value);
+    cmd->overrides[cmd->n_overrides++] = value;
+    return 0;
+}
+
+static int set_shard(const char *value, command_line *cmd, sweep_error *err)
+{
+    return parse_shard(value, &cmd->sweep.shard_index, &cmd->sweep.shard_count, err);
+}
+
+static int set_max_runs(const char *value, command_line *cmd, sweep_error *err)
+{
+    const setting_info *info = &SETTING_INFO[SETTING_MAX_RUNS];
+    long long max_runs = 0;
+    if (parse_count(info->option, value, info->min, info->max, &max_runs, err) != 0)
+        return -1;
+    cmd->max_runs = (size_t)max_runs;
+    return 0;
+}
+
+/* The options that take a value, in the order they are tried. */
+static const struct {
+    const char *long_name;
+    const char *short_name;   /* or NULL */
+    int (*apply)(const char *value, command_line *cmd, sweep_error *err);
+} VALUED_OPTIONS[] = {
+    {"--output", "-o", set_output},
+    {"--jobs", "-j", set_jobs},
+    {"--set", NULL, add_override},
+    {"--shard", NULL, set_shard},
+    {"--max-runs", NULL, set_max_runs},
+};
+
+/* 1: argv[*index] was an option with a value (its value consumed and
+ * applied), 0: it is none of them, -1: error. */
+static int parse_valued_option(int argc, char **argv, int *index, command_line *cmd,
+                               sweep_error *err)
+{
+    for (size_t k = 0; k < sizeof VALUED_OPTIONS / sizeof VALUED_OPTIONS[0]; k++) {
+        const char *value = NULL;
+        bool matched = false;
+        if (option_value(argc, argv, index, VALUED_OPTIONS[k].long_name,
+                         VALUED_OPTIONS[k].short_name, &value, &matched, err) != 0)
+            return -1;
+        if (matched)
+            return VALUED_OPTIONS[k].apply(value, cmd, err) != 0 ? -1 : 1;
+    }
+    return 0;
+}
+
+/* The options without a value; false when `arg` is none of them. */
+static bool parse_flag(const char *arg, command_line *cmd)
+{
+    bool *flag = strcmp(arg, "--dry-run") == 0        ? &cmd->sweep.dry_run
+                 : strcmp(arg, "--overwrite") == 0    ? &cmd->sweep.overwrite
+                 : strcmp(arg, "--resume") == 0       ? &cmd->sweep.resume
+                 : strcmp(arg, "--retry-failed") == 0 ? &cmd->sweep.retry_failed
+                 : strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0 ? &cmd->sweep.quiet
+                                                                         : NULL;
+    if (flag != NULL)
+        *flag = true;
+    return flag != NULL;
+}
+
+/* --help or --version: printed, and the program stops with status 0. */
+static bool print_help_or_version(const char *arg)
+{
+    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+        fputs(USAGE, stdout);
+        fputs(HELP, stdout);
+        printf("This build %s.\n", cluster_has_mpi() ? "has MPI" : "has no MPI (rebuild "
+               "with libopenmpi-dev installed to run under mpirun)");
+        return true;
+    }
+    if (strcmp(arg, "--version") == 0) {
+        printf("sweep %s\n", SWEEP_VERSION);
+        return true;
+    }
+    return false;
+}
+
 /* Returns 1 when the program should stop with status 0 (--help, --version). */
 static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_error *err)
 {
@@ -232,8 +345,6 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
     bool options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const char *value = NULL;
-        bool matched = false;
         if (options_done || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (cmd->config_path != NULL)
                 return error_set(err, ERROR_INPUT, "unexpected argument '%s' (one CONFIG only)", arg);
@@ -242,60 +353,17 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
         }
         if (strcmp(arg, "--") == 0) {
             options_done = true;
-        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(USAGE, stdout);
-            fputs(HELP, stdout);
-            printf("This build %s.\n", cluster_has_mpi() ? "has MPI" : "has no MPI (rebuild "
-                   "with libopenmpi-dev installed to run under mpirun)");
-            return 1;
-        } else if (strcmp(arg, "--version") == 0) {
-            printf("sweep %s\n", SWEEP_VERSION);
-            return 1;
-        } else if (strcmp(arg, "--dry-run") == 0) {
-            cmd->sweep.dry_run = true;
-        } else if (strcmp(arg, "--overwrite") == 0) {
-            cmd->sweep.overwrite = true;
-        } else if (strcmp(arg, "--resume") == 0) {
-            cmd->sweep.resume = true;
-        } else if (strcmp(arg, "--retry-failed") == 0) {
-            cmd->sweep.retry_failed = true;
-        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
-            cmd->sweep.quiet = true;
-        } else if (option_value(argc, argv, &i, "--output", "-o", &value, &matched, err) != 0) {
-            return -1;
-        } else if (matched) {
-            if (value[0] == '\0')
-                return error_set(err, ERROR_INPUT, "-o: the output path is empty");
-            cmd->sweep.output = value;
-        } else if (option_value(argc, argv, &i, "--jobs", "-j", &value, &matched, err) != 0) {
-            return -1;
-        } else if (matched) {
-            long long threads;
-            if (parse_count("-j", value, 0, SWEEP_MAX_THREADS, &threads, NULL) != 0)
-                return error_set(err, ERROR_INPUT, "-j: threads " SWEEP_THREADS_RULE ", got '%s'",
-                                 value);
-            cmd->sweep.threads = (int)threads;
-        } else if (option_value(argc, argv, &i, "--set", NULL, &value, &matched, err) != 0) {
-            return -1;
-        } else if (matched) {
-            if (strchr(value, '=') == NULL)
-                return error_set(err, ERROR_INPUT, "--set %s: expected KEY=VALUE", value);
-            cmd->overrides[cmd->n_overrides++] = value;
-        } else if (option_value(argc, argv, &i, "--shard", NULL, &value, &matched, err) != 0) {
-            return -1;
-        } else if (matched) {
-            if (parse_shard(value, &cmd->sweep.shard_index, &cmd->sweep.shard_count, err) != 0)
-                return -1;
-        } else if (option_value(argc, argv, &i, "--max-runs", NULL, &value, &matched, err) != 0) {
-            return -1;
-        } else if (matched) {
-            long long max_runs;
-            if (parse_count("--max-runs", value, 1, LLONG_MAX, &max_runs, err) != 0)
-                return -1;
-            cmd->max_runs = (size_t)max_runs;
-        } else {
-            return error_set(err, ERROR_INPUT, "unknown option '%s' (see sweep --help)", arg);
+            continue;
         }
+        if (print_help_or_version(arg))
+            return 1;
+        if (parse_flag(arg, cmd))
+            continue;
+        int valued = parse_valued_option(argc, argv, &i, cmd, err);
+        if (valued < 0)
+            return -1;
+        if (valued == 0)
+            return error_set(err, ERROR_INPUT, "unknown option '%s' (see sweep --help)", arg);
     }
     if (cmd->config_path == NULL)
         return error_set(err, ERROR_INPUT, "no CONFIG given (usage: sweep CONFIG [options]; see sweep --help)");

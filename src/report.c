@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "grid.h"
+#include "train.h"
 
 double report_now(void)
 {
@@ -132,8 +133,8 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs)
 typedef struct {
     size_t first_run;       /* a run of the group, for its parameter values */
     size_t n_done;          /* runs averaged */
-    size_t n_failed;        /* runs whose loss became NaN or inf (status 2) */
-    size_t n_pending;       /* runs not trained yet (status 0) */
+    size_t n_failed;        /* runs whose loss became NaN or inf (RUN_FAILED) */
+    size_t n_pending;       /* runs not trained yet (RUN_PENDING) */
     double val_sum, val_sum_sq, test_sum, loss_sum;
     double val_mean, val_std, test_mean, loss_mean;
 } summary_group;
@@ -185,13 +186,13 @@ int report_summary(FILE *out, const train_params *runs, const double *val_score,
             groups[n_groups++].first_run = run;
         group_of_run[run] = group;
         summary_group *point = &groups[group];
-        if (status[run] == 1) {
+        if (status[run] == RUN_DONE) {
             point->n_done++;
             point->val_sum += val_score[run];
             point->val_sum_sq += val_score[run] * val_score[run];
             point->test_sum += test_score[run];
             point->loss_sum += final_val_loss[run];
-        } else if (status[run] == 2) {
+        } else if (status[run] == RUN_FAILED) {
             point->n_failed++;
         } else {
             point->n_pending++;
@@ -212,9 +213,9 @@ int report_summary(FILE *out, const train_params *runs, const double *val_score,
     grid_swept(runs, n_runs, swept);
     bool any_test = false, any_failed = false, any_pending = false;
     for (size_t run = 0; run < n_runs; run++) {
-        any_test = any_test || (status[run] == 1 && !isnan(test_score[run]));
-        any_failed = any_failed || status[run] == 2;
-        any_pending = any_pending || status[run] == 0;
+        any_test = any_test || (status[run] == RUN_DONE && !isnan(test_score[run]));
+        any_failed = any_failed || status[run] == RUN_FAILED;
+        any_pending = any_pending || status[run] == RUN_PENDING;
     }
 
     for (int id = 0; id < PARAM_COUNT; id++)

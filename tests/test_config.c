@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -632,6 +633,10 @@ static const error_case ERROR_CASES[] = {
      "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got -1"},
     {"threads: many\n", {NULL}, 0,
      "t.yaml:1:10: threads must be a whole number in 0..4096, got 'many'"},
+    {"threads: [2]\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096, got a list"},
+    {"threads: 2.5\n", {NULL}, 0,
+     "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got 2.5"},
     /* grids */
     {"grid: []\n", {NULL}, 0, "t.yaml:1:7: grid must not be an empty list"},
     {"grid: 5\n", {NULL}, 0, "t.yaml:1:7: grid must be a mapping or a list of mappings, got '5'"},
@@ -996,6 +1001,29 @@ static void test_model_type(void **state)
     }
 }
 
+/* A config may come from a pipe (`sweep <(make_config)`): it has no size
+ * and is read to its end, unlike a data file. */
+static void test_config_from_a_pipe(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char text[] = "name: piped\nmodel: {epochs: 3}\n";
+    assert_int_equal(write(fds[1], text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    assert_int_equal(close(fds[1]), 0);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    sweep_config config;
+    sweep_error err = {0};
+    if (config_load(path, NULL, &config, &err) != 0)
+        fail_msg("unexpected error: %s", err.message);
+    assert_string_equal(config.name, "piped");
+    assert_int_equal(config.model.epochs, 3);
+    assert_string_equal(config.text, text);
+    config_free(&config);
+    close(fds[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1019,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_check_scales),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_config_from_a_pipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
