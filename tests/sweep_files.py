@@ -1,4 +1,4 @@
-"""sweep_files.py: helpers of the shard, merge and MPI tests (issue 6).
+"""sweep_files.py: helpers of the shard, merge and MPI tests.
 
 Not a test itself (CTest runs tests/test_*.py): it runs the binary and
 compares results files the way tests/test_crash_safety.py does, bit for bit

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_shards.py: `sweep --shard K/N` and `sweep merge` (issue 6), end to end.
+"""test_shards.py: `sweep --shard K/N` and `sweep merge`, end to end.
 
 Drives the real binary ($SWEEP_BINARY, no MPI needed) on a small grid of the
 built-in data set (16 runs of four batch sizes, so of very different costs)

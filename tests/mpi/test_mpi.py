@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_mpi.py: one sweep over the ranks of an MPI job (issue 6), end to end.
+"""test_mpi.py: one sweep over the ranks of an MPI job, end to end.
 
 Registered by CMake only in builds with MPI. Runs the real binary
 ($SWEEP_BINARY) under Open MPI's mpirun ($MPIEXEC; as root it needs
