@@ -19,24 +19,26 @@ reference; compared bit for bit, every dataset but the wall times):
 - a full disk (a real 512 KiB tmpfs): one-line error, exit 1, the finished
   runs kept; --resume after freeing space completes the file.
 
-Tolerance: none; every comparison is bitwise. Closing line: "N passed, M failed".
+Tolerance: none; every comparison is bitwise. Runs under unittest.
 """
 
 import os
-import resource
 import random
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 import h5py
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweep_files import (BINARY, assert_consistent_partial, assert_same_file,  # noqa: E402
-                         datasets, run_checks, sweep, write)
+                         datasets, sweep, write)
+from check_cases import checks_case, in_fresh_folder  # noqa: E402
 
 GRID = """\
 model: {epochs: 150, l2: 0.01}
@@ -317,13 +319,14 @@ def full_disk_keeps_finished_runs(folder):
         subprocess.run(["umount", mount_point], check=False)
 
 
-def main():
-    try:
-        return run_checks(CHECKS, lambda: tempfile.TemporaryDirectory(prefix="test_crash_safety."))
-    finally:
-        for _, path, _ in REFERENCES.values():
-            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+def remove_references():
+    for _, path, _ in REFERENCES.values():
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
+CrashSafety = checks_case("CrashSafety", CHECKS, in_fresh_folder("test_crash_safety."),
+                          tear_down_class=remove_references)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)
