@@ -116,6 +116,12 @@ def interrupt(folder, first, second=None, expected_status=130):
     config, reference_path, seconds = reference_file(folder, n_seeds=48)
     path = os.path.join(folder, "interrupted.h5")
     process = start([config, "-o", path, "-j", "1"])
+    # The file appears once the handlers are in place: a signal before that
+    # (a loaded machine slow to start the process) would meet the default
+    # action instead of the sweep's.
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     time.sleep(max(0.3, seconds / 3))
     process.send_signal(first)
     if second is not None:
