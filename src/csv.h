@@ -10,7 +10,7 @@
  * an error: it means the file is not text. There is no line-length limit:
  * the reader works on one copy of the whole text.
  *
- * This module knows nothing about what the fields mean; dataset.c does.
+ * This module knows nothing about what the fields mean; dataset_csv.c does.
  */
 #ifndef SWEEP_CSV_H
 #define SWEEP_CSV_H

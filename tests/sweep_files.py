@@ -1,4 +1,4 @@
-"""sweep_files.py: helpers of the shard, merge and MPI tests (issue 6).
+"""sweep_files.py: helpers of the shard, merge and MPI tests.
 
 Not a test itself (CTest runs tests/test_*.py): it runs the binary and
 compares results files the way tests/test_crash_safety.py does, bit for bit
@@ -7,13 +7,11 @@ in every dataset but the wall times.
 
 import os
 import subprocess
-import sys
-import time
-import traceback
 
 import h5py
 
-BINARY = os.environ.get("SWEEP_BINARY", "")
+from check_cases import BINARY  # noqa: F401 - re-exported to the tests
+
 PER_RUN_EXCLUDED = {"seconds"}      # wall times differ between runs
 
 
@@ -71,28 +69,3 @@ def assert_consistent_partial(path, reference_path):
             else:
                 assert got[finished].tobytes() == values[finished].tobytes(), name
         return int(finished.sum())
-
-
-def run_checks(checks, folder_factory):
-    """Run each check in a fresh folder; print one line per check and the
-    closing "N passed, M failed". Returns the exit status."""
-    if not BINARY or not os.access(BINARY, os.X_OK):
-        print(f"FAIL setup: SWEEP_BINARY is not an executable: {BINARY!r}")
-        print("0 passed, 1 failed")
-        return 1
-    passed = failed = 0
-    for function in checks:
-        with folder_factory() as folder:
-            started = time.monotonic()
-            try:
-                function(folder)
-            except Exception:  # noqa: BLE001 - a check's failure, reported
-                failed += 1
-                print(f"FAIL {function.__name__}:")
-                traceback.print_exc(file=sys.stdout)
-            else:
-                passed += 1
-                print(f"ok   {function.__name__} ({time.monotonic() - started:.1f} s)",
-                      flush=True)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1

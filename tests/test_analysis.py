@@ -5,8 +5,8 @@ Runs the sweep binary ($SWEEP_BINARY, set by CTest) on a small config
 (20 epochs; batch size 32, 128 x l2 0, 0.01 x seeds 0, 1: 8 runs) in a
 temporary folder, then runs each script as a user would (through its
 #!/usr/bin/python3 line) and checks what it wrote against the results file
-read directly with h5py. Prints one line per check and "N passed, M failed";
-exits 1 when anything failed.
+read directly with h5py. A unittest file (see tests/check_cases.py); exits 1
+when anything failed.
 """
 
 import io
@@ -14,14 +14,15 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
-import traceback
+import unittest
 import zlib
 
 import h5py
 import numpy as np
 import pandas as pd
+
+from check_cases import BINARY, checks_case
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
@@ -47,6 +48,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 class Context:
     """Paths shared by the checks, made once."""
+    temporary = None
     folder = None
     binary = None
     config = None
@@ -355,37 +357,31 @@ CHECKS = [test_sweep_writes_results, test_plot_sweep_writes_valid_pngs,
           test_errors_are_one_line]
 
 
-def main():
-    binary = os.environ.get("SWEEP_BINARY")
-    if not binary or not os.access(binary, os.X_OK):
-        print(f"FAIL set-up: SWEEP_BINARY is not an executable file ({binary!r}); "
-              "CTest sets it to the built sweep")
-        print("0 passed, 1 failed")
-        return 1
-    passed = failed = 0
-    with tempfile.TemporaryDirectory(prefix="test_analysis.") as folder:
-        Context.folder, Context.binary = folder, binary
-        Context.config = os.path.join(folder, "small.yaml")
-        Context.results = os.path.join(folder, "small.h5")
-        with open(Context.config, "w") as handle:
-            handle.write(SMALL_CONFIG)
-        for check in CHECKS:
-            try:
-                check()
-            except Exception as error:  # noqa: BLE001  (report every failure, go on)
-                failed += 1
-                where = traceback.extract_tb(error.__traceback__)[-1]
-                print(f"FAIL {check.__name__} (line {where.lineno}): "
-                      f"{type(error).__name__}: {error}")
-                if check is test_sweep_writes_results:
-                    print(f"{passed} passed, {failed} failed (no results file to check)")
-                    return 1
-            else:
-                passed += 1
-                print(f"ok   {check.__name__}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+def make_context():
+    Context.temporary = tempfile.TemporaryDirectory(prefix="test_analysis.")
+    Context.folder, Context.binary = Context.temporary.name, BINARY
+    Context.config = os.path.join(Context.folder, "small.yaml")
+    Context.results = os.path.join(Context.folder, "small.h5")
+    with open(Context.config, "w") as handle:
+        handle.write(SMALL_CONFIG)
+
+
+def remove_context():
+    if Context.temporary is not None:
+        Context.temporary.cleanup()
+
+
+def on_the_results_file(case, check):
+    """The first check writes the results file the others read: without it
+    they are skipped (the first check's failure says why)."""
+    if check is not test_sweep_writes_results and not os.path.exists(Context.results):
+        case.skipTest("no results file to check: test_sweep_writes_results failed")
+    check()
+
+
+Analysis = checks_case("Analysis", CHECKS, on_the_results_file, set_up_class=make_context,
+                       tear_down_class=remove_context)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

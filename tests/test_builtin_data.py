@@ -14,13 +14,14 @@ none, the texts are compared byte for byte):
     fashion-MNIST training labels (skipped without the dataset-fashion-mnist
     package).
 
-Run with Debian's /usr/bin/python3; prints "N passed, M failed".
+Run with Debian's /usr/bin/python3; unittest (-k NAME selects).
 """
 
 import importlib.util
 import os
-import sys
-import traceback
+import unittest
+
+from check_cases import checks_case, without_arguments
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
@@ -78,20 +79,8 @@ def split_cases_are_sklearns():
             assert read(os.path.join(scratch, name)) == read(os.path.join(FIXTURES, name)), name
 
 
-def main():
-    passed = failed = 0
-    for function in CHECKS:
-        try:
-            function()
-            passed += 1
-            print("ok", function.__name__)
-        except Exception:
-            failed += 1
-            print("FAIL", function.__name__)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+BuiltinData = checks_case("BuiltinData", CHECKS, without_arguments, needs_binary=False)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

@@ -10,7 +10,8 @@ result through `test_folds FILE...`, which compares every fold number
 exactly and checks that the C code refuses and warns where scikit-learn
 raises and warns. FOLDS_LIVE_SEED=N repeats a draw (the seed is printed).
 The test_folds binary is found beside $SWEEP_BINARY
-(CTest builds both into one folder). Exits 1 when anything differs.
+(CTest builds both into one folder). A unittest file; exits 1 when
+anything differs.
 """
 
 import importlib.util
@@ -18,9 +19,12 @@ import os
 import subprocess
 import sys
 import tempfile
+import unittest
 import warnings
 
 import numpy as np
+
+from check_cases import BINARY, require_binary
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
@@ -43,39 +47,39 @@ def load_fixture_maker():
     return module
 
 
-def main():
-    binary = os.environ.get("SWEEP_BINARY", "")
-    test_folds = os.path.join(os.path.dirname(binary), "test_folds")
-    if not os.access(test_folds, os.X_OK):
-        print(f"FAIL setup: no test_folds beside SWEEP_BINARY={binary!r}")
-        return 1
-    maker = load_fixture_maker()
-    warnings.simplefilter("ignore")     # scikit-learn's small-class warnings are recorded
-    seed = int(os.environ.get("FOLDS_LIVE_SEED") or int.from_bytes(os.urandom(4), "little"))
-    print(f"labels drawn with FOLDS_LIVE_SEED={seed}")
-    generator = np.random.RandomState(seed)
-    with tempfile.TemporaryDirectory(prefix="sweep_folds_") as folder:
-        fixtures = []
-        for index in range(N_LABEL_SETS):
-            labels = random_labels(generator)
-            fixture = os.path.join(folder, f"live{index}.csv")
-            seeds = [int(s) for s in generator.randint(0, 2**32, size=3, dtype=np.uint64)]
-            maker.write_fixture(fixture, labels, seeds)
-            fixtures.append(fixture)
-        result = subprocess.run([test_folds, *fixtures], capture_output=True, text=True)
-        print(result.stdout, end="")
-        print(result.stderr, end="", file=sys.stderr)
-        if result.returncode != 0:
-            # keep the failing labels for a rerun
-            kept = tempfile.mkdtemp(prefix="sweep_folds_failed_")
-            for name in os.listdir(folder):
-                os.replace(os.path.join(folder, name), os.path.join(kept, name))
-            print(f"FAIL: fold numbers differ from scikit-learn's (FOLDS_LIVE_SEED={seed}); "
-                  f"fixtures kept in {kept}")
-            return 1
-    print(f"{N_LABEL_SETS} random label sets: every fold equals scikit-learn's")
-    return 0
+class FoldsLive(unittest.TestCase):
+    def setUp(self):
+        require_binary()
+        self.test_folds = os.path.join(os.path.dirname(BINARY), "test_folds")
+        self.assertTrue(os.access(self.test_folds, os.X_OK),
+                        f"no test_folds beside SWEEP_BINARY={BINARY!r}")
+
+    def test_random_label_sets_fold_as_scikit_learn(self):
+        maker = load_fixture_maker()
+        warnings.simplefilter("ignore")     # scikit-learn's small-class warnings are recorded
+        seed = int(os.environ.get("FOLDS_LIVE_SEED") or int.from_bytes(os.urandom(4), "little"))
+        print(f"labels drawn with FOLDS_LIVE_SEED={seed}")
+        generator = np.random.RandomState(seed)
+        with tempfile.TemporaryDirectory(prefix="sweep_folds_") as folder:
+            fixtures = []
+            for index in range(N_LABEL_SETS):
+                labels = random_labels(generator)
+                fixture = os.path.join(folder, f"live{index}.csv")
+                seeds = [int(s) for s in generator.randint(0, 2**32, size=3, dtype=np.uint64)]
+                maker.write_fixture(fixture, labels, seeds)
+                fixtures.append(fixture)
+            result = subprocess.run([self.test_folds, *fixtures], capture_output=True, text=True)
+            print(result.stdout, end="")
+            print(result.stderr, end="", file=sys.stderr)
+            if result.returncode != 0:
+                # keep the failing labels for a rerun
+                kept = tempfile.mkdtemp(prefix="sweep_folds_failed_")
+                for name in os.listdir(folder):
+                    os.replace(os.path.join(folder, name), os.path.join(kept, name))
+                self.fail(f"fold numbers differ from scikit-learn's (FOLDS_LIVE_SEED={seed}); "
+                          f"fixtures kept in {kept}")
+        print(f"{N_LABEL_SETS} random label sets: every fold equals scikit-learn's")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

@@ -20,17 +20,18 @@ has the build packages but not the test ones. Then, in order:
 4. scripts/sweep again: the folder serves it as it is (no configure step).
 
 SWEEP_NO_INSTALL=1 keeps apt-get out of it: every package must already be
-installed (scripts/test installs them). Prints "N passed, M failed".
+installed (scripts/test installs them). Runs under unittest.
 """
 
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import traceback
+import unittest
 
 import h5py
+
+from check_cases import checks_case, without_arguments
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
@@ -167,26 +168,14 @@ def sweep_reuses_the_test_build_as_it_is():
     assert "SWEEP_TESTS:BOOL=ON" in read_cache()
 
 
-def main():
-    passed = failed = 0
-    try:
-        make_context()
-        for function in CHECKS:
-            try:
-                function()
-            except Exception:  # noqa: BLE001 - a check's failure, reported
-                failed += 1
-                print(f"FAIL {function.__name__}:")
-                traceback.print_exc(file=sys.stdout)
-            else:
-                passed += 1
-                print(f"ok   {function.__name__}")
-    finally:
-        if Context.folder:
-            shutil.rmtree(Context.folder, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+def remove_clone():
+    if Context.folder:
+        shutil.rmtree(Context.folder, ignore_errors=True)
+
+
+FreshClone = checks_case("FreshClone", CHECKS, without_arguments, needs_binary=False,
+                         set_up_class=make_context, tear_down_class=remove_clone)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

@@ -21,21 +21,22 @@ a hostile neighbour in a shared results folder would:
   even when the reader of its stderr is gone with the session; a second SIGINT prints one line saying it stopped at once and how to go on.
 
 Tolerance: none; files are compared byte for byte (results files in every
-dataset but the wall times). Closing line: "N passed, M failed".
+dataset but the wall times). Runs under unittest.
 """
 
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
+import unittest
 
 import h5py
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweep_files import (BINARY, assert_consistent_partial, assert_same_file,  # noqa: E402
-                         run_checks, sweep, write)
+                         sweep, write)
+from check_cases import checks_case, in_fresh_folder  # noqa: E402
 
 SMALL = "model: {epochs: 20}\ngrid: {seed: [0, 1]}\n"
 # Long enough (a few seconds on one thread) to act on while it runs.
@@ -335,9 +336,8 @@ def second_sigint_says_it_stopped_at_once(folder):
                        f"and --resume"), said
 
 
-def main():
-    return run_checks(CHECKS, lambda: tempfile.TemporaryDirectory(prefix="test_hostile_paths."))
+HostilePaths = checks_case("HostilePaths", CHECKS, in_fresh_folder("test_hostile_paths."))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

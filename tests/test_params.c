@@ -1,5 +1,5 @@
 /* Tests of src/params.c (the hyperparameter schema) and src/error.c (error
- * records). Exact: the defaults are the textbook's, the bounds the issue's. */
+ * records). Exact: the defaults are the textbook's, the bounds the README's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

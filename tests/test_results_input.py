@@ -21,12 +21,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unittest
 
 import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sweep_files import run_checks, sweep, write  # noqa: E402
+from check_cases import checks_case, in_fresh_folder  # noqa: E402
+from sweep_files import sweep, write  # noqa: E402
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR",
                             os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -288,7 +290,9 @@ CHECKS = [resume_refuses_damaged_files, merge_refuses_damaged_parts,
           merge_names_a_missing_part_in_its_own_terms, real_files_still_resume_and_merge,
           summarize_never_tracebacks]
 
+ResultsInput = checks_case("ResultsInput", CHECKS, in_fresh_folder("test_results_input."))
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--write-corpus":
         sys.exit(write_corpus(sys.argv[2]))
-    sys.exit(run_checks(CHECKS, temporary_folder))
+    unittest.main(verbosity=2)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_shards.py: `sweep --shard K/N` and `sweep merge` (issue 6), end to end.
+"""test_shards.py: `sweep --shard K/N` and `sweep merge`, end to end.
 
 Drives the real binary ($SWEEP_BINARY, no MPI needed) on a small grid of the
 built-in data set (16 runs of four batch sizes, so of very different costs)
@@ -18,7 +18,7 @@ and checks, against an unsharded sweep of it (the reference):
   --shard grows into the whole grid's file; a part is not resumed as
   another shard; bad --shard values are usage errors.
 
-Tolerance: none; every comparison is bitwise. Closing line: "N passed, M failed".
+Tolerance: none; every comparison is bitwise. Runs under unittest.
 """
 
 import os
@@ -28,13 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweep_files import (BINARY, assert_consistent_partial, assert_same_file,  # noqa: E402
-                         attributes, datasets, run_checks, sweep, write)
+                         attributes, datasets, sweep, write)
+from check_cases import checks_case, in_fresh_folder  # noqa: E402
 
 GRID = """\
 model: {epochs: 60, l2: 0.01}
@@ -267,12 +269,14 @@ def bad_shards_are_usage_errors(folder):
         result.stdout
 
 
-def main():
-    status = run_checks(CHECKS, lambda: tempfile.TemporaryDirectory(prefix="test_shards."))
+def remove_shared():
     if SHARED:
         shutil.rmtree(SHARED["folder"], ignore_errors=True)
-    return status
+
+
+Shards = checks_case("Shards", CHECKS, in_fresh_folder("test_shards."),
+                     tear_down_class=remove_shared)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

@@ -19,13 +19,15 @@ different orders, which moves the curves by about 1e-15. So:
 The script's output format (header, one row per epoch, '#' score lines) is
 checked exactly: it is text the script writes, not arithmetic.
 
-Run with Debian's /usr/bin/python3 (python3-numpy); prints "N passed, M failed".
+Run with Debian's /usr/bin/python3 (python3-numpy); unittest (-k NAME selects).
 """
 
 import os
 import subprocess
 import sys
-import traceback
+import unittest
+
+from check_cases import checks_case, without_arguments
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
@@ -132,22 +134,13 @@ def loaded_blas():
     return ", ".join(sorted(paths)) or "unknown"
 
 
-def main():
+def print_blas():
     print(f"     numpy's BLAS: {loaded_blas()}")
-    passed = failed = 0
-    for function in CHECKS:
-        try:
-            function()
-        except Exception:  # noqa: BLE001 - a check's failure, reported
-            failed += 1
-            print(f"FAIL {function.__name__}:")
-            traceback.print_exc(file=sys.stdout)
-        else:
-            passed += 1
-            print(f"ok   {function.__name__}")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+
+
+TextbookNumpy = checks_case("TextbookNumpy", CHECKS, without_arguments, needs_binary=False,
+                            set_up_class=print_blas)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)

@@ -19,7 +19,7 @@ dataset but the wall times:
   existing output likewise;
 - the binary still runs without mpirun (every other test of the suite).
 
-Tolerance: none; every comparison is bitwise. Closing line: "N passed, M failed".
+Tolerance: none; every comparison is bitwise. Runs under unittest.
 """
 
 import os
@@ -29,12 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 import h5py
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sweep_files import (BINARY, assert_consistent_partial, assert_same_file,  # noqa: E402
-                         attributes, run_checks, sweep, write)
+                         attributes, sweep, write)
+from check_cases import checks_case, in_fresh_folder  # noqa: E402
 
 MPIEXEC = os.environ.get("MPIEXEC") or shutil.which("mpirun") or "mpirun"
 GRID = """\
@@ -290,16 +292,19 @@ def errors_are_reported_once_and_every_rank_exits_2(folder):
     assert result.returncode == 0 and result.stdout.count("sweep ") == 1, result
 
 
-def main():
+def require_mpiexec():
     if shutil.which(MPIEXEC) is None and not os.access(MPIEXEC, os.X_OK):
-        print(f"FAIL setup: no mpirun ({MPIEXEC!r})")
-        print("0 passed, 1 failed")
-        return 1
-    status = run_checks(CHECKS, lambda: tempfile.TemporaryDirectory(prefix="test_mpi."))
+        raise AssertionError(f"no mpirun ({MPIEXEC!r})")
+
+
+def remove_references():
     for folder, _, _, _ in REFERENCES.values():
         shutil.rmtree(folder, ignore_errors=True)
-    return status
+
+
+Mpi = checks_case("Mpi", CHECKS, in_fresh_folder("test_mpi."), set_up_class=require_mpiexec,
+                  tear_down_class=remove_references)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    unittest.main(verbosity=2)
