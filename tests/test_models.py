@@ -14,16 +14,16 @@ Drives the real binary ($SWEEP_BINARY) on small sweeps of the built-in iris
   3 classes; --resume of a file of the other model; merge of parts of two
   models.
 
-Tolerance: none; every comparison is bitwise. Closing line: "N passed, M failed".
+Tolerance: none; every comparison is bitwise.
 """
 
 import os
 import sys
-import tempfile
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sweep_files import (assert_same_file, attributes, datasets, run_checks,  # noqa: E402
-                         sweep, write)
+from check_cases import checks_case, in_fresh_folder  # noqa: E402
+from sweep_files import assert_same_file, attributes, datasets, sweep, write  # noqa: E402
 
 IRIS = """\
 dataset: iris
@@ -112,6 +112,8 @@ def check_refusals(folder):
     assert "not from the same sweep" in done.stderr and "model" in done.stderr, done.stderr
 
 
+Models = checks_case("Models", [check_attributes, check_threads_shards_resume, check_dry_run,
+                                 check_refusals], in_fresh_folder("test_models."))
+
 if __name__ == "__main__":
-    sys.exit(run_checks([check_attributes, check_threads_shards_resume, check_dry_run,
-                         check_refusals], tempfile.TemporaryDirectory))
+    unittest.main(verbosity=2)
