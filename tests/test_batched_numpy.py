@@ -4,7 +4,7 @@
 scripts/batched_numpy.py trains many runs of the textbook network at once (a
 leading run axis); scripts/bench times it against sweep. Here every run of a
 pack is compared with the same run trained alone by scripts/textbook_numpy.py
-(the one-at-a-time reference that reproduces the book byte for byte): the
+(the one-at-a-time reference, the book's code run one network at a time): the
 train and val loss of every epoch and the final weights must agree within
 1e-12 (absolute; the two differ only in the order of some sums and in the
 loss being summed per epoch rather than per batch, observed differences are

@@ -50,7 +50,11 @@ class FitIsTheBooks(unittest.TestCase):
         estimator.fit(data["x_train"], data["y_train"])
         with open(os.path.join(DATA_DIR, "book_bs32.csv"), newline="") as handle:
             book = [row["train_loss"] for row in csv.DictReader(handle)]
-        self.assertEqual([repr(float(v)) for v in estimator.train_losses_], book)
+        # The book's curve within 1e-9 per epoch, as every numpy comparison here:
+        # the last bits depend on the BLAS numpy loads (reference or OpenBLAS).
+        self.assertEqual(len(estimator.train_losses_), len(book))
+        worst = max(abs(float(v) - float(b)) for v, b in zip(estimator.train_losses_, book))
+        self.assertLess(worst, 1e-9)
         self.assertEqual(estimator.score(data["x_val"], data["y_val"]), 89 / 91)
         self.assertEqual(estimator.predict(data["x_val"][:3]).dtype, np.float64)
 
