@@ -114,7 +114,7 @@ static int place_runs(const merge_options *options, const results_index *parts,
                                  "run %lld (%s)", options->parts[p], number, theirs, number,
                                  ours);
             }
-            signed char state = part->status[row];
+            run_status state = part->summaries[row].status;
             if (state != RUN_DONE && state != RUN_FAILED)
                 continue;
             if (origins[number].source >= 0) {
@@ -308,7 +308,8 @@ int merge_parts(const merge_options *options, FILE *report, merge_outcome *outco
     for (size_t run = 0; run < n_runs; run++) {
         if (origins[run].source < 0)
             outcome->n_missing++;
-        else if (parts[origins[run].source].status[origins[run].row] == RUN_FAILED)
+        else if (parts[origins[run].source].summaries[origins[run].row].status ==
+                 RUN_FAILED)
             outcome->n_failed++;
         else
             outcome->n_done++;

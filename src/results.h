@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "params.h"
+#include "run_summary.h"
 #include "train.h"
 
 /* Root attributes describing where the results came from. NULL strings are
@@ -55,10 +56,7 @@ typedef struct {
 typedef struct {
     size_t n_runs;
     train_params *runs;            /* (n_runs) hyperparameters */
-    signed char *status;           /* (n_runs) 0 pending, 1 done, 2 failed */
-    double *val_score;             /* (n_runs) */
-    double *test_score;            /* (n_runs) */
-    double *final_val_loss;        /* (n_runs) val loss of each run's last epoch */
+    run_summary *summaries;        /* (n_runs) status, scores, val loss of the last epoch */
     char *dataset_name;            /* root attribute `dataset` */
     char *data_checksum;           /* root attribute `data_checksum` ("" if absent) */
     int n_train, n_val, n_test, n_features;

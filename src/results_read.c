@@ -836,10 +836,10 @@ static int read_final_losses(const results_source *source, results_index *index,
     }
     for (size_t run = 0; run < index->n_runs; run++) {
         hsize_t point[2] = {run, (hsize_t)index->runs[run].epochs - 1};
-        index->final_val_loss[run] = NAN;
+        index->summaries[run].final_val_loss = NAN;
         if (H5Sselect_elements(space, H5S_SELECT_SET, 1, point) < 0 ||
             H5Dread(curve, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT,
-                    &index->final_val_loss[run]) < 0) {
+                    &index->summaries[run].final_val_loss) < 0) {
             damaged(err, source->path, "reading 'val_loss' of run %zu", run);
             goto cleanup;
         }
@@ -866,32 +866,48 @@ static int read_run_numbers(const results_source *source, results_index *index,
     return 0;
 }
 
+/* Status and scores of every run into index->summaries, through the
+ * caller's buffers of n_runs values. */
+static int read_summaries(const results_source *source, results_index *index, int8_t *states,
+                          double *values, sweep_error *err)
+{
+    if (results_source_read_status(source, states, err) != 0)
+        return -1;
+    for (size_t run = 0; run < index->n_runs; run++)
+        index->summaries[run].status = (run_status)states[run];
+    if (results_source_read_reals(source, "val_score", values, err) != 0)
+        return -1;
+    for (size_t run = 0; run < index->n_runs; run++)
+        index->summaries[run].val_score = values[run];
+    if (results_source_read_reals(source, "test_score", values, err) != 0)
+        return -1;
+    for (size_t run = 0; run < index->n_runs; run++)
+        index->summaries[run].test_score = values[run];
+    return 0;
+}
+
 int results_read_index(const char *path, results_index *out, sweep_error *err)
 {
     int status = -1;
     results_source *source = NULL;
-    double *values = NULL;   /* (n_runs) one hyperparameter */
+    double *values = NULL;   /* (n_runs) one hyperparameter or score */
+    int8_t *states = NULL;   /* (n_runs) status */
     memset(out, 0, sizeof *out);
     if (results_source_open(path, &source, err) != 0)
         goto cleanup;
     size_t n = source->n_runs;
     out->n_runs = n;
     out->runs = calloc(n, sizeof *out->runs);
-    out->status = malloc(n);
-    out->val_score = malloc(n * sizeof *out->val_score);
-    out->test_score = malloc(n * sizeof *out->test_score);
-    out->final_val_loss = malloc(n * sizeof *out->final_val_loss);
+    out->summaries = malloc(n * sizeof *out->summaries);
     out->run_numbers = malloc(n * sizeof *out->run_numbers);
     values = malloc(n * sizeof *values);
-    if (out->runs == NULL || out->status == NULL || out->val_score == NULL ||
-        out->test_score == NULL || out->final_val_loss == NULL || out->run_numbers == NULL ||
-        values == NULL) {
+    states = malloc(n);
+    if (out->runs == NULL || out->summaries == NULL || out->run_numbers == NULL ||
+        values == NULL || states == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
-    if (results_source_read_status(source, (int8_t *)out->status, err) != 0 ||
-        results_source_read_reals(source, "val_score", out->val_score, err) != 0 ||
-        results_source_read_reals(source, "test_score", out->test_score, err) != 0 ||
+    if (read_summaries(source, out, states, values, err) != 0 ||
         read_hyperparameters(source, out, values, err) != 0 ||
         read_final_losses(source, out, err) != 0 || read_run_numbers(source, out, err) != 0 ||
         read_attributes(source, out, err) != 0)
@@ -900,6 +916,7 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
 cleanup:
     results_source_close(source);
     free(values);
+    free(states);
     if (status != 0)
         results_index_free(out);
     return status;
@@ -914,9 +931,6 @@ void results_index_free(results_index *index)
         free(texts[i]);
     free(index->run_numbers);
     free(index->runs);
-    free(index->status);
-    free(index->val_score);
-    free(index->test_score);
-    free(index->final_val_loss);
+    free(index->summaries);
     memset(index, 0, sizeof *index);
 }

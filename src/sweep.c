@@ -127,8 +127,7 @@ typedef struct {
     results_writer *writer;
     progress progress;
     size_t n_written, n_failed;
-    double *val_score, *test_score, *final_val_loss;  /* (n_runs) for the summary */
-    signed char *status;                               /* (n_runs) */
+    run_summary *summaries;        /* (n_runs) for the summary */
     sweep_error writer_error;      /* the first error of the writer (or of the messages) */
 
     cluster *job;                  /* an MPI job of more than one rank, else NULL */
@@ -201,7 +200,7 @@ static int match_runs(const char *path, const results_index *index, const train_
             j++;
             continue;
         }
-        signed char state = index->status[theirs[j].index];
+        run_status state = index->summaries[theirs[j].index].status;
         if (state == RUN_DONE || (state == RUN_FAILED && !retry_failed)) {
             copy_from[ours[i].index] = (long long)theirs[j].index;
             (*n_kept)++;
@@ -401,11 +400,7 @@ static void store_result(sweep_team *team, size_t index, const run_result *resul
         halt_team(team);
         return;
     }
-    team->status[index] = (signed char)result->status;
-    team->val_score[index] = result->val_score;
-    team->test_score[index] = result->test_score;
-    team->final_val_loss[index] =
-        result->epochs_done > 0 ? result->val_loss[result->epochs_done - 1] : NAN;
+    team->summaries[index] = run_summary_of(result);
     team->n_written++;
     if (result->status == RUN_FAILED)
         team->n_failed++;
@@ -778,10 +773,7 @@ static void keep_runs(sweep_team *team, const results_index *index, const long l
         long long from = copy_from[run];
         if (from < 0)
             continue;
-        team->status[run] = index->status[from];
-        team->val_score[run] = index->val_score[from];
-        team->test_score[run] = index->test_score[from];
-        team->final_val_loss[run] = index->final_val_loss[from];
+        team->summaries[run] = index->summaries[from];
     }
 }
 
@@ -947,12 +939,8 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
     size_t n_alloc = n_runs > 0 ? n_runs : 1;
     schedule = malloc(n_alloc * sizeof *schedule);
     copy_from = malloc(n_alloc * sizeof *copy_from);
-    team.val_score = malloc(n_alloc * sizeof *team.val_score);
-    team.test_score = malloc(n_alloc * sizeof *team.test_score);
-    team.final_val_loss = malloc(n_alloc * sizeof *team.final_val_loss);
-    team.status = calloc(n_alloc, sizeof *team.status);
-    if (schedule == NULL || copy_from == NULL || team.val_score == NULL ||
-        team.test_score == NULL || team.final_val_loss == NULL || team.status == NULL) {
+    team.summaries = calloc(n_alloc, sizeof *team.summaries);
+    if (schedule == NULL || copy_from == NULL || team.summaries == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory for %zu runs", n_runs);
         goto cleanup;
     }
@@ -1029,7 +1017,7 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
     outcome->n_failed = team.n_failed;
     outcome->n_done = team.n_written - team.n_failed;
     for (size_t run = 0; run < n_runs; run++)
-        if (copy_from[run] >= 0 && team.status[run] == RUN_FAILED)
+        if (copy_from[run] >= 0 && team.summaries[run].status == RUN_FAILED)
             outcome->n_failed++;
         else if (copy_from[run] >= 0)
             outcome->n_done++;
@@ -1053,8 +1041,7 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
      * form that runs are written into, ready for --resume. */
     if (results_close(writer, outcome->n_pending == 0, err) != 0)
         goto cleanup;
-    if (report_summary(out, runs, team.val_score, team.test_score, team.final_val_loss, team.status,
-                       n_runs, err) != 0)
+    if (report_summary(out, runs, team.summaries, n_runs, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -1070,10 +1057,7 @@ cleanup:
         pthread_cond_destroy(&team.inbox_changed);
     }
     free(team.remotes);
-    free(team.val_score);
-    free(team.test_score);
-    free(team.final_val_loss);
-    free(team.status);
+    free(team.summaries);
     free(schedule);
     free(copy_from);
     free(members);
