@@ -316,22 +316,15 @@ static int create_partial_exclusively(const char *partial, sweep_error *err)
     return 0;
 }
 
-/* Build the whole file as TARGET.partial (optionally carrying rows over from
- * `sources`, see results_copy_rows), put it on disk (flush, fsync) and rename it to
- * TARGET (PATH, or the file the link PATH leads to: the link stays). Until
- * the rename, TARGET is untouched; after it, TARGET is complete. The file
- * stays open for writing runs. */
-static int build_file(results_writer *writer, const char *const *sources, int n_sources,
-                      const results_origin *origins, sweep_error *err)
+/* Create the empty file at TARGET.partial (exclusively, see
+ * create_partial_exclusively) with the properties and types every write
+ * uses: creation order tracked, a small conversion buffer, the string
+ * types. */
+static int open_partial(results_writer *writer, sweep_error *err)
 {
     int status = -1;
     hid_t file_creation = H5I_INVALID_HID, file_access = H5I_INVALID_HID;
     const char *partial = writer->partial_path;
-    bool created = false;
-
-    if (create_partial_exclusively(partial, err) < 0)
-        goto cleanup;
-    created = true;
     file_creation = H5Pcreate(H5P_FILE_CREATE);
     file_access = make_file_access(partial, err);
     if (file_creation < 0 || file_access < 0 ||
@@ -363,36 +356,60 @@ static int build_file(results_writer *writer, const char *const *sources, int n_
         results_hdf5_error(err, writer->path, "string type");
         goto cleanup;
     }
-    if (results_write_root_attributes(writer, &writer->meta, err) < 0 ||
-        results_create_layout(writer, writer->runs, err) < 0)
-        goto cleanup;
-    if (n_sources > 0 && results_copy_rows(writer, sources, n_sources, origins, err) < 0)
-        goto cleanup;
-    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0) {
-        results_hdf5_error(err, writer->path, "flushing");
-        goto cleanup;
-    }
-    /* Durable before it takes the name: a rename can reach the disk before
-     * the data it names. */
-    void *handle = NULL;
-    if (H5Fget_vfd_handle(writer->file, H5P_DEFAULT, &handle) < 0 || handle == NULL ||
-        fsync(*(int *)handle) != 0) {
-        error_set(err, ERROR_RUNTIME, "cannot write results file %s: fsync: %s", writer->path,
-                  strerror(errno));
-        goto cleanup;
-    }
-    if (rename(partial, writer->target_path) != 0) {
-        error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path, strerror(errno));
-        goto cleanup;
-    }
-    created = false;
-    sync_parent_folder(writer->path);
     status = 0;
 cleanup:
     if (file_access >= 0)
         H5Pclose(file_access);
     if (file_creation >= 0)
         H5Pclose(file_creation);
+    return status;
+}
+
+/* Put the built file on disk (flush, fsync) and give it its name. */
+static int put_in_place(results_writer *writer, sweep_error *err)
+{
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return results_hdf5_error(err, writer->path, "flushing");
+    /* Durable before it takes the name: a rename can reach the disk before
+     * the data it names. */
+    void *handle = NULL;
+    if (H5Fget_vfd_handle(writer->file, H5P_DEFAULT, &handle) < 0 || handle == NULL ||
+        fsync(*(int *)handle) != 0)
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: fsync: %s",
+                         writer->path, strerror(errno));
+    if (rename(writer->partial_path, writer->target_path) != 0)
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path,
+                         strerror(errno));
+    return 0;
+}
+
+/* Build the whole file as TARGET.partial (optionally carrying rows over from
+ * `sources`, see results_copy_rows), put it on disk (flush, fsync) and rename it to
+ * TARGET (PATH, or the file the link PATH leads to: the link stays). Until
+ * the rename, TARGET is untouched; after it, TARGET is complete. The file
+ * stays open for writing runs. */
+static int build_file(results_writer *writer, const char *const *sources, int n_sources,
+                      const results_origin *origins, sweep_error *err)
+{
+    int status = -1;
+    const char *partial = writer->partial_path;
+    bool created = false;
+
+    if (create_partial_exclusively(partial, err) < 0)
+        goto cleanup;
+    created = true;
+    if (open_partial(writer, err) < 0 ||
+        results_write_root_attributes(writer, &writer->meta, err) < 0 ||
+        results_create_layout(writer, writer->runs, err) < 0)
+        goto cleanup;
+    if (n_sources > 0 && results_copy_rows(writer, sources, n_sources, origins, err) < 0)
+        goto cleanup;
+    if (put_in_place(writer, err) < 0)
+        goto cleanup;
+    created = false;
+    sync_parent_folder(writer->path);
+    status = 0;
+cleanup:
     if (status != 0) {
         sweep_error ignored;   /* the first error is the one to report */
         writer_close_file(writer, &ignored);

@@ -1,7 +1,9 @@
 /* results.h: the results file, one HDF5 file per sweep.
  *
- * The only module that sees HDF5 (results.c writes, results_read.c reads
- * back; results_source.h is their shared internal interface). The layout is
+ * The only module that sees HDF5: results.c writes (with results_layout.c
+ * and results_copy.c, sharing results_writer.h), results_read.c reads back
+ * (with results_bytes.c; results_source.h is the internal interface of
+ * reading, used by the writer to copy rows). The layout is
  * netCDF-4 compatible so that xarray.open_dataset(path, engine="h5netcdf")
  * opens it: dimension scales `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
  * compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
