@@ -384,10 +384,10 @@ static int put_in_place(results_writer *writer, sweep_error *err)
 }
 
 /* Build the whole file as TARGET.partial (optionally carrying rows over from
- * `sources`, see results_copy_rows), put it on disk (flush, fsync) and rename it to
- * TARGET (PATH, or the file the link PATH leads to: the link stays). Until
- * the rename, TARGET is untouched; after it, TARGET is complete. The file
- * stays open for writing runs. */
+ * `sources`, see results_copy_rows), put it on disk (flush, fsync) and
+ * rename it to TARGET (PATH, or the file the link PATH leads to: the link
+ * stays). Until the rename, TARGET is untouched; after it, TARGET is
+ * complete. The file stays open for writing runs. */
 static int build_file(results_writer *writer, const char *const *sources, int n_sources,
                       const results_origin *origins, sweep_error *err)
 {

@@ -4,7 +4,9 @@
  * output path, building it as TARGET.partial and renaming it, writing runs,
  * closing and compacting); results_layout.c creates every dataset and
  * attribute of the netCDF-4 layout; results_copy.c carries rows over from
- * existing files (--resume, merge, compaction). They share the writer.
+ * existing files (--resume, merge, compaction). They share the writer,
+ * whose HDF5 ids make this header, unlike results.h, one that only the
+ * results module's files include.
  */
 #ifndef SWEEP_RESULTS_WRITER_H
 #define SWEEP_RESULTS_WRITER_H
