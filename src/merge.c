@@ -118,7 +118,7 @@ static int place_runs(const merge_options *options, const results_index *parts,
                                  "run %lld (%s)", options->parts[p], number, theirs, number,
                                  ours);
             }
-            signed char state = part->status[row];
+            run_status state = part->summaries[row].status;
             if (state != RUN_DONE && state != RUN_FAILED)
                 continue;
             if (origins[number].source >= 0) {
@@ -266,6 +266,41 @@ static int merged_meta(const results_index *parts, int n_parts, results_meta *me
     return 0;
 }
 
+/* Read every part's index (parts[0..n_parts)), each of the same sweep as
+ * the first. */
+static int read_parts(const merge_options *options, results_index *parts, sweep_error *err)
+{
+    size_t output_length = strlen(options->output);
+    for (int p = 0; p < options->n_parts; p++) {
+        /* OUT.partial is where OUT is built: it cannot be read meanwhile. */
+        const char *part = options->parts[p];
+        if (strncmp(part, options->output, output_length) == 0 &&
+            strcmp(part + output_length, ".partial") == 0)
+            return error_set(err, ERROR_INPUT, "%s: cannot merge the file that %s is built in",
+                             part, options->output);
+        if (results_read_index(part, &parts[p], err) != 0)
+            return -1;
+        if (p > 0 && check_same_sweep(&parts[0], options->parts[0], &parts[p], part, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The runs of the merged file: done, failed, or in no part. */
+static void count_outcome(const results_index *parts, const results_origin *origins,
+                          size_t n_runs, merge_outcome *outcome)
+{
+    outcome->n_runs = n_runs;
+    for (size_t run = 0; run < n_runs; run++) {
+        if (origins[run].source < 0)
+            outcome->n_missing++;
+        else if (parts[origins[run].source].summaries[origins[run].row].status == RUN_FAILED)
+            outcome->n_failed++;
+        else
+            outcome->n_done++;
+    }
+}
+
 int merge_parts(const merge_options *options, FILE *report, merge_outcome *outcome,
                 sweep_error *err)
 {
@@ -287,21 +322,8 @@ int merge_parts(const merge_options *options, FILE *report, merge_outcome *outco
         error_set(err, ERROR_INPUT, "merge: no parts given (usage: sweep merge OUT PART...)");
         goto cleanup;
     }
-    size_t output_length = strlen(options->output);
-    for (int p = 0; p < n_parts; p++) {
-        /* OUT.partial is where OUT is built: it cannot be read meanwhile. */
-        const char *part = options->parts[p];
-        if (strncmp(part, options->output, output_length) == 0 &&
-            strcmp(part + output_length, ".partial") == 0) {
-            error_set(err, ERROR_INPUT, "%s: cannot merge the file that %s is built in", part,
-                      options->output);
-            goto cleanup;
-        }
-        if (results_read_index(part, &parts[p], err) != 0)
-            goto cleanup;
-        if (p > 0 && check_same_sweep(&parts[0], options->parts[0], &parts[p], part, err) != 0)
-            goto cleanup;
-    }
+    if (read_parts(options, parts, err) != 0)
+        goto cleanup;
     if (expand_grid(&parts[0], options->parts[0], &runs, &n_runs, err) != 0)
         goto cleanup;
     origins = malloc((n_runs > 0 ? n_runs : 1) * sizeof *origins);
@@ -311,15 +333,7 @@ int merge_parts(const merge_options *options, FILE *report, merge_outcome *outco
     }
     if (place_runs(options, parts, runs, n_runs, origins, err) != 0)
         goto cleanup;
-    outcome->n_runs = n_runs;
-    for (size_t run = 0; run < n_runs; run++) {
-        if (origins[run].source < 0)
-            outcome->n_missing++;
-        else if (parts[origins[run].source].status[origins[run].row] == RUN_FAILED)
-            outcome->n_failed++;
-        else
-            outcome->n_done++;
-    }
+    count_outcome(parts, origins, n_runs, outcome);
 
     results_meta meta;
     if (merged_meta(parts, n_parts, &meta, &hosts, err) != 0)

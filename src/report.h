@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "params.h"
+#include "run_summary.h"
 
 typedef struct {
     FILE *stream;            /* where progress goes (stderr) */
@@ -44,10 +45,9 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs);
 /* The final table: mean ± sample std (ddof 1) of val accuracy over seeds for
  * each grid point (runs equal in every parameter but the seed), best first;
  * failed and pending runs are counted in their own columns (shown only when
- * there are such runs), not averaged. `status` holds 0/1/2 per run as in
- * the results file. */
-int report_summary(FILE *out, const train_params *runs, const double *val_score,
-                   const double *test_score, const double *final_val_loss,
-                   const signed char *status, size_t n_runs, sweep_error *err);
+ * there are such runs), not averaged. Runs are grouped by sorting, so the
+ * cost is O(n log n) whatever the order of the grid's keys. */
+int report_summary(FILE *out, const train_params *runs, const run_summary *summaries,
+                   size_t n_runs, sweep_error *err);
 
 #endif

@@ -1,7 +1,9 @@
 /* results.h: the results file, one HDF5 file per sweep.
  *
- * The only module that sees HDF5 (results.c writes, results_read.c reads
- * back; results_source.h is their shared internal interface). The layout is
+ * The only module that sees HDF5: results.c writes (with results_layout.c
+ * and results_copy.c, sharing results_writer.h), results_read.c reads back
+ * (with results_bytes.c; results_source.h is the internal interface of
+ * reading, used by the writer to copy rows). The layout is
  * netCDF-4 compatible so that xarray.open_dataset(path, engine="h5netcdf")
  * opens it: dimension scales `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
  * compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
@@ -26,6 +28,7 @@
 
 #include "error.h"
 #include "params.h"
+#include "run_summary.h"
 #include "train.h"
 
 /* Root attributes describing where the results came from. NULL strings are
@@ -58,10 +61,7 @@ typedef struct {
 typedef struct {
     size_t n_runs;
     train_params *runs;            /* (n_runs) hyperparameters */
-    signed char *status;           /* (n_runs) 0 pending, 1 done, 2 failed */
-    double *val_score;             /* (n_runs) */
-    double *test_score;            /* (n_runs) */
-    double *final_val_loss;        /* (n_runs) val loss of each run's last epoch */
+    run_summary *summaries;        /* (n_runs) status, scores, val loss of the last epoch */
     char *dataset_name;            /* root attribute `dataset` */
     char *data_checksum;           /* root attribute `data_checksum` ("" if absent) */
     char *model;                   /* root attribute `model` ("minibatch" if absent: the

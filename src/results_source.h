@@ -48,6 +48,11 @@ int results_source_read_curve(const results_source *source, const char *name, si
 /* NULL is allowed. */
 void results_source_close(results_source *source);
 
+/* Before HDF5 opens `path` (results_bytes.c): a regular file with the HDF5
+ * signature, as long as its superblock says (*file_bytes: its size), whose
+ * global heaps hold together. */
+int results_check_bytes(const char *path, long long *file_bytes, sweep_error *err);
+
 /* The innermost message of HDF5's current error stack (the one that names
  * the cause, e.g. "No space left on device"), on one line; "HDF5 error" if
  * there is none. Call it before any other HDF5 call clears the stack. */

@@ -75,7 +75,7 @@ int resume_match(const char *path, const results_index *index, const train_param
             j++;
             continue;
         }
-        signed char state = index->status[theirs[j].index];
+        run_status state = index->summaries[theirs[j].index].status;
         if (state == RUN_DONE || (state == RUN_FAILED && !retry_failed)) {
             copy_from[ours[i].index] = (long long)theirs[j].index;
             (*n_kept)++;

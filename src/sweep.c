@@ -40,8 +40,7 @@ typedef struct {
     results_writer *writer;
     progress progress;
     size_t n_written, n_failed;
-    double *val_score, *test_score, *final_val_loss;  /* (n_runs) for the summary */
-    signed char *status;                               /* (n_runs) */
+    run_summary *summaries;        /* (n_runs) for the summary */
     sweep_error writer_error;      /* the first error of the writer (or of the messages) */
     protocol_coordinator *coordinator;  /* the other ranks of an MPI job; NULL alone */
 } sweep_writer;
@@ -86,11 +85,7 @@ static void store_result(void *context, size_t index, const run_result *result)
         team_halt(writer->team);
         return;
     }
-    writer->status[index] = (signed char)result->status;
-    writer->val_score[index] = result->val_score;
-    writer->test_score[index] = result->test_score;
-    writer->final_val_loss[index] =
-        result->epochs_done > 0 ? result->val_loss[result->epochs_done - 1] : NAN;
+    writer->summaries[index] = run_summary_of(result);
     writer->n_written++;
     if (result->status == RUN_FAILED)
         writer->n_failed++;
@@ -147,10 +142,7 @@ static void keep_runs(sweep_writer *writer, const results_index *index,
         long long from = copy_from[run];
         if (from < 0)
             continue;
-        writer->status[run] = index->status[from];
-        writer->val_score[run] = index->val_score[from];
-        writer->test_score[run] = index->test_score[from];
-        writer->final_val_loss[run] = index->final_val_loss[from];
+        writer->summaries[run] = index->summaries[from];
     }
 }
 
@@ -286,12 +278,8 @@ static int allocate_runs(sweep_state *state, sweep_error *err)
     sweep_writer *writer = &state->writer;
     state->schedule = malloc(n_alloc * sizeof *state->schedule);
     state->copy_from = malloc(n_alloc * sizeof *state->copy_from);
-    writer->val_score = malloc(n_alloc * sizeof *writer->val_score);
-    writer->test_score = malloc(n_alloc * sizeof *writer->test_score);
-    writer->final_val_loss = malloc(n_alloc * sizeof *writer->final_val_loss);
-    writer->status = calloc(n_alloc, sizeof *writer->status);
-    if (state->schedule == NULL || state->copy_from == NULL || writer->val_score == NULL ||
-        writer->test_score == NULL || writer->final_val_loss == NULL || writer->status == NULL)
+    writer->summaries = calloc(n_alloc, sizeof *writer->summaries);
+    if (state->schedule == NULL || state->copy_from == NULL || writer->summaries == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory for %zu runs", state->n_runs);
     for (size_t run = 0; run < state->n_runs; run++)
         state->copy_from[run] = -1;
@@ -383,7 +371,7 @@ static void count_outcome(const sweep_state *state, const sweep_options *options
     outcome->n_failed = writer->n_failed;
     outcome->n_done = writer->n_written - writer->n_failed;
     for (size_t run = 0; run < state->n_runs; run++)
-        if (state->copy_from[run] >= 0 && writer->status[run] == RUN_FAILED)
+        if (state->copy_from[run] >= 0 && writer->summaries[run].status == RUN_FAILED)
             outcome->n_failed++;
         else if (state->copy_from[run] >= 0)
             outcome->n_done++;
@@ -445,8 +433,7 @@ static int conclude(sweep_state *state, FILE *out, const sweep_outcome *outcome,
      * form that runs are written into, ready for --resume. */
     if (results_close(results, outcome->n_pending == 0, err) != 0)
         return -1;
-    return report_summary(out, state->runs, writer->val_score, writer->test_score,
-                          writer->final_val_loss, writer->status, state->n_runs, err);
+    return report_summary(out, state->runs, writer->summaries, state->n_runs, err);
 }
 
 static void sweep_state_free(sweep_state *state)
@@ -460,10 +447,7 @@ static void sweep_state_free(sweep_state *state)
     output_lock_release(state->lock);
     team_destroy(&state->team);
     protocol_coordinator_free(&state->coordinator);
-    free(writer->val_score);
-    free(writer->test_score);
-    free(writer->final_val_loss);
-    free(writer->status);
+    free(writer->summaries);
     free(state->schedule);
     free(state->copy_from);
     free(state->members);

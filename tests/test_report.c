@@ -59,15 +59,37 @@ static void test_summary_groups_and_orders(void **state)
     (void)state;
     train_params runs[6] = {run_with(32, 0, 0), run_with(32, 0, 1), run_with(32, 0, 2),
                             run_with(128, 0, 0), run_with(128, 0, 1), run_with(128, 0, 2)};
-    double val[6] = {0.90, 0.92, 0.94, 0.97, 0.99, NAN};
-    double test[6] = {0.80, 0.80, 0.80, 0.90, 0.90, NAN};
-    double loss[6] = {0.3, 0.3, 0.3, 0.1, 0.2, NAN};
-    signed char status[6] = {1, 1, 1, 1, 1, 2};
+    run_summary summaries[6] = {
+        {RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.92, 0.80, 0.3}, {RUN_DONE, 0.94, 0.80, 0.3},
+        {RUN_DONE, 0.97, 0.90, 0.1}, {RUN_DONE, 0.99, 0.90, 0.2}, {RUN_FAILED, NAN, NAN, NAN}};
     FILE *out = tmpfile();
     sweep_error err = {0};
-    assert_int_equal(report_summary(out, runs, val, test, loss, status, 6, &err), 0);
+    assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
     char *text = stream_text(out);
     /* 128: mean 0.98, std sqrt(((0.01)^2*2)/1) = 0.0141; 32: mean 0.92, std 0.02. */
+    const char *expected =
+        "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
+        "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
+        "           32     3       0       0.9200 ± 0.0200     0.8000      0.3000\n";
+    assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* The seed as the slowest key: the runs of a point are not next to each
+ * other, and the table is the one of test_summary_groups_and_orders. */
+static void test_summary_groups_whatever_the_key_order(void **state)
+{
+    (void)state;
+    train_params runs[6] = {run_with(32, 0, 0), run_with(128, 0, 0), run_with(32, 0, 1),
+                            run_with(128, 0, 1), run_with(32, 0, 2), run_with(128, 0, 2)};
+    run_summary summaries[6] = {
+        {RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.97, 0.90, 0.1}, {RUN_DONE, 0.92, 0.80, 0.3},
+        {RUN_DONE, 0.99, 0.90, 0.2}, {RUN_DONE, 0.94, 0.80, 0.3}, {RUN_FAILED, NAN, NAN, NAN}};
+    FILE *out = tmpfile();
+    sweep_error err = {0};
+    assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
+    char *text = stream_text(out);
     const char *expected =
         "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
         "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
@@ -82,13 +104,11 @@ static void test_summary_single_seed_without_test_rows(void **state)
 {
     (void)state;
     train_params runs[2] = {run_with(32, 0.01, 42), run_with(128, 0.01, 42)};
-    double val[2] = {0.978021978021978, 0.978021978021978};
-    double test[2] = {NAN, NAN};
-    double loss[2] = {0.07, 0.08};
-    signed char status[2] = {1, 1};
+    run_summary summaries[2] = {{RUN_DONE, 0.978021978021978, NAN, 0.07},
+                                {RUN_DONE, 0.978021978021978, NAN, 0.08}};
     FILE *out = tmpfile();
     sweep_error err = {0};
-    assert_int_equal(report_summary(out, runs, val, test, loss, status, 2, &err), 0);
+    assert_int_equal(report_summary(out, runs, summaries, 2, &err), 0);
     char *text = stream_text(out);
     const char *expected =
         "   batch_size  done  val_acc (mean ± std)    val_loss\n"
@@ -106,13 +126,11 @@ static void test_summary_names_failed_and_pending_counts(void **state)
     (void)state;
     train_params runs[4] = {run_with(32, 0, 0), run_with(32, 0, 1), run_with(128, 0, 0),
                             run_with(128, 0, 1)};
-    double val[4] = {0.90, NAN, 0.95, NAN};
-    double test[4] = {0.80, NAN, 0.85, NAN};
-    double loss[4] = {0.3, NAN, 0.2, NAN};
-    signed char status[4] = {1, 2, 1, 0};
+    run_summary summaries[4] = {{RUN_DONE, 0.90, 0.80, 0.3}, {RUN_FAILED, NAN, NAN, NAN},
+                                {RUN_DONE, 0.95, 0.85, 0.2}, {RUN_PENDING, NAN, NAN, NAN}};
     FILE *out = tmpfile();
     sweep_error err = {0};
-    assert_int_equal(report_summary(out, runs, val, test, loss, status, 4, &err), 0);
+    assert_int_equal(report_summary(out, runs, summaries, 4, &err), 0);
     char *text = stream_text(out);
     const char *expected =
         "   batch_size  done  failed  pending  val_acc (mean ± std)   test_acc    val_loss\n"
@@ -163,6 +181,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs_table),
         cmocka_unit_test(test_summary_groups_and_orders),
+        cmocka_unit_test(test_summary_groups_whatever_the_key_order),
         cmocka_unit_test(test_summary_single_seed_without_test_rows),
         cmocka_unit_test(test_summary_names_failed_and_pending_counts),
         cmocka_unit_test(test_progress_plain_lines),

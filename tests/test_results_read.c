@@ -94,7 +94,7 @@ static void assert_refused(const char *file, const char *what)
     assert_string_equal(err.message, expected);
     assert_int_equal(index.n_runs, 0);
     assert_null(index.runs);
-    assert_null(index.status);
+    assert_null(index.summaries);
 }
 
 /* Replace dataset `name` of `file` by a 1-D int8 one of `length` values. */
@@ -150,15 +150,15 @@ static void real_file_reads_back(void **state)
     sweep_error err = {0};
     assert_int_equal(results_read_index(path, &index, &err), 0);
     assert_int_equal(index.n_runs, N_RUNS);
-    assert_int_equal(index.status[0], RUN_DONE);
-    assert_int_equal(index.status[1], RUN_FAILED);
-    assert_int_equal(index.status[2], RUN_PENDING);
+    assert_int_equal(index.summaries[0].status, RUN_DONE);
+    assert_int_equal(index.summaries[1].status, RUN_FAILED);
+    assert_int_equal(index.summaries[2].status, RUN_PENDING);
     for (size_t run = 0; run < N_RUNS; run++) {
         assert_int_equal(params_compare(&index.runs[run], &RUNS[run]), 0);
         assert_int_equal(index.run_numbers[run], (long long)run);
     }
-    assert_true(index.val_score[0] == 0.95);
-    assert_true(index.final_val_loss[0] == 0.55);
+    assert_true(index.summaries[0].val_score == 0.95);
+    assert_true(index.summaries[0].final_val_loss == 0.55);
     assert_string_equal(index.data_checksum, "0123456789abcdef");
     assert_int_equal(index.n_train, 364);
     assert_int_equal(index.grid_runs, -1);   /* not a shard */

@@ -24,13 +24,13 @@ static void config_runs(train_params runs[4])
     }
 }
 
-/* A file of `n_runs` runs (hyperparameters and status) and nothing else. */
-static results_index file_of(train_params *runs, signed char *status, size_t n_runs)
+/* A file of `n_runs` runs (hyperparameters and summaries) and nothing else. */
+static results_index file_of(train_params *runs, run_summary *summaries, size_t n_runs)
 {
     results_index index = {0};
     index.n_runs = n_runs;
     index.runs = runs;
-    index.status = status;
+    index.summaries = summaries;
     index.dataset_name = "wdbc";
     index.data_checksum = "0123456789abcdef";
     index.shard = "";
@@ -45,8 +45,9 @@ static void test_runs_are_matched_by_their_hyperparameters(void **state)
     config_runs(ours);
     /* The file holds runs 3, 0 and 1 of the config, in that order. */
     train_params theirs[3] = {ours[3], ours[0], ours[1]};
-    signed char status[3] = {RUN_DONE, RUN_FAILED, RUN_PENDING};
-    results_index index = file_of(theirs, status, 3);
+    run_summary summaries[3] = {{.status = RUN_DONE}, {.status = RUN_FAILED},
+                                {.status = RUN_PENDING}};
+    results_index index = file_of(theirs, summaries, 3);
     long long copy_from[4];
     size_t n_kept = 99;
     sweep_error err = {0};
@@ -71,8 +72,8 @@ static void test_a_run_missing_from_the_config_is_refused(void **state)
     train_params theirs[3] = {ours[2], ours[0], ours[1]};
     theirs[1].units = 11;   /* not in the config */
     theirs[2].units = 12;   /* nor this; the first one (run 1) is named */
-    signed char status[3] = {RUN_DONE, RUN_DONE, RUN_DONE};
-    results_index index = file_of(theirs, status, 3);
+    run_summary summaries[3] = {{.status = RUN_DONE}, {.status = RUN_DONE}, {.status = RUN_DONE}};
+    results_index index = file_of(theirs, summaries, 3);
     long long copy_from[4];
     size_t n_kept = 0;
     sweep_error err = {0};

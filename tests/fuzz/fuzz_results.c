@@ -131,7 +131,8 @@ static void check_index(const results_index *index)
     if (index->n_runs < 1)
         fail("index", "no runs");
     for (size_t run = 0; run < index->n_runs; run++)
-        if (index->status[run] < 0 || index->status[run] > 2 || index->run_numbers[run] < 0)
+        if ((int)index->summaries[run].status < RUN_PENDING ||
+            (int)index->summaries[run].status > RUN_FAILED || index->run_numbers[run] < 0)
             fail("index", "a status or run number out of range");
 }
 
@@ -149,7 +150,7 @@ static void resume_into_itself(void)
     if (copy_from == NULL)
         fail("out of memory", "");
     for (size_t run = 0; run < index.n_runs; run++)
-        copy_from[run] = index.status[run] != 0 ? (long long)run : -1;
+        copy_from[run] = index.summaries[run].status != RUN_PENDING ? (long long)run : -1;
     results_meta meta = {
         .config_text = index.config_text,
         .effective_config = index.effective_config,
