@@ -10,13 +10,13 @@
 
 #include <stddef.h>
 
-extern const unsigned char builtin_wdbc_csv[];  /* the text of data/wdbc.csv */
-extern const size_t builtin_wdbc_csv_size;      /* its length in bytes (no NUL) */
-extern const unsigned char builtin_iris_csv[];  /* data/iris.csv */
+extern const unsigned char builtin_wdbc_csv[]; /* the text of data/wdbc.csv */
+extern const size_t builtin_wdbc_csv_size;     /* its length in bytes (no NUL) */
+extern const unsigned char builtin_iris_csv[]; /* data/iris.csv */
 extern const size_t builtin_iris_csv_size;
-extern const unsigned char builtin_wine_csv[];  /* data/wine.csv */
+extern const unsigned char builtin_wine_csv[]; /* data/wine.csv */
 extern const size_t builtin_wine_csv_size;
-extern const unsigned char builtin_digits_csv[];  /* data/digits.csv */
+extern const unsigned char builtin_digits_csv[]; /* data/digits.csv */
 extern const size_t builtin_digits_csv_size;
 
 #endif

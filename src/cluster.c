@@ -56,12 +56,12 @@ typedef struct outgoing {
 struct cluster {
     int rank;
     int size;
-    bool joined;            /* MPI was initialized by us */
-    bool failed;            /* an MPI call failed */
+    bool joined; /* MPI was initialized by us */
+    bool failed; /* an MPI call failed */
     char host[256];
-    outgoing *sends;        /* in flight, newest first */
+    outgoing *sends; /* in flight, newest first */
 #ifdef SWEEP_HAVE_MPI
-    MPI_Comm comm;          /* our own copy of MPI_COMM_WORLD */
+    MPI_Comm comm; /* our own copy of MPI_COMM_WORLD */
 #endif
 };
 
@@ -131,8 +131,7 @@ static int mpi_error(cluster *job, sweep_error *err, const char *what, int code)
 }
 
 /* Wait for a request by testing it, a millisecond apart (see cluster.h). */
-static int wait_politely(cluster *job, MPI_Request *request, const char *what,
-                         sweep_error *err)
+static int wait_politely(cluster *job, MPI_Request *request, const char *what, sweep_error *err)
 {
     for (;;) {
         int done = 0;
@@ -208,8 +207,7 @@ static int broadcast_bytes(cluster *job, void *bytes, size_t size, sweep_error *
     for (size_t start = 0; start < size; start += BROADCAST_PIECE) {
         size_t piece = size - start < BROADCAST_PIECE ? size - start : BROADCAST_PIECE;
         MPI_Request request;
-        int rc = MPI_Ibcast((char *)bytes + start, (int)piece, MPI_BYTE, 0, job->comm,
-                            &request);
+        int rc = MPI_Ibcast((char *)bytes + start, (int)piece, MPI_BYTE, 0, job->comm, &request);
         if (rc != MPI_SUCCESS)
             return mpi_error(job, err, "broadcast", rc);
         if (wait_politely(job, &request, "broadcast", err) != 0)
@@ -286,8 +284,7 @@ int cluster_send(cluster *job, int to, int tag, void *bytes, size_t size, sweep_
     return 0;
 }
 
-int cluster_receive(cluster *job, int *from, int *tag, void **bytes, size_t *size,
-                    sweep_error *err)
+int cluster_receive(cluster *job, int *from, int *tag, void **bytes, size_t *size, sweep_error *err)
 {
     *bytes = NULL;
     *size = 0;
@@ -427,8 +424,7 @@ int cluster_send(cluster *job, int to, int tag, void *bytes, size_t size, sweep_
     return no_mpi(err);
 }
 
-int cluster_receive(cluster *job, int *from, int *tag, void **bytes, size_t *size,
-                    sweep_error *err)
+int cluster_receive(cluster *job, int *from, int *tag, void **bytes, size_t *size, sweep_error *err)
 {
     (void)job;
     (void)from;

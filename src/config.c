@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FILE_BYTES ((size_t)64 << 20)  /* a config is a page of text, not a data set */
+#define MAX_FILE_BYTES ((size_t)64 << 20) /* a config is a page of text, not a data set */
 #define DEFAULT_TARGET "target"
 #define DEFAULT_VAL_FRACTION 0.2
 #define DEFAULT_TEST_FRACTION 0.0
@@ -54,16 +54,14 @@ static int handle_name(reader *r, const yaml_node_t *key, const yaml_node_t *val
     return 0;
 }
 
-static int handle_output(reader *r, const yaml_node_t *key, const yaml_node_t *value,
-                         void *target)
+static int handle_output(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target)
 {
     (void)key;
     return read_string(r, value, "output", &((sweep_config *)target)->output);
 }
 
 /* Bounds and words from the settings table, shared with -j. */
-static int handle_threads(reader *r, const yaml_node_t *key, const yaml_node_t *value,
-                          void *target)
+static int handle_threads(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target)
 {
     (void)key;
     const char *name = SETTING_INFO[SETTING_THREADS].config_key;
@@ -188,8 +186,8 @@ static int note_fraction_key(reader *r, const yaml_node_t *key, dataset_choice *
     return 0;
 }
 
-static int handle_dataset_val_fraction(reader *r, const yaml_node_t *key,
-                                       const yaml_node_t *value, void *target)
+static int handle_dataset_val_fraction(reader *r, const yaml_node_t *key, const yaml_node_t *value,
+                                       void *target)
 {
     dataset_choice *choice = target;
     if (note_fraction_key(r, key, choice) < 0 ||
@@ -201,8 +199,8 @@ static int handle_dataset_val_fraction(reader *r, const yaml_node_t *key,
     return 0;
 }
 
-static int handle_dataset_test_fraction(reader *r, const yaml_node_t *key,
-                                        const yaml_node_t *value, void *target)
+static int handle_dataset_test_fraction(reader *r, const yaml_node_t *key, const yaml_node_t *value,
+                                        void *target)
 {
     dataset_choice *choice = target;
     if (note_fraction_key(r, key, choice) < 0 ||
@@ -214,8 +212,8 @@ static int handle_dataset_test_fraction(reader *r, const yaml_node_t *key,
     return 0;
 }
 
-static int handle_dataset_split_seed(reader *r, const yaml_node_t *key,
-                                     const yaml_node_t *value, void *target)
+static int handle_dataset_split_seed(reader *r, const yaml_node_t *key, const yaml_node_t *value,
+                                     void *target)
 {
     dataset_choice *choice = target;
     double seed = 0;
@@ -229,8 +227,8 @@ static int handle_dataset_split_seed(reader *r, const yaml_node_t *key,
     return 0;
 }
 
-static int handle_dataset_standardize(reader *r, const yaml_node_t *key,
-                                      const yaml_node_t *value, void *target)
+static int handle_dataset_standardize(reader *r, const yaml_node_t *key, const yaml_node_t *value,
+                                      void *target)
 {
     (void)key;
     dataset_choice *choice = target;
@@ -251,8 +249,7 @@ static const key_rule DATASET_RULES[] = {
     {"standardize", YAML_SCALAR_NODE, "true or false", handle_dataset_standardize},
 };
 
-static int handle_dataset(reader *r, const yaml_node_t *key, const yaml_node_t *value,
-                          void *target)
+static int handle_dataset(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target)
 {
     (void)key;
     (void)target;
@@ -275,7 +272,7 @@ static const key_rule TOP_RULES[] = {
     {"model", YAML_MAPPING_NODE, "a mapping", handle_model},
     {"grid", YAML_NO_NODE, NULL, handle_grid},
     {"output", YAML_SCALAR_NODE, "a string", handle_output},
-    {"threads", YAML_NO_NODE, NULL, handle_threads},   /* its words come from settings.h */
+    {"threads", YAML_NO_NODE, NULL, handle_threads}, /* its words come from settings.h */
 };
 
 /* "name, dataset, ...": the keys of TOP_RULES, for messages that list them. */
@@ -284,8 +281,8 @@ void top_level_keys(char *text, size_t size)
     size_t used = 0;
     text[0] = '\0';
     for (size_t i = 0; i < sizeof TOP_RULES / sizeof TOP_RULES[0] && used < size; i++)
-        used += (size_t)snprintf(text + used, size - used, "%s%s", i > 0 ? ", " : "",
-                                 TOP_RULES[i].key);
+        used +=
+            (size_t)snprintf(text + used, size - used, "%s%s", i > 0 ? ", " : "", TOP_RULES[i].key);
 }
 
 /* ---- defaults and the effective configuration --------------------------- */
@@ -327,8 +324,7 @@ static char *resolve_data_path(const char *config_path, const char *data_path)
 static char *node_origin(const reader *r, const yaml_node_t *node)
 {
     int override = node_override(r, node);
-    size_t size = strlen(r->path) + 64 +
-                  (override >= 0 ? strlen(r->overrides[override]) : 0);
+    size_t size = strlen(r->path) + 64 + (override >= 0 ? strlen(r->overrides[override]) : 0);
     char *origin = malloc(size);
     if (origin != NULL)
         describe_origin(r, node, origin, size);
@@ -371,8 +367,8 @@ static int finish_dataset(reader *r, sweep_config *out)
     if (stratified) {
         split = NULL;
         spec.val_fraction = choice->has_val_fraction ? choice->val_fraction
-                            : builtin_split      ? spec.val_fraction
-                                                 : DEFAULT_VAL_FRACTION;
+                            : builtin_split          ? spec.val_fraction
+                                                     : DEFAULT_VAL_FRACTION;
         spec.test_fraction = choice->has_test_fraction ? choice->test_fraction
                              : builtin_split           ? spec.test_fraction
                                                        : DEFAULT_TEST_FRACTION;
@@ -383,9 +379,9 @@ static int finish_dataset(reader *r, sweep_config *out)
     if (choice->has_standardize)
         spec.standardize = choice->standardize;
     const char *target_column =
-        choice->target != NULL ? choice->target
-                               : (choice->path == NULL && spec.target != NULL ? spec.target
-                                                                              : DEFAULT_TARGET);
+        choice->target != NULL
+            ? choice->target
+            : (choice->path == NULL && spec.target != NULL ? spec.target : DEFAULT_TARGET);
     out->dataset_target = strdup(target_column);
     out->dataset_split = copy_or_null(split);
     if (out->dataset_target == NULL || (split != NULL && out->dataset_split == NULL))
@@ -418,8 +414,8 @@ static int finish_config(reader *r, sweep_config *out)
 
 /* ---- entry points ------------------------------------------------------- */
 
-int config_load_text(const char *text, size_t size, const char *path,
-                     const config_options *options, sweep_config *out, sweep_error *err)
+int config_load_text(const char *text, size_t size, const char *path, const config_options *options,
+                     sweep_config *out, sweep_error *err)
 {
     int status = -1;
     reader r;
@@ -486,7 +482,7 @@ int config_load(const char *path, const config_options *options, sweep_config *o
     case FILE_READ_OK:
         break;
     case FILE_READ_CANNOT_OPEN:
-    case FILE_READ_NOT_REGULAR:   /* not asked for: a pipe is a fine config */
+    case FILE_READ_NOT_REGULAR: /* not asked for: a pipe is a fine config */
         return error_set(err, ERROR_INPUT, "%s: cannot open: %s", path, strerror(problem.error));
     case FILE_READ_TOO_LARGE:
         return error_set(err, ERROR_INPUT, "%s: too large for a config (over %zu MiB)", path,

@@ -62,31 +62,31 @@
 #include "settings.h"
 
 typedef struct {
-    const char *const *overrides;  /* "model.epochs=50", "grid.batch_size=[16,32]" ... */
+    const char *const *overrides; /* "model.epochs=50", "grid.batch_size=[16,32]" ... */
     int n_overrides;
-    size_t max_runs;               /* refuse larger grids (and any range or linspace
+    size_t max_runs; /* refuse larger grids (and any range or linspace
                                       with more values); 0 means CONFIG_DEFAULT_MAX_RUNS */
 } config_options;
 
 typedef struct {
-    char *path;              /* the config file as given on the command line */
-    char *text;              /* its whole text, stored in the results file */
-    char *name;              /* `name:` or the file's stem */
-    dataset_spec dataset;    /* its strings point into the fields below */
-    char *dataset_name;      /* "wdbc" or the CSV path as written */
-    char *dataset_path;      /* CSV path resolved against the config's folder, or NULL */
-    char *dataset_target;    /* target column name */
-    char *dataset_split;     /* split column name, or NULL */
-    char *dataset_origin;    /* where path: was written, "CONFIG:LINE:COL" or
+    char *path;           /* the config file as given on the command line */
+    char *text;           /* its whole text, stored in the results file */
+    char *name;           /* `name:` or the file's stem */
+    dataset_spec dataset; /* its strings point into the fields below */
+    char *dataset_name;   /* "wdbc" or the CSV path as written */
+    char *dataset_path;   /* CSV path resolved against the config's folder, or NULL */
+    char *dataset_target; /* target column name */
+    char *dataset_split;  /* split column name, or NULL */
+    char *dataset_origin; /* where path: was written, "CONFIG:LINE:COL" or
                                 "--set dataset.path=...", or NULL without a path */
-    train_params model;      /* `model:` over the defaults */
-    grid_spec *grids;        /* (n_grids) */
-    int n_grids;             /* 0 when there is no `grid:` */
-    char *output;            /* `output:` or "results/<name>.h5" */
-    int threads;             /* `threads:`; 0 = all cores */
-    char *overrides;         /* the --set arguments, one per line ("" without) */
-    char *effective;         /* the configuration after --set, as YAML text */
-    size_t n_runs;           /* number of runs the grids expand to (checked) */
+    train_params model;   /* `model:` over the defaults */
+    grid_spec *grids;     /* (n_grids) */
+    int n_grids;          /* 0 when there is no `grid:` */
+    char *output;         /* `output:` or "results/<name>.h5" */
+    int threads;          /* `threads:`; 0 = all cores */
+    char *overrides;      /* the --set arguments, one per line ("" without) */
+    char *effective;      /* the configuration after --set, as YAML text */
+    size_t n_runs;        /* number of runs the grids expand to (checked) */
 } sweep_config;
 
 /* Read, override, validate. On failure `out` is left empty (safe to free).
@@ -98,8 +98,8 @@ int config_load(const char *path, const config_options *options, sweep_config *o
 
 /* The same from text in memory; `path` names it in messages and resolves
  * relative data paths. */
-int config_load_text(const char *text, size_t size, const char *path,
-                     const config_options *options, sweep_config *out, sweep_error *err);
+int config_load_text(const char *text, size_t size, const char *path, const config_options *options,
+                     sweep_config *out, sweep_error *err);
 
 void config_free(sweep_config *config);
 

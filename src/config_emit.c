@@ -17,8 +17,8 @@ typedef struct {
     bool failed;
 } text_buffer;
 
-__attribute__((format(printf, 2, 3)))
-static void buffer_printf(text_buffer *buffer, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void buffer_printf(text_buffer *buffer,
+                                                                const char *fmt, ...)
 {
     if (buffer->failed)
         return;
@@ -67,7 +67,7 @@ static void buffer_quoted(text_buffer *buffer, const char *text)
         } else if (*c < 0x20 || *c == 0x7F) {
             buffer_printf(buffer, "\\x%02X", *c);
         } else if (c[0] == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F) {
-            buffer_printf(buffer, "\\x%02X", c[1]);  /* U+0080..U+009F */
+            buffer_printf(buffer, "\\x%02X", c[1]); /* U+0080..U+009F */
             c += 1;
         } else if ((c[0] == 0xE2 && c[1] == 0x80 && (c[2] == 0xA8 || c[2] == 0xA9)) ||
                    (c[0] == 0xEF && c[1] == 0xBB && c[2] == 0xBF) ||

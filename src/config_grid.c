@@ -35,7 +35,8 @@ static int read_range(reader *r, const yaml_node_t *list, bool generate, double 
     if (n_items != 2 && n_items != 3) {
         char shown[64];
         snprintf(shown, sizeof shown, "a list of %d", n_items);
-        return node_error(r, list, "range must be a list [start, stop] or [start, stop, step], got %s",
+        return node_error(r, list,
+                          "range must be a list [start, stop] or [start, stop, step], got %s",
                           shown);
     }
     double bounds[3] = {0, 0, 1};
@@ -92,8 +93,7 @@ static int read_spaced(reader *r, const char *generator, const yaml_node_t *list
             yaml_document_get_node(&r->document, list->data.sequence.items.start[i]);
         char name[32];
         snprintf(name, sizeof name, "%s %s", generator, roles[i]);
-        if (read_number(r, item, name, i < 2 ? "a number" : "a whole number >= 1",
-                        &numbers[i]) < 0)
+        if (read_number(r, item, name, i < 2 ? "a number" : "a whole number >= 1", &numbers[i]) < 0)
             return -1;
         if (i < 2 && !isfinite(numbers[i]))
             return value_error(r, item, name, "must be a finite number");
@@ -234,8 +234,9 @@ static int read_grid_mapping(reader *r, const yaml_node_t *mapping, grid_spec *g
         int id = 0;
         /* one model per sweep: its results file describes one network */
         if (key->type == YAML_SCALAR_NODE && strcmp(scalar_text(key), "type") == 0)
-            return node_error(r, key, "type cannot be swept: one sweep trains one model "
-                                      "(set model: {type: ...}, one sweep per model)");
+            return node_error(r, key,
+                              "type cannot be swept: one sweep trains one model "
+                              "(set model: {type: ...}, one sweep per model)");
         if (match_key(r, key, param_names(), PARAM_COUNT, "grid", first_seen, &id) < 0)
             return -1;
         /* Duplicates were refused, so there is room: n_keys < PARAM_COUNT. */
@@ -257,8 +258,7 @@ static int fill_generators(reader *r, const yaml_node_t *mapping, grid_spec *gri
          pair < mapping->data.mapping.pairs.top; pair++, k++) {
         const yaml_node_t *value = yaml_document_get_node(&r->document, pair->value);
         if (value->type == YAML_MAPPING_NODE &&
-            read_generator(r, value, grid->keys[k], true, &grid->values[k],
-                           &grid->n_values[k]) < 0)
+            read_generator(r, value, grid->keys[k], true, &grid->values[k], &grid->n_values[k]) < 0)
             return -1;
     }
     return 0;
@@ -341,8 +341,8 @@ static const yaml_node_t *grid_mapping(reader *r, int g)
 
 /* Where value `index` of key k of a grid mapping was written: its list item,
  * the scalar, or the generator mapping that made it (*generated). */
-static const yaml_node_t *grid_value_node(reader *r, const yaml_node_t *mapping, int k,
-                                          int index, bool *generated)
+static const yaml_node_t *grid_value_node(reader *r, const yaml_node_t *mapping, int k, int index,
+                                          bool *generated)
 {
     const yaml_node_t *value =
         yaml_document_get_node(&r->document, mapping->data.mapping.pairs.start[k].value);

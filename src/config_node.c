@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SHOWN_TEXT 48                  /* bytes of user text quoted in a message */
+#define MAX_SHOWN_TEXT 48 /* bytes of user text quoted in a message */
 
 /* ---- positions and messages ------------------------------------------- */
 
@@ -55,8 +55,9 @@ void describe_origin(const reader *r, const yaml_node_t *node, char *buf, size_t
 /* A problem found while scanning text: at `mark` in the file, or in the
  * value of override `override` (>= 0). The text is never cut here: a long
  * message loses its middle in error_set, so the reason at its end stays. */
-__attribute__((format(printf, 4, 0)))
-static int mark_errorv(reader *r, int override, yaml_mark_t mark, const char *fmt, va_list args)
+__attribute__((format(printf, 4, 0))) static int mark_errorv(reader *r, int override,
+                                                             yaml_mark_t mark, const char *fmt,
+                                                             va_list args)
 {
     va_list copy;
     va_copy(copy, args);
@@ -69,14 +70,14 @@ static int mark_errorv(reader *r, int override, yaml_mark_t mark, const char *fm
     if (override >= 0)
         error_set(r->err, ERROR_INPUT, "--set %s: %s", r->overrides[override], what);
     else
-        error_set(r->err, ERROR_INPUT, "%s:%zu:%zu: %s", r->path, mark.line + 1,
-                  mark.column + 1, what);
+        error_set(r->err, ERROR_INPUT, "%s:%zu:%zu: %s", r->path, mark.line + 1, mark.column + 1,
+                  what);
     free(what);
     return -1;
 }
 
-__attribute__((format(printf, 4, 5)))
-int mark_error(reader *r, int override, yaml_mark_t mark, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) int mark_error(reader *r, int override, yaml_mark_t mark,
+                                                     const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
@@ -85,8 +86,8 @@ int mark_error(reader *r, int override, yaml_mark_t mark, const char *fmt, ...)
     return -1;
 }
 
-__attribute__((format(printf, 3, 4)))
-int node_error(reader *r, const yaml_node_t *node, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) int node_error(reader *r, const yaml_node_t *node,
+                                                     const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
@@ -168,8 +169,8 @@ bool is_null(const reader *r, const yaml_node_t *node)
 /* What a value is, for "X must be Y, got Z" messages. */
 static void describe_value(const reader *r, const yaml_node_t *node, char *buf, size_t size)
 {
-    static const char *const TAG_NAMES[] = {
-        [TAG_INT] = "!!int", [TAG_FLOAT] = "!!float", [TAG_BOOL] = "!!bool"};
+    static const char *const TAG_NAMES[] =
+        {[TAG_INT] = "!!int", [TAG_FLOAT] = "!!float", [TAG_BOOL] = "!!bool"};
     char clipped[64];
     yaml_tag tag = node->type == YAML_SCALAR_NODE ? node_tag(r, node) : TAG_NONE;
     if (node->type == YAML_MAPPING_NODE) {
@@ -285,8 +286,7 @@ bool text_bool(const char *text, bool *value)
         *value = true;
         return true;
     }
-    if (strcmp(text, "false") == 0 || strcmp(text, "False") == 0 ||
-        strcmp(text, "FALSE") == 0) {
+    if (strcmp(text, "false") == 0 || strcmp(text, "False") == 0 || strcmp(text, "FALSE") == 0) {
         *value = false;
         return true;
     }
@@ -323,8 +323,8 @@ bool is_whole(double value)
 }
 
 /* A number, or "NAME must be EXPECTED, got ...". */
-int read_number(reader *r, const yaml_node_t *node, const char *name,
-                const char *expected, double *value)
+int read_number(reader *r, const yaml_node_t *node, const char *name, const char *expected,
+                double *value)
 {
     if (!scalar_number(r, node, value))
         return type_error(r, node, name, expected);
@@ -335,8 +335,8 @@ int read_number(reader *r, const yaml_node_t *node, const char *name,
 int read_param(reader *r, const yaml_node_t *node, param_id id, double *value)
 {
     const param_info *info = &PARAM_INFO[id];
-    if (read_number(r, node, info->name, info->is_integer ? "a whole number" : "a number",
-                    value) < 0)
+    if (read_number(r, node, info->name, info->is_integer ? "a whole number" : "a number", value) <
+        0)
         return -1;
     char problem_text[80];
     const char *problem = params_check(id, *value, problem_text, sizeof problem_text);
@@ -443,8 +443,8 @@ int match_key(reader *r, const yaml_node_t *key, const char *const *names, int n
             else
                 snprintf(first, sizeof first, "%zu:%zu", first_seen[i]->start_mark.line + 1,
                          first_seen[i]->start_mark.column + 1);
-            return node_error(r, key, "duplicate key '%s'%s (first at %s)", names[i],
-                              in_context, first);
+            return node_error(r, key, "duplicate key '%s'%s (first at %s)", names[i], in_context,
+                              first);
         }
         first_seen[i] = key;
         *which = i;
@@ -463,8 +463,8 @@ int match_key(reader *r, const yaml_node_t *key, const char *const *names, int n
     char expected[256] = "";
     size_t used = 0;
     for (int i = 0; i < n_names && used < sizeof expected; i++)
-        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s",
-                                 i > 0 ? ", " : "", names[i]);
+        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", i > 0 ? ", " : "",
+                                 names[i]);
     return node_error(r, key, "unknown key '%s'%s (expected one of: %s)", clipped, in_context,
                       expected);
 }
@@ -478,8 +478,8 @@ const char *const *param_names(void)
 }
 
 /* Hands each pair of `mapping` to the handler of its key, in written order. */
-int walk_mapping(reader *r, const yaml_node_t *mapping, const key_rule *rules,
-                 int n_rules, const char *context, void *target)
+int walk_mapping(reader *r, const yaml_node_t *mapping, const key_rule *rules, int n_rules,
+                 const char *context, void *target)
 {
     const char *names[MAX_RULES];
     const yaml_node_t *first_seen[MAX_RULES] = {0};

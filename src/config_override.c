@@ -59,12 +59,12 @@ static int copy_node(reader *r, yaml_document_t *from, const unsigned char *from
     yaml_tag tag = from_index <= n_from_tags ? (yaml_tag)from_tags[from_index - 1] : TAG_NONE;
     int index = -1;
     if (node->type == YAML_SCALAR_NODE) {
-        index = record_added(r,
-                             yaml_document_add_scalar(&r->document, node->tag,
-                                                      node->data.scalar.value,
-                                                      (int)node->data.scalar.length,
-                                                      node->data.scalar.style),
-                             override, tag);
+        index =
+            record_added(r,
+                         yaml_document_add_scalar(&r->document, node->tag, node->data.scalar.value,
+                                                  (int)node->data.scalar.length,
+                                                  node->data.scalar.style),
+                         override, tag);
     } else if (node->type == YAML_SEQUENCE_NODE) {
         index = record_added(r,
                              yaml_document_add_sequence(&r->document, node->tag,
@@ -87,8 +87,7 @@ static int copy_node(reader *r, yaml_document_t *from, const unsigned char *from
              index > 0 && pair < node->data.mapping.pairs.top; pair++) {
             int key = copy_node(r, from, from_tags, n_from_tags, pair->key, override);
             int value = key < 0 ? -1
-                                : copy_node(r, from, from_tags, n_from_tags, pair->value,
-                                            override);
+                                : copy_node(r, from, from_tags, n_from_tags, pair->value, override);
             if (value < 0)
                 return -1;
             if (!yaml_document_append_mapping_pair(&r->document, index, key, value))
@@ -187,8 +186,7 @@ int apply_override(reader *r, int override)
         valid = is_key_character(*c) || (*c == '.' && c[1] != '.');
     if (!valid)
         return error_set(r->err, ERROR_INPUT,
-                         "--set %s: KEY must be names joined by dots, e.g. model.epochs",
-                         argument);
+                         "--set %s: KEY must be names joined by dots, e.g. model.epochs", argument);
 
     int value = graft_value(r, override, equals + 1);
     if (value < 0)
@@ -203,8 +201,8 @@ int apply_override(reader *r, int override)
 
         int offset = find_pair(r, mapping, name, length);
         int child = offset >= 0 ? pair_at(r, mapping, offset)->value : 0;
-        yaml_node_type_t type =
-            child > 0 ? yaml_document_get_node(&r->document, child)->type : YAML_NO_NODE;
+        yaml_node_type_t type = child > 0 ? yaml_document_get_node(&r->document, child)->type
+                                          : YAML_NO_NODE;
         if (type == YAML_SEQUENCE_NODE && mapping == 1 && length == 4 &&
             memcmp(name, "grid", 4) == 0)
             return error_set(r->err, ERROR_INPUT,

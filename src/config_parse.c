@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NESTING 64                     /* the schema needs 5 levels */
+#define MAX_NESTING 64 /* the schema needs 5 levels */
 #define KNOWN_TAGS "!!str, !!int, !!float, !!bool, !!null, !!seq, !!map"
 
 /* ---- reading text into the document ------------------------------------- */
@@ -71,17 +71,18 @@ static int classify_tag(reader *r, int override, const yaml_event_t *event)
     const char *core = strncmp(tag, CORE, sizeof CORE - 1) == 0 ? tag + sizeof CORE - 1 : NULL;
     const char *shown = core != NULL ? core : tag;
     const char *prefix = core != NULL ? "!!" : "";
-    if (core == NULL || !(strcmp(core, "str") == 0 || strcmp(core, "int") == 0 ||
-                          strcmp(core, "float") == 0 || strcmp(core, "bool") == 0 ||
-                          strcmp(core, "null") == 0 || strcmp(core, "seq") == 0 ||
-                          strcmp(core, "map") == 0))
+    if (core == NULL ||
+        !(strcmp(core, "str") == 0 || strcmp(core, "int") == 0 || strcmp(core, "float") == 0 ||
+          strcmp(core, "bool") == 0 || strcmp(core, "null") == 0 || strcmp(core, "seq") == 0 ||
+          strcmp(core, "map") == 0))
         return mark_error(r, override, event->start_mark,
                           "unsupported YAML tag '%s%s' (known: " KNOWN_TAGS ")", prefix, shown);
-    const char *kind = is_scalar ? "a scalar" : event->type == YAML_SEQUENCE_START_EVENT
-                                                    ? "a list" : "a mapping";
-    bool fits = is_scalar ? strcmp(core, "seq") != 0 && strcmp(core, "map") != 0
-                          : strcmp(core, event->type == YAML_SEQUENCE_START_EVENT ? "seq"
-                                                                                  : "map") == 0;
+    const char *kind = is_scalar                                  ? "a scalar"
+                       : event->type == YAML_SEQUENCE_START_EVENT ? "a list"
+                                                                  : "a mapping";
+    bool fits = is_scalar
+                    ? strcmp(core, "seq") != 0 && strcmp(core, "map") != 0
+                    : strcmp(core, event->type == YAML_SEQUENCE_START_EVENT ? "seq" : "map") == 0;
     if (!fits)
         return mark_error(r, override, event->start_mark, "YAML tag '!!%s' on %s", core, kind);
     if (!is_scalar)
@@ -103,8 +104,8 @@ static int classify_tag(reader *r, int override, const yaml_event_t *event)
         return TAG_BOOL;
     if (strcmp(core, "null") == 0 && strlen(text) == length && text_is_null(text, length))
         return TAG_NULL;
-    return mark_error(r, override, event->start_mark, "'%s' is tagged !!%s but is not %s",
-                      clipped, core,
+    return mark_error(r, override, event->start_mark, "'%s' is tagged !!%s but is not %s", clipped,
+                      core,
                       strcmp(core, "int") == 0     ? "an integer"
                       : strcmp(core, "float") == 0 ? "a number"
                       : strcmp(core, "bool") == 0  ? "true or false"
@@ -132,8 +133,8 @@ static int push_tag(reader *r, unsigned char **tags, int *n_tags, int *capacity,
  * and unknown tags are reported here. `override` is -1 for the file.
  * *tags receives the tag of each node in the order yaml_parser_load numbers
  * them (the order of their events, aliases being refused). */
-int scan_text(reader *r, const char *text, size_t size, int override,
-              unsigned char **tags, int *n_tags_out)
+int scan_text(reader *r, const char *text, size_t size, int override, unsigned char **tags,
+              int *n_tags_out)
 {
     int status = -1;
     int n_tags = 0, capacity = 0;
@@ -161,8 +162,8 @@ int scan_text(reader *r, const char *text, size_t size, int override,
                                  "a second YAML document; a config is one document");
         } else if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
             if (++depth > MAX_NESTING)
-                problem = mark_error(r, override, event.start_mark,
-                                     "nested deeper than %d levels", MAX_NESTING);
+                problem = mark_error(r, override, event.start_mark, "nested deeper than %d levels",
+                                     MAX_NESTING);
         } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
             depth--;
         }
@@ -190,8 +191,8 @@ cleanup:
 }
 
 /* Parses `text` (already scanned) into `document`. */
-int load_text(reader *r, const char *text, size_t size, int override,
-              yaml_document_t *document, bool *loaded)
+int load_text(reader *r, const char *text, size_t size, int override, yaml_document_t *document,
+              bool *loaded)
 {
     int status = -1;
     yaml_parser_t parser;

@@ -18,8 +18,8 @@ static size_t line_of_offset(const char *text, size_t from, size_t line, size_t 
     return line;
 }
 
-int csv_reader_open(csv_reader *reader, const char *text, size_t size,
-                    const char *source_name, sweep_error *err)
+int csv_reader_open(csv_reader *reader, const char *text, size_t size, const char *source_name,
+                    sweep_error *err)
 {
     memset(reader, 0, sizeof *reader);
     reader->source_name = source_name;
@@ -40,8 +40,8 @@ int csv_reader_open(csv_reader *reader, const char *text, size_t size,
 
     reader->text = malloc(size + 1);
     if (reader->text == NULL)
-        return error_set(err, ERROR_RUNTIME, "%s: out of memory copying %zu bytes",
-                         source_name, size);
+        return error_set(err, ERROR_RUNTIME, "%s: out of memory copying %zu bytes", source_name,
+                         size);
     memcpy(reader->text, text, size);
     reader->text[size] = '\0';
     reader->size = size;

@@ -21,22 +21,22 @@
 #include "error.h"
 
 typedef struct {
-    char *text;               /* owned copy of the input plus a NUL; fields are cut in place */
-    size_t size;              /* bytes of input in `text` (without the added NUL) */
-    size_t next;              /* offset of the first unread byte */
-    size_t next_line;         /* 1-based line number of the byte at `next` */
-    const char *source_name;  /* borrowed; starts every message: "my.csv:17: ..." */
-    size_t line;              /* 1-based line number of the row last returned */
-    char **fields;            /* (n_fields) NUL-terminated, trimmed, pointing into `text` */
-    size_t n_fields;          /* fields of the row last returned */
-    size_t fields_capacity;   /* allocated length of `fields` */
+    char *text;              /* owned copy of the input plus a NUL; fields are cut in place */
+    size_t size;             /* bytes of input in `text` (without the added NUL) */
+    size_t next;             /* offset of the first unread byte */
+    size_t next_line;        /* 1-based line number of the byte at `next` */
+    const char *source_name; /* borrowed; starts every message: "my.csv:17: ..." */
+    size_t line;             /* 1-based line number of the row last returned */
+    char **fields;           /* (n_fields) NUL-terminated, trimmed, pointing into `text` */
+    size_t n_fields;         /* fields of the row last returned */
+    size_t fields_capacity;  /* allocated length of `fields` */
 } csv_reader;
 
 /* Copy `text` (size bytes, need not be NUL-terminated) and check it for NUL
  * bytes. `source_name` must outlive the reader. On failure the reader is left
  * closed (safe to close again). */
-int csv_reader_open(csv_reader *reader, const char *text, size_t size,
-                    const char *source_name, sweep_error *err);
+int csv_reader_open(csv_reader *reader, const char *text, size_t size, const char *source_name,
+                    sweep_error *err);
 
 /* Read the next non-blank line into reader->fields / n_fields / line.
  * Sets *got_row to false at the end of the text. Fails (ERROR_INPUT) on a

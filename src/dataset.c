@@ -143,8 +143,7 @@ static int read_whole_file(const dataset_spec *spec, char **text_out, size_t *si
                          "bigger ones are refused",
                          shown, limit_gib);
     case FILE_READ_CANNOT_READ:
-        return error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown,
-                         strerror(problem.error));
+        return error_set(err, ERROR_RUNTIME, "%s: cannot read: %s", shown, strerror(problem.error));
     case FILE_READ_NO_MEMORY:
         return error_set(err, ERROR_RUNTIME, "%s: out of memory reading the file", shown);
     }
@@ -166,8 +165,8 @@ int dataset_load(const dataset_spec *spec, dataset *out, sweep_error *err)
         dataset_spec builtin_spec = *spec;
         if (builtin_spec.split_column == NULL && strcmp(csv->name, "wdbc") == 0)
             builtin_spec.split_column = "split";
-        return dataset_load_csv_text((const char *)csv->text, *csv->size, csv->name,
-                                     &builtin_spec, out, err);
+        return dataset_load_csv_text((const char *)csv->text, *csv->size, csv->name, &builtin_spec,
+                                     out, err);
     }
     if (spec->path == NULL)
         return error_set(err, ERROR_INPUT, "the data set has neither a built-in name nor a path");

@@ -20,31 +20,31 @@
 
 /* Where the rows come from and how they are split; owned by the config. */
 typedef struct {
-    const char *builtin;        /* one of DATASET_BUILTIN_NAMES, or NULL when `path` is set */
-    const char *path;           /* CSV file (already resolved against the config's folder) */
+    const char *builtin;         /* one of DATASET_BUILTIN_NAMES, or NULL when `path` is set */
+    const char *path;            /* CSV file (already resolved against the config's folder) */
     const char *path_as_written; /* `path` as the config wrote it, for messages, or NULL */
-    const char *path_origin;    /* where the config wrote it ("exp.yaml:1:17"), or NULL */
-    const char *target;         /* name of the class column; default "target" */
-    const char *split_column;   /* column of train/val/test; NULL: stratified split below */
-    double val_fraction;        /* share of the non-test rows that become val rows */
-    double test_fraction;       /* share of all rows that become test rows (split off first) */
-    uint32_t split_seed;        /* seed of the stratified split */
-    bool standardize;           /* standardize with the train rows' statistics */
+    const char *path_origin;     /* where the config wrote it ("exp.yaml:1:17"), or NULL */
+    const char *target;          /* name of the class column; default "target" */
+    const char *split_column;    /* column of train/val/test; NULL: stratified split below */
+    double val_fraction;         /* share of the non-test rows that become val rows */
+    double test_fraction;        /* share of all rows that become test rows (split off first) */
+    uint32_t split_seed;         /* seed of the stratified split */
+    bool standardize;            /* standardize with the train rows' statistics */
 } dataset_spec;
 
 typedef struct {
-    char *name;             /* "wdbc" or the CSV path */
-    int n_features;         /* columns used as inputs */
-    char **feature_names;   /* (n_features) */
-    int n_classes;          /* K >= 2 */
-    char **class_names;     /* (n_classes) as written in the file, in class order */
+    char *name;           /* "wdbc" or the CSV path */
+    int n_features;       /* columns used as inputs */
+    char **feature_names; /* (n_features) */
+    int n_classes;        /* K >= 2 */
+    char **class_names;   /* (n_classes) as written in the file, in class order */
     int n_train, n_val, n_test;
-    double *x_train;        /* (n_train, n_features) */
-    double *y_train;        /* (n_train) the class number 0..K-1 (0.0 or 1.0 for K = 2) */
-    double *x_val;          /* (n_val, n_features) */
-    double *y_val;          /* (n_val) */
-    double *x_test;         /* (n_test, n_features); NULL when n_test == 0 */
-    double *y_test;         /* (n_test) */
+    double *x_train; /* (n_train, n_features) */
+    double *y_train; /* (n_train) the class number 0..K-1 (0.0 or 1.0 for K = 2) */
+    double *x_val;   /* (n_val, n_features) */
+    double *y_val;   /* (n_val) */
+    double *x_test;  /* (n_test, n_features); NULL when n_test == 0 */
+    double *y_test;  /* (n_test) */
 } dataset;
 
 /* The built-in sets, as a list for messages. wdbc, iris, wine and digits

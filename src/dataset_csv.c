@@ -44,8 +44,8 @@ typedef struct {
     double *y;         /* (n_rows) label id while reading, then the class 0..K-1 */
     signed char *part; /* (n_rows) enum split_kind; only with a split column */
     size_t n_rows;
-    size_t capacity;   /* rows allocated in each array */
-    label_set labels;  /* the distinct target cells */
+    size_t capacity;  /* rows allocated in each array */
+    label_set labels; /* the distinct target cells */
 } raw_rows;
 
 
@@ -55,8 +55,8 @@ typedef enum {
     CELL_NUMBER,
     CELL_EMPTY,
     CELL_NOT_A_NUMBER,
-    CELL_NOT_FINITE,   /* nan, inf, infinity (any case, any sign) */
-    CELL_OUT_OF_RANGE  /* decimal, but beyond the largest double */
+    CELL_NOT_FINITE,  /* nan, inf, infinity (any case, any sign) */
+    CELL_OUT_OF_RANGE /* decimal, but beyond the largest double */
 } cell_status;
 
 /* Parse a trimmed cell as plain decimal notation, [+-]d[.d][(e|E)[+-]d].
@@ -70,8 +70,7 @@ static cell_status parse_number(const char *cell, double *value)
     const char *p = cell;
     if (*p == '+' || *p == '-')
         p++;
-    if (strcasecmp(p, "nan") == 0 || strcasecmp(p, "inf") == 0 ||
-        strcasecmp(p, "infinity") == 0)
+    if (strcasecmp(p, "nan") == 0 || strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0)
         return CELL_NOT_FINITE;
 
     p = number_skip_decimal(p);
@@ -110,8 +109,8 @@ static int cell_error(sweep_error *err, const char *source, size_t line, const c
                          "%s:%zu: column '%s': '%.*s%s' is too large for a double", source, line,
                          column, quoted, cell, more);
     default:
-        return error_set(err, ERROR_INPUT, "%s:%zu: column '%s': '%.*s%s' is not a number",
-                         source, line, column, quoted, cell, more);
+        return error_set(err, ERROR_INPUT, "%s:%zu: column '%s': '%.*s%s' is not a number", source,
+                         line, column, quoted, cell, more);
     }
 }
 
@@ -144,13 +143,13 @@ static int compare_name_pointers(const void *a, const void *b)
 
 /* Reject empty and duplicate column names. Duplicates are found by sorting a
  * copy (a header can have very many columns), then located for the message. */
-static int check_column_names(char *const *names, size_t n_names, const char *source,
-                              size_t line, sweep_error *err)
+static int check_column_names(char *const *names, size_t n_names, const char *source, size_t line,
+                              sweep_error *err)
 {
     for (size_t i = 0; i < n_names; i++)
         if (names[i][0] == '\0')
-            return error_set(err, ERROR_INPUT, "%s:%zu: column %zu has an empty name", source,
-                             line, i + 1);
+            return error_set(err, ERROR_INPUT, "%s:%zu: column %zu has an empty name", source, line,
+                             i + 1);
 
     int status = 0;
     char **sorted = malloc(n_names * sizeof *sorted);
@@ -206,8 +205,7 @@ static int raw_rows_reserve(raw_rows *rows, size_t n_features, const char *sourc
     if (rows->n_rows < rows->capacity)
         return 0;
     if (rows->n_rows >= INT_MAX)
-        return error_set(err, ERROR_INPUT, "%s:%zu: more than %d data rows", source, line,
-                         INT_MAX);
+        return error_set(err, ERROR_INPUT, "%s:%zu: more than %d data rows", source, line, INT_MAX);
     /* The first block holds 256 rows, or fewer when rows are wide, so that
      * a short file with a header of many columns does not reserve memory
      * hundreds of times its size (20000 columns: 40 MB for one row). */
@@ -219,8 +217,8 @@ static int raw_rows_reserve(raw_rows *rows, size_t n_features, const char *sourc
     if (capacity > INT_MAX)
         capacity = INT_MAX;
     if (capacity > SIZE_MAX / sizeof(double) / n_features)
-        return error_set(err, ERROR_RUNTIME, "%s:%zu: too many values to hold in memory",
-                         source, line);
+        return error_set(err, ERROR_RUNTIME, "%s:%zu: too many values to hold in memory", source,
+                         line);
     double *x = realloc(rows->x, capacity * n_features * sizeof *x);
     if (x != NULL)
         rows->x = x;
@@ -241,7 +239,7 @@ static int raw_rows_reserve(raw_rows *rows, size_t n_features, const char *sourc
 typedef struct {
     size_t n_columns;
     long target_column;
-    long split_column;      /* -1 without a split column */
+    long split_column; /* -1 without a split column */
     size_t n_features;
     size_t *feature_column; /* (n_features) column index of each feature */
 } column_roles;
@@ -274,8 +272,8 @@ static int parse_row(const csv_reader *reader, const column_roles *roles, char *
     if (status == CELL_EMPTY || status == CELL_NOT_FINITE)
         return cell_error(err, source, line, names[roles->target_column], target_cell, status);
     int label = 0;
-    if (label_set_add(&rows->labels, target_cell, source, line, names[roles->target_column],
-                      &label, err) != 0)
+    if (label_set_add(&rows->labels, target_cell, source, line, names[roles->target_column], &label,
+                      err) != 0)
         return -1;
     rows->y[row] = (double)label;
 
@@ -440,8 +438,7 @@ static int copy_rows(const raw_rows *rows, const int *ids, int n, int n_features
  * class are allowed: they still measure something true (how the network
  * does on that class), and a hand-made split may have them on purpose. */
 static int check_train_classes(const raw_rows *rows, const row_split *split, const char *source,
-                               const char *split_name, char *const *class_names,
-                               sweep_error *err)
+                               const char *split_name, char *const *class_names, sweep_error *err)
 {
     double first = rows->y[split->train[0]];
     const char *name = class_names[(int)first];
@@ -511,8 +508,7 @@ static int read_header(csv_reader *reader, const char *source, char ***names_out
         return -1;
     if (!got_row)
         return error_set(err, ERROR_INPUT,
-                         "%s:1: the file is empty (expected a header row of column names)",
-                         source);
+                         "%s:1: the file is empty (expected a header row of column names)", source);
     *header_line = reader->line;
     size_t n_names = reader->n_fields;
     char **names = calloc(n_names, sizeof *names);
@@ -542,15 +538,14 @@ static int assign_column_roles(char *const *names, size_t n_names, size_t header
     if (roles->target_column < 0 || (split_name != NULL && roles->split_column < 0)) {
         describe_columns(columns, sizeof columns, names, n_names);
         bool no_target = roles->target_column < 0;
-        return error_set(err, ERROR_INPUT, "%s:%zu: no %s column '%s'; the columns are: %s",
-                         source, header_line, no_target ? "target" : "split",
+        return error_set(err, ERROR_INPUT, "%s:%zu: no %s column '%s'; the columns are: %s", source,
+                         header_line, no_target ? "target" : "split",
                          no_target ? target : split_name, columns);
     }
     roles->n_features = n_names - 1 - (roles->split_column >= 0);
     if (roles->n_features == 0)
-        return error_set(err, ERROR_INPUT, "%s:%zu: no feature columns (only the target%s)",
-                         source, header_line,
-                         roles->split_column >= 0 ? " and the split column" : "");
+        return error_set(err, ERROR_INPUT, "%s:%zu: no feature columns (only the target%s)", source,
+                         header_line, roles->split_column >= 0 ? " and the split column" : "");
     if (roles->n_features > INT_MAX)
         return error_set(err, ERROR_INPUT, "%s:%zu: more than %d feature columns", source,
                          header_line, INT_MAX);
@@ -594,9 +589,9 @@ static int check_split_sizes(const row_split *split, const char *source, const c
         return error_set(err, ERROR_INPUT, "%s: column '%s' has %d %s rows, need at least %d",
                          source, split_name, few_train ? split->n_train : split->n_val,
                          few_train ? "train" : "val", few_train ? 2 : 1);
-    return error_set(err, ERROR_INPUT, "%s: the split leaves %d %s rows, need at least %d",
-                     source, few_train ? split->n_train : split->n_val,
-                     few_train ? "train" : "val", few_train ? 2 : 1);
+    return error_set(err, ERROR_INPUT, "%s: the split leaves %d %s rows, need at least %d", source,
+                     few_train ? split->n_train : split->n_val, few_train ? "train" : "val",
+                     few_train ? 2 : 1);
 }
 
 /* The data set's name, feature names and the rows of each part, copied out
@@ -618,11 +613,10 @@ static int fill_dataset(const raw_rows *rows, const row_split *split, const colu
     out->n_train = split->n_train;
     out->n_val = split->n_val;
     out->n_test = split->n_test;
-    if (copy_rows(rows, split->train, split->n_train, n_features, &out->x_train,
-                  &out->y_train) != 0 ||
+    if (copy_rows(rows, split->train, split->n_train, n_features, &out->x_train, &out->y_train) !=
+            0 ||
         copy_rows(rows, split->val, split->n_val, n_features, &out->x_val, &out->y_val) != 0 ||
-        copy_rows(rows, split->test, split->n_test, n_features, &out->x_test,
-                  &out->y_test) != 0)
+        copy_rows(rows, split->test, split->n_test, n_features, &out->x_test, &out->y_test) != 0)
         return error_set(err, ERROR_RUNTIME, "%s: out of memory", source);
     return 0;
 }
@@ -647,8 +641,8 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
     if (check_split_settings(spec, source, target, err) != 0 ||
         csv_reader_open(&reader, text, size, source, err) != 0 ||
         read_header(&reader, source, &names, &n_names, &header_line, err) != 0 ||
-        assign_column_roles(names, n_names, header_line, source, target, split_name, &roles,
-                            err) != 0 ||
+        assign_column_roles(names, n_names, header_line, source, target, split_name, &roles, err) !=
+            0 ||
         read_rows(&reader, &roles, names, header_line, source, &rows, err) != 0 ||
         number_classes(&rows, source, target, out, err) != 0)
         goto cleanup;

@@ -23,15 +23,15 @@ static size_t utf8_length(const unsigned char *text, size_t n)
     } else if (lead >= 0xE0 && lead <= 0xEF) {
         length = 3;
         if (lead == 0xE0)
-            low = 0xA0;   /* overlong */
+            low = 0xA0; /* overlong */
         if (lead == 0xED)
-            high = 0x9F;  /* UTF-16 surrogates */
+            high = 0x9F; /* UTF-16 surrogates */
     } else if (lead >= 0xF0 && lead <= 0xF4) {
         length = 4;
         if (lead == 0xF0)
-            low = 0x90;   /* overlong */
+            low = 0x90; /* overlong */
         if (lead == 0xF4)
-            high = 0x8F;  /* above U+10FFFF */
+            high = 0x8F; /* above U+10FFFF */
     } else {
         return 0;
     }

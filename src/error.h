@@ -23,8 +23,8 @@ typedef enum {
 } error_kind;
 
 typedef struct {
-    error_kind kind;      /* ERROR_NONE until error_set() is called */
-    char message[1024];   /* one line, no trailing newline; "file:line:col: what" for input */
+    error_kind kind;    /* ERROR_NONE until error_set() is called */
+    char message[1024]; /* one line, no trailing newline; "file:line:col: what" for input */
 } sweep_error;
 
 /* Record an error and return -1, so that `return error_set(...)` reads well.

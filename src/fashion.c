@@ -123,15 +123,20 @@ static int fill_names(dataset *out)
 static int check_spec(const dataset_spec *spec, sweep_error *err)
 {
     if (spec->split_column != NULL)
-        return error_set(err, ERROR_INPUT, "%s: has no split column ('%s'): its val rows are a "
-                         "stratified split of the training images", FASHION_NAME,
-                         spec->split_column);
+        return error_set(err, ERROR_INPUT,
+                         "%s: has no split column ('%s'): its val rows are a "
+                         "stratified split of the training images",
+                         FASHION_NAME, spec->split_column);
     if (spec->test_fraction != 0.0)
-        return error_set(err, ERROR_INPUT, "%s: test_fraction must be 0: the test rows are the "
-                         "10,000 t10k images", FASHION_NAME);
+        return error_set(err, ERROR_INPUT,
+                         "%s: test_fraction must be 0: the test rows are the "
+                         "10,000 t10k images",
+                         FASHION_NAME);
     if (spec->standardize)
-        return error_set(err, ERROR_INPUT, "%s: standardize must be false: the pixels are "
-                         "divided by 255, as the textbook does", FASHION_NAME);
+        return error_set(err, ERROR_INPUT,
+                         "%s: standardize must be false: the pixels are "
+                         "divided by 255, as the textbook does",
+                         FASHION_NAME);
     if (!(spec->val_fraction > 0.0 && spec->val_fraction < 1.0))
         return error_set(err, ERROR_INPUT, "%s: val_fraction must be in (0, 1), got %g",
                          FASHION_NAME, spec->val_fraction);
@@ -140,8 +145,7 @@ static int check_spec(const dataset_spec *spec, sweep_error *err)
 
 /* Train and val rows: chapter 7's split of the training images. The image
  * bytes are freed on return, before the test images are read. */
-static int load_train_val(const char *dir, const dataset_spec *spec, dataset *out,
-                          sweep_error *err)
+static int load_train_val(const char *dir, const dataset_spec *spec, dataset *out, sweep_error *err)
 {
     int status = -1;
     image_pair pair = {0};

@@ -34,7 +34,7 @@ static double double_of(uint64_t bits)
 double fastmath_exp(double x)
 {
     double shifted = x * FASTMATH_LOG2E + FASTMATH_EXP_SHIFT;
-    double k = shifted - FASTMATH_EXP_SHIFT;   /* round(x / ln2), exactly */
+    double k = shifted - FASTMATH_EXP_SHIFT; /* round(x / ln2), exactly */
     double r = (x - k * FASTMATH_LN2_HI) - k * FASTMATH_LN2_LO;
     /* q(r) by Estrin's scheme: pairs, then powers r^2, r^4, r^8 (a third
      * of Horner's latency; the sigmoid's exp is on the critical path) */
@@ -56,7 +56,7 @@ double fastmath_exp(double x)
     double carried = (1.0 - one_plus_r) + r;
     double p = one_plus_r + (carried + r2 * q);
     if (x >= FASTMATH_EXP_MIN && x <= FASTMATH_EXP_MAX)
-        return p * double_of(bits_of(shifted) << 52);   /* times 2^k */
+        return p * double_of(bits_of(shifted) << 52); /* times 2^k */
     /* Outside the main path (also NaN): 2^k is not a normal double. */
     if (isnan(x))
         return x + x;
@@ -64,7 +64,7 @@ double fastmath_exp(double x)
         return HUGE_VAL;
     if (x < -746.0)
         return 0.0;
-    return ldexp(p, (int)k);   /* one rounding, to a subnormal or inf */
+    return ldexp(p, (int)k); /* one rounding, to a subnormal or inf */
 }
 
 /* log of a positive normal double, plus `extra_exponent` * ln2 (for the
@@ -73,7 +73,8 @@ static double log_of_normal(double x, double extra_exponent)
 {
     uint64_t bits = bits_of(x);
     /* exponent field of x / sqrt(1/2): (e + 1023) << 52 with m in [sqrt(1/2), sqrt(2)) */
-    uint64_t exponent_bits = (bits - FASTMATH_LOG_SPLIT + FASTMATH_ONE_BITS) & FASTMATH_EXPONENT_MASK;
+    uint64_t exponent_bits = (bits - FASTMATH_LOG_SPLIT + FASTMATH_ONE_BITS) &
+                             FASTMATH_EXPONENT_MASK;
     double m = double_of(bits - exponent_bits + FASTMATH_ONE_BITS);
     double e = double_of((exponent_bits >> 52) | FASTMATH_TWO52_BITS) - FASTMATH_TWO52_PLUS_BIAS;
     e = e + extra_exponent;
@@ -104,7 +105,7 @@ double fastmath_log(double x)
         return -HUGE_VAL;
     if (x > DBL_MAX)
         return x;
-    return log_of_normal(x * 0x1p54, -54.0);   /* subnormal */
+    return log_of_normal(x * 0x1p54, -54.0); /* subnormal */
 }
 
 /* ---- the vector forms, one copy per instruction set ---- */

@@ -20,8 +20,8 @@ static const char *file_kind(mode_t mode)
 
 /* Reads `file` to its end, growing the buffer by doubling. One byte past
  * max_bytes is enough to know a file grew too big. */
-static file_read_status read_to_end(FILE *file, size_t max_bytes, char **text_out,
-                                    size_t *size_out, file_read_problem *problem)
+static file_read_status read_to_end(FILE *file, size_t max_bytes, char **text_out, size_t *size_out,
+                                    file_read_problem *problem)
 {
     char *text = NULL;
     size_t size = 0, capacity = 0;
@@ -33,7 +33,7 @@ static file_read_status read_to_end(FILE *file, size_t max_bytes, char **text_ou
             capacity = capacity ? capacity * 2 : (size_t)1 << 12;
             if (capacity > max_bytes)
                 capacity = max_bytes + 1;
-            char *grown = realloc(text, capacity + 1);   /* + 1: the closing '\0' */
+            char *grown = realloc(text, capacity + 1); /* + 1: the closing '\0' */
             if (grown == NULL) {
                 status = FILE_READ_NO_MEMORY;
                 goto cleanup;
@@ -68,8 +68,8 @@ cleanup:
     return status;
 }
 
-file_read_status file_read_whole(const char *path, const file_read_options *options,
-                                 char **text, size_t *size, file_read_problem *problem)
+file_read_status file_read_whole(const char *path, const file_read_options *options, char **text,
+                                 size_t *size, file_read_problem *problem)
 {
     file_read_problem ignored;
     if (problem == NULL)

@@ -35,8 +35,8 @@ static bool label_is_class(double value)
 static int check_settings(int n_rows, const fold_settings *settings, sweep_error *err)
 {
     if (settings->n_splits < 2)
-        return error_set(err, ERROR_INPUT,
-                         "cross-validation: folds must be 2 or more, got %d", settings->n_splits);
+        return error_set(err, ERROR_INPUT, "cross-validation: folds must be 2 or more, got %d",
+                         settings->n_splits);
     if (settings->n_repeats < 1)
         return error_set(err, ERROR_INPUT, "cross-validation: repeats must be 1 or more, got %d",
                          settings->n_repeats);
@@ -101,12 +101,12 @@ static int encode_classes(const double *labels, int n_rows, int *class_of_row, i
 typedef struct {
     int n_rows;
     int n_classes;
-    int *class_of_row;    /* (n_rows) class number by first appearance */
-    int *class_size;      /* (n_classes) rows of each class */
-    int *class_start;     /* (n_classes) where each class begins among the rows sorted by class */
-    int *next_of_class;   /* (n_classes) cursor into fold_list while handing out */
-    int *fold_list;       /* (n_rows) the fold numbers of each class, class by class */
-    int *fold_count;      /* (n_splits) one class's rows per fold */
+    int *class_of_row;  /* (n_rows) class number by first appearance */
+    int *class_size;    /* (n_classes) rows of each class */
+    int *class_start;   /* (n_classes) where each class begins among the rows sorted by class */
+    int *next_of_class; /* (n_classes) cursor into fold_list while handing out */
+    int *fold_list;     /* (n_rows) the fold numbers of each class, class by class */
+    int *fold_count;    /* (n_splits) one class's rows per fold */
 } fold_workspace;
 
 /* The fold numbers each class hands out, laid out by class: class k's are
@@ -157,8 +157,8 @@ static void measure_classes(fold_workspace *work, int *smallest, int *largest)
     }
 }
 
-int folds_assign(const double *labels, int n_rows, const fold_settings *settings,
-                 int *fold_of_row, fold_summary *summary, sweep_error *err)
+int folds_assign(const double *labels, int n_rows, const fold_settings *settings, int *fold_of_row,
+                 fold_summary *summary, sweep_error *err)
 {
     if (check_settings(n_rows, settings, err) != 0)
         return -1;

@@ -28,16 +28,16 @@
 #include "error.h"
 
 typedef struct {
-    int n_splits;     /* K, at least 2 */
-    int n_repeats;    /* R, at least 1; more than 1 needs shuffle (RepeatedStratifiedKFold) */
-    bool shuffle;     /* shuffle each class's fold numbers; seed is ignored without it */
-    uint32_t seed;    /* random_state: np.random.RandomState(seed) */
+    int n_splits;  /* K, at least 2 */
+    int n_repeats; /* R, at least 1; more than 1 needs shuffle (RepeatedStratifiedKFold) */
+    bool shuffle;  /* shuffle each class's fold numbers; seed is ignored without it */
+    uint32_t seed; /* random_state: np.random.RandomState(seed) */
 } fold_settings;
 
 /* What the labels looked like; lets the caller warn as scikit-learn does. */
 typedef struct {
-    int n_classes;          /* distinct labels */
-    int smallest_class;     /* members of the least populated class */
+    int n_classes;      /* distinct labels */
+    int smallest_class; /* members of the least populated class */
 } fold_summary;
 
 /* Fill fold_of_row (n_repeats * n_rows ints, repeat-major: the fold of row i
@@ -54,7 +54,7 @@ typedef struct {
  *
  * Returns 0, or -1 with err set (ERROR_INPUT for bad settings or labels,
  * ERROR_RUNTIME when out of memory); fold_of_row is then unspecified. */
-int folds_assign(const double *labels, int n_rows, const fold_settings *settings,
-                 int *fold_of_row, fold_summary *summary, sweep_error *err);
+int folds_assign(const double *labels, int n_rows, const fold_settings *settings, int *fold_of_row,
+                 fold_summary *summary, sweep_error *err);
 
 #endif

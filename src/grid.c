@@ -44,8 +44,8 @@ int grid_count(const grid_spec *grids, int n_grids, size_t max_runs, size_t *n_r
         total += product;
     }
     if (overflow && max_runs == 0)
-        return error_set(err, ERROR_INPUT, "%s more runs than can be counted (over %zu)",
-                         subject, (size_t)SIZE_MAX);
+        return error_set(err, ERROR_INPUT, "%s more runs than can be counted (over %zu)", subject,
+                         (size_t)SIZE_MAX);
     if (overflow)
         return error_set(err, ERROR_INPUT,
                          "%s more runs than can be counted (over %zu), more than the limit "
@@ -59,8 +59,8 @@ int grid_count(const grid_spec *grids, int n_grids, size_t max_runs, size_t *n_r
     return 0;
 }
 
-int grid_expand(const train_params *model, const grid_spec *grids, int n_grids,
-                size_t max_runs, train_params **runs, size_t *n_runs, sweep_error *err)
+int grid_expand(const train_params *model, const grid_spec *grids, int n_grids, size_t max_runs,
+                train_params **runs, size_t *n_runs, sweep_error *err)
 {
     size_t count = 0;
     *runs = NULL;
@@ -117,9 +117,8 @@ int grid_range_count(double start, double stop, double step, size_t *count, swee
             return error_set(err, ERROR_INPUT, "range %s must be a whole number, got %.17g",
                              names[i], bounds[i]);
         if (fabs(bounds[i]) > RANGE_BOUND)
-            return error_set(err, ERROR_INPUT,
-                             "range %s must be between -2^53 and 2^53, got %.17g", names[i],
-                             bounds[i]);
+            return error_set(err, ERROR_INPUT, "range %s must be between -2^53 and 2^53, got %.17g",
+                             names[i], bounds[i]);
     }
     if (step == 0)
         return error_set(err, ERROR_INPUT, "range step must not be 0");
@@ -144,8 +143,7 @@ int grid_range(double start, double stop, double step, double **values, int *n_v
     if (grid_range_count(start, stop, step, &count, err) < 0)
         return -1;
     if (count == 0)
-        return error_set(err, ERROR_INPUT, "range(%.0f, %.0f, %.0f) is empty", start, stop,
-                         step);
+        return error_set(err, ERROR_INPUT, "range(%.0f, %.0f, %.0f) is empty", start, stop, step);
     if (count > INT_MAX)
         return error_set(err, ERROR_INPUT, "range(%.0f, %.0f, %.0f) has %zu values, too many",
                          start, stop, step, count);
@@ -246,8 +244,7 @@ int grid_find_duplicate(const train_params *runs, size_t n_runs, size_t *first, 
     return found;
 }
 
-void grid_locate(const grid_spec *grids, int n_grids, size_t run, int *grid,
-                 int index[PARAM_COUNT])
+void grid_locate(const grid_spec *grids, int n_grids, size_t run, int *grid, int index[PARAM_COUNT])
 {
     int g = 0;
     for (; g < n_grids - 1; g++) {

@@ -15,10 +15,10 @@
 #include "params.h"
 
 typedef struct {
-    int n_keys;                       /* keys in written order */
-    param_id keys[PARAM_COUNT];       /* each at most once */
-    double *values[PARAM_COUNT];      /* values[i]: the n_values[i] values of keys[i] */
-    int n_values[PARAM_COUNT];        /* >= 1 each */
+    int n_keys;                  /* keys in written order */
+    param_id keys[PARAM_COUNT];  /* each at most once */
+    double *values[PARAM_COUNT]; /* values[i]: the n_values[i] values of keys[i] */
+    int n_values[PARAM_COUNT];   /* >= 1 each */
 } grid_spec;
 
 /* Frees every values[] array (a zeroed grid_spec is empty) and zeroes the grid. */
@@ -32,8 +32,8 @@ int grid_count(const grid_spec *grids, int n_grids, size_t max_runs, size_t *n_r
 
 /* The runs, in order; *runs is malloc'd and owned by the caller. With no
  * grids there is one run: the model itself. */
-int grid_expand(const train_params *model, const grid_spec *grids, int n_grids,
-                size_t max_runs, train_params **runs, size_t *n_runs, sweep_error *err);
+int grid_expand(const train_params *model, const grid_spec *grids, int n_grids, size_t max_runs,
+                train_params **runs, size_t *n_runs, sweep_error *err);
 
 /* How many values Python's range(start, stop, step) has (0 when empty).
  * Fails with ERROR_INPUT unless all three are whole numbers of magnitude

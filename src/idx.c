@@ -72,9 +72,8 @@ static int read_header(gzFile file, const char *path, const idx_shape *shape, id
         const unsigned char *b = sizes + 4 * d;
         uint32_t size = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         if (size == 0 || size > shape->max_dims[d])
-            return error_set(err, ERROR_INPUT,
-                             "%s: dimension %d has size %lu, expected 1..%lu", path, d + 1,
-                             (unsigned long)size, (unsigned long)shape->max_dims[d]);
+            return error_set(err, ERROR_INPUT, "%s: dimension %d has size %lu, expected 1..%lu",
+                             path, d + 1, (unsigned long)size, (unsigned long)shape->max_dims[d]);
         if (total > SIZE_MAX / size)
             return error_set(err, ERROR_INPUT, "%s: the sizes multiply beyond memory", path);
         out->dims[d] = size;

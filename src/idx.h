@@ -23,16 +23,16 @@
 #define IDX_MAX_DIMS 3
 
 typedef struct {
-    unsigned char *values;          /* (n_values) row-major */
+    unsigned char *values; /* (n_values) row-major */
     int n_dims;
     uint32_t dims[IDX_MAX_DIMS];
-    size_t n_values;                /* product of dims */
+    size_t n_values; /* product of dims */
 } idx_array;
 
 /* What the caller accepts: a file with another number of dimensions, or a
  * size above its bound, is refused before the values are allocated. */
 typedef struct {
-    int n_dims;                     /* 1 (labels) or 3 (images) */
+    int n_dims; /* 1 (labels) or 3 (images) */
     uint32_t max_dims[IDX_MAX_DIMS];
 } idx_shape;
 

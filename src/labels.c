@@ -101,8 +101,7 @@ static int compare_doubles(const void *a, const void *b)
 
 /* Numbers as classes: the distinct values must be exactly 0..K-1. */
 static int number_classes(const label_set *set, const double *values, const char *source,
-                          const char *column, int *class_of_id, int *n_classes,
-                          sweep_error *err)
+                          const char *column, int *class_of_id, int *n_classes, sweep_error *err)
 {
     double *sorted = malloc((size_t)set->n * sizeof *sorted);
     if (sorted == NULL)
@@ -136,8 +135,7 @@ static int number_classes(const label_set *set, const double *values, const char
 }
 
 int label_set_finish(const label_set *set, const char *source, const char *column,
-                     int **class_of_id_out, char ***names_out, int *n_classes_out,
-                     sweep_error *err)
+                     int **class_of_id_out, char ***names_out, int *n_classes_out, sweep_error *err)
 {
     int status = -1, n_classes = 0;
     char **names = NULL;

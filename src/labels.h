@@ -20,9 +20,9 @@
 #define LABELS_MAX_CLASSES 10000
 
 typedef struct {
-    char **names;          /* (n) distinct cells, in the order first seen */
-    size_t *first_line;    /* (n) line where each first appeared, for messages */
-    int *by_name;          /* (n) ids sorted by strcmp of their names, for lookup */
+    char **names;       /* (n) distinct cells, in the order first seen */
+    size_t *first_line; /* (n) line where each first appeared, for messages */
+    int *by_name;       /* (n) ids sorted by strcmp of their names, for lookup */
     int n;
     int capacity;
 } label_set;

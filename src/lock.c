@@ -16,10 +16,10 @@
 #define LOCK_ATTEMPTS 100
 
 struct output_lock {
-    char *target;        /* the output file (links followed) */
-    char *path;          /* TARGET.lock */
-    char *made_folder;   /* the shallowest folder made for the output, or NULL */
-    int fd;              /* open on `path`, holding LOCK_EX */
+    char *target;      /* the output file (links followed) */
+    char *path;        /* TARGET.lock */
+    char *made_folder; /* the shallowest folder made for the output, or NULL */
+    int fd;            /* open on `path`, holding LOCK_EX */
 };
 
 /* The pid written in a lock file, for the message; 0 if unreadable. */
@@ -38,8 +38,8 @@ static int report_held(const char *output, int fd, sweep_error *err)
     long holder = read_holder(fd);
     if (holder > 0)
         return error_set(err, ERROR_RUNTIME,
-                         "%s: another sweep (pid %ld) is writing it; wait for it or use -o",
-                         output, holder);
+                         "%s: another sweep (pid %ld) is writing it; wait for it or use -o", output,
+                         holder);
     return error_set(err, ERROR_RUNTIME, "%s: another sweep is writing it; wait for it or use -o",
                      output);
 }
@@ -68,7 +68,7 @@ static int open_lock_file(const char *path, int *fd, sweep_error *err)
     struct stat info;
     bool foreign = false;
     if (*fd < 0) {
-        foreign = errno == ELOOP;   /* a symbolic link */
+        foreign = errno == ELOOP; /* a symbolic link */
         if (!foreign)
             return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", path, strerror(errno));
     } else if (fstat(*fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_nlink != 1) {
@@ -80,8 +80,10 @@ static int open_lock_file(const char *path, int *fd, sweep_error *err)
     } else if (!holds_only_a_pid(*fd)) {
         close(*fd);
         *fd = -1;
-        return error_set(err, ERROR_INPUT, "%s: exists and is not a lock file of sweep's; "
-                         "remove or rename it", path);
+        return error_set(err, ERROR_INPUT,
+                         "%s: exists and is not a lock file of sweep's; "
+                         "remove or rename it",
+                         path);
     }
     if (!foreign)
         return 1;
@@ -106,8 +108,7 @@ static int take_lock_file(output_lock *lock, const char *output, sweep_error *er
         if (flock(lock->fd, LOCK_EX | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK)
                 return report_held(output, lock->fd, err);
-            return error_set(err, ERROR_RUNTIME, "cannot lock %s: %s", lock->path,
-                             strerror(errno));
+            return error_set(err, ERROR_RUNTIME, "cannot lock %s: %s", lock->path, strerror(errno));
         }
         struct stat held, named;
         if (fstat(lock->fd, &held) == 0 && lstat(lock->path, &named) == 0 &&

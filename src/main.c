@@ -64,8 +64,9 @@ static void install_signal_handlers(const char *output)
         int length = snprintf(stop_message, sizeof stop_message,
                               "sweep: second signal: stopped at once; the runs in flight are "
                               "lost, every stored run is kept in %s; continue with the same "
-                              "command and --resume\n", output);
-        if (length >= (int)sizeof stop_message) {   /* a very long path: keep the advice */
+                              "command and --resume\n",
+                              output);
+        if (length >= (int)sizeof stop_message) { /* a very long path: keep the advice */
             length = snprintf(stop_message, sizeof stop_message,
                               "sweep: second signal: stopped at once; the runs in flight are "
                               "lost, every stored run is kept; continue with the same command "
@@ -141,28 +142,28 @@ static const char HELP[] =
     "  --retry-failed      with --resume, train failed runs again\n"
     "  --shard K/N         train only shard K (0-based) of N disjoint shards of the grid,\n"
     "                      balanced by estimated cost, into a file of its own\n"
-    "  --max-runs N        refuse grids of more than N runs (default "
-    TEXT_OF(CONFIG_DEFAULT_MAX_RUNS) ")\n"
-    "  -q, --quiet         no progress on stderr\n"
-    "  --version           print the version\n"
-    "  -h, --help          print this help\n"
-    "\n"
-    "sweep merge OUT PART... writes OUT, the file of the whole grid, from the files of\n"
-    "its shards (or of any sweeps of the same config and data); it refuses parts of\n"
-    "other sweeps and runs finished in two parts; runs in no part stay pending in OUT\n"
-    "for --resume.\n"
-    "\n"
-    "MPI: mpirun -np R sweep CONFIG ... runs one sweep on R processes: rank 0 writes\n"
-    "the file and hands out runs, every rank trains with its own -j threads.\n"
-    "\n"
-    "Exit status: 0 every run done; 1 runtime error; 2 usage, config or data error;\n"
-    "3 finished but some runs failed (NaN or infinite loss); 4 merge: some runs are\n"
-    "missing (pending in OUT); 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP\n"
-    "(resume with --resume).\n";
+    "  --max-runs N        refuse grids of more than N runs (default " TEXT_OF(
+        CONFIG_DEFAULT_MAX_RUNS) ")\n"
+                                 "  -q, --quiet         no progress on stderr\n"
+                                 "  --version           print the version\n"
+                                 "  -h, --help          print this help\n"
+                                 "\n"
+                                 "sweep merge OUT PART... writes OUT, the file of the whole grid, from the files of\n"
+                                 "its shards (or of any sweeps of the same config and data); it refuses parts of\n"
+                                 "other sweeps and runs finished in two parts; runs in no part stay pending in OUT\n"
+                                 "for --resume.\n"
+                                 "\n"
+                                 "MPI: mpirun -np R sweep CONFIG ... runs one sweep on R processes: rank 0 writes\n"
+                                 "the file and hands out runs, every rank trains with its own -j threads.\n"
+                                 "\n"
+                                 "Exit status: 0 every run done; 1 runtime error; 2 usage, config or data error;\n"
+                                 "3 finished but some runs failed (NaN or infinite loss); 4 merge: some runs are\n"
+                                 "missing (pending in OUT); 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP\n"
+                                 "(resume with --resume).\n";
 
 typedef struct {
     const char *config_path;
-    const char **overrides;  /* (n_overrides) pointers into argv */
+    const char **overrides; /* (n_overrides) pointers into argv */
     int n_overrides;
     size_t max_runs;
     sweep_options sweep;
@@ -192,19 +193,20 @@ static int parse_shard(const char *text, int *index, int *count, sweep_error *er
     if (errno == 0 && slash != text && *slash == '/' && slash[1] >= '0' && slash[1] <= '9')
         n = strtol(slash + 1, &end, 10);
     const setting_info *shards = &SETTING_INFO[SETTING_SHARDS];
-    if (errno != 0 || n < shards->min || n > shards->max || end == NULL || *end != '\0' ||
-        k < 0 || k >= n)
+    if (errno != 0 || n < shards->min || n > shards->max || end == NULL || *end != '\0' || k < 0 ||
+        k >= n)
         return error_set(err, ERROR_INPUT,
                          "%s: expected K/N with 0 <= K < N <= %lld (shard K of N, counting from "
-                         "0), got '%s'", shards->option, shards->max, text);
+                         "0), got '%s'",
+                         shards->option, shards->max, text);
     *index = (int)k;
     *count = (int)n;
     return 0;
 }
 
 /* The value of an option given as "--opt VALUE", "--opt=VALUE" or "-oVALUE". */
-static int option_value(int argc, char **argv, int *index, const char *long_name, const char *short_name,
-                        const char **value, bool *matched, sweep_error *err)
+static int option_value(int argc, char **argv, int *index, const char *long_name,
+                        const char *short_name, const char **value, bool *matched, sweep_error *err)
 {
     const char *arg = argv[*index];
     size_t long_length = strlen(long_name);
@@ -277,13 +279,11 @@ static int set_max_runs(const char *value, command_line *cmd, sweep_error *err)
 /* The options that take a value, in the order they are tried. */
 static const struct {
     const char *long_name;
-    const char *short_name;   /* or NULL */
+    const char *short_name; /* or NULL */
     int (*apply)(const char *value, command_line *cmd, sweep_error *err);
 } VALUED_OPTIONS[] = {
-    {"--output", "-o", set_output},
-    {"--jobs", "-j", set_jobs},
-    {"--set", NULL, add_override},
-    {"--shard", NULL, set_shard},
+    {"--output", "-o", set_output},     {"--jobs", "-j", set_jobs},
+    {"--set", NULL, add_override},      {"--shard", NULL, set_shard},
     {"--max-runs", NULL, set_max_runs},
 };
 
@@ -307,10 +307,10 @@ static int parse_valued_option(int argc, char **argv, int *index, command_line *
 /* The options without a value; false when `arg` is none of them. */
 static bool parse_flag(const char *arg, command_line *cmd)
 {
-    bool *flag = strcmp(arg, "--dry-run") == 0        ? &cmd->sweep.dry_run
-                 : strcmp(arg, "--overwrite") == 0    ? &cmd->sweep.overwrite
-                 : strcmp(arg, "--resume") == 0       ? &cmd->sweep.resume
-                 : strcmp(arg, "--retry-failed") == 0 ? &cmd->sweep.retry_failed
+    bool *flag = strcmp(arg, "--dry-run") == 0                           ? &cmd->sweep.dry_run
+                 : strcmp(arg, "--overwrite") == 0                       ? &cmd->sweep.overwrite
+                 : strcmp(arg, "--resume") == 0                          ? &cmd->sweep.resume
+                 : strcmp(arg, "--retry-failed") == 0                    ? &cmd->sweep.retry_failed
                  : strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0 ? &cmd->sweep.quiet
                                                                          : NULL;
     if (flag != NULL)
@@ -324,8 +324,10 @@ static bool print_help_or_version(const char *arg)
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
         fputs(USAGE, stdout);
         fputs(HELP, stdout);
-        printf("This build %s.\n", cluster_has_mpi() ? "has MPI" : "has no MPI (rebuild "
-               "with libopenmpi-dev installed to run under mpirun)");
+        printf("This build %s.\n", cluster_has_mpi()
+                                       ? "has MPI"
+                                       : "has no MPI (rebuild "
+                                         "with libopenmpi-dev installed to run under mpirun)");
         return true;
     }
     if (strcmp(arg, "--version") == 0) {
@@ -347,7 +349,8 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
         const char *arg = argv[i];
         if (options_done || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (cmd->config_path != NULL)
-                return error_set(err, ERROR_INPUT, "unexpected argument '%s' (one CONFIG only)", arg);
+                return error_set(err, ERROR_INPUT, "unexpected argument '%s' (one CONFIG only)",
+                                 arg);
             cmd->config_path = arg;
             continue;
         }
@@ -366,7 +369,8 @@ static int parse_command_line(int argc, char **argv, command_line *cmd, sweep_er
             return error_set(err, ERROR_INPUT, "unknown option '%s' (see sweep --help)", arg);
     }
     if (cmd->config_path == NULL)
-        return error_set(err, ERROR_INPUT, "no CONFIG given (usage: sweep CONFIG [options]; see sweep --help)");
+        return error_set(err, ERROR_INPUT,
+                         "no CONFIG given (usage: sweep CONFIG [options]; see sweep --help)");
     if (cmd->sweep.resume && cmd->sweep.overwrite)
         return error_set(err, ERROR_INPUT, "--resume and --overwrite exclude each other");
     if (cmd->sweep.retry_failed && !cmd->sweep.resume)
@@ -414,8 +418,8 @@ static int sweep_command(int argc, char **argv, cluster *job)
         fprintf(stderr,
                 "sweep: interrupted by %s: %zu of %zu runs done, %zu failed, %zu pending in %s; "
                 "continue with the same command and --resume\n",
-                signal_name(outcome.interrupted), outcome.n_done,
-                outcome.n_runs, outcome.n_failed, outcome.n_pending, output);
+                signal_name(outcome.interrupted), outcome.n_done, outcome.n_runs, outcome.n_failed,
+                outcome.n_pending, output);
         status = 128 + outcome.interrupted;
         goto cleanup;
     }
@@ -483,8 +487,10 @@ static int merge_command(int argc, char **argv)
         } else if (!options_done && (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)) {
             quiet = true;
         } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-            error_set(&err, ERROR_INPUT, "unknown option '%s' (usage: sweep merge OUT PART... "
-                      "[--overwrite] [-q]; see sweep merge --help)", arg);
+            error_set(&err, ERROR_INPUT,
+                      "unknown option '%s' (usage: sweep merge OUT PART... "
+                      "[--overwrite] [-q]; see sweep merge --help)",
+                      arg);
             fprintf(stderr, "sweep: merge: %s\n", err.message);
             goto cleanup;
         } else if (options.output == NULL) {
@@ -495,7 +501,7 @@ static int merge_command(int argc, char **argv)
     }
     if (options.output == NULL || n_parts == 0) {
         fprintf(stderr, "sweep: merge: expected OUT and at least one PART (usage: sweep merge "
-                "OUT PART... [--overwrite] [-q])\n");
+                        "OUT PART... [--overwrite] [-q])\n");
         goto cleanup;
     }
     options.parts = parts;
@@ -509,9 +515,11 @@ static int merge_command(int argc, char **argv)
     char shown_output[sizeof err.message];
     error_printable(options.output, shown_output, sizeof shown_output);
     if (!quiet)
-        fprintf(stderr, "sweep merge: %zu runs (%zu done, %zu failed, %zu missing) from %d "
-                "part%s -> %s\n", outcome.n_runs, outcome.n_done, outcome.n_failed,
-                outcome.n_missing, n_parts, n_parts == 1 ? "" : "s", shown_output);
+        fprintf(stderr,
+                "sweep merge: %zu runs (%zu done, %zu failed, %zu missing) from %d "
+                "part%s -> %s\n",
+                outcome.n_runs, outcome.n_done, outcome.n_failed, outcome.n_missing, n_parts,
+                n_parts == 1 ? "" : "s", shown_output);
     status = outcome.n_missing > 0  ? EXIT_INCOMPLETE
              : outcome.n_failed > 0 ? EXIT_RUNS_FAILED
                                     : EXIT_OK;
@@ -542,7 +550,7 @@ static int finish_stdout(int status)
 int main(int argc, char **argv)
 {
     if (reserve_standard_descriptors() != 0)
-        return EXIT_FAILURE_RUN;   /* no /dev/null: nowhere to say it either */
+        return EXIT_FAILURE_RUN; /* no /dev/null: nowhere to say it either */
     cluster *job = NULL;
     sweep_error err = {0};
     if (cluster_start(&argc, &argv, &job, &err) != 0) {

@@ -66,10 +66,11 @@ static int check_same_sweep(const results_index *a, const char *path_a, const re
     if (strcmp(a->data_checksum, b->data_checksum) != 0)
         return error_set(err, ERROR_INPUT,
                          "%s: not from the same sweep as %s: made from other data (data_checksum "
-                         "%s, not %s)", path_b, path_a, b->data_checksum, a->data_checksum);
+                         "%s, not %s)",
+                         path_b, path_a, b->data_checksum, a->data_checksum);
     if (!same_effective_config(a->effective_config, b->effective_config, what, sizeof what))
-        return error_set(err, ERROR_INPUT, "%s: not from the same sweep as %s: %s", path_b,
-                         path_a, what);
+        return error_set(err, ERROR_INPUT, "%s: not from the same sweep as %s: %s", path_b, path_a,
+                         what);
     return 0;
 }
 
@@ -109,23 +110,28 @@ static int place_runs(const merge_options *options, const results_index *parts,
         for (size_t row = 0; row < part->n_runs; row++) {
             long long number = part->run_numbers[row];
             if (number < 0 || (unsigned long long)number >= n_runs)
-                return error_set(err, ERROR_INPUT, "%s: its run %lld is not in the grid of %zu "
-                                 "runs", options->parts[p], number, n_runs);
+                return error_set(err, ERROR_INPUT,
+                                 "%s: its run %lld is not in the grid of %zu "
+                                 "runs",
+                                 options->parts[p], number, n_runs);
             if (params_compare(&part->runs[row], &runs[number]) != 0) {
                 params_describe(&part->runs[row], theirs, sizeof theirs);
                 params_describe(&runs[number], ours, sizeof ours);
-                return error_set(err, ERROR_INPUT, "%s: its run %lld (%s) is not the grid's "
-                                 "run %lld (%s)", options->parts[p], number, theirs, number,
-                                 ours);
+                return error_set(err, ERROR_INPUT,
+                                 "%s: its run %lld (%s) is not the grid's "
+                                 "run %lld (%s)",
+                                 options->parts[p], number, theirs, number, ours);
             }
             run_status state = part->summaries[row].status;
             if (state != RUN_DONE && state != RUN_FAILED)
                 continue;
             if (origins[number].source >= 0) {
                 params_describe(&runs[number], ours, sizeof ours);
-                return error_set(err, ERROR_INPUT, "run %lld (%s) is finished in both %s and "
-                                 "%s; merge only one of them", number, ours,
-                                 options->parts[origins[number].source], options->parts[p]);
+                return error_set(err, ERROR_INPUT,
+                                 "run %lld (%s) is finished in both %s and "
+                                 "%s; merge only one of them",
+                                 number, ours, options->parts[origins[number].source],
+                                 options->parts[p]);
             }
             origins[number] = (results_origin){p, (long long)row};
         }
@@ -171,9 +177,9 @@ static char *resume_command(const results_index *part, const char *output)
     char *command = NULL;
     size_t used = 0;
     bool ok = append(&command, &used, "sweep ") &&
-              append_shell_word(&command, &used, part->config_path[0] != '\0' ? part->config_path
-                                                                              : "CONFIG");
-    const char *at = part->overrides;   /* one --set argument per line */
+              append_shell_word(&command, &used,
+                                part->config_path[0] != '\0' ? part->config_path : "CONFIG");
+    const char *at = part->overrides; /* one --set argument per line */
     while (ok && *at != '\0') {
         const char *end = strchr(at, '\n');
         size_t length = end != NULL ? (size_t)(end - at) : strlen(at);
@@ -193,8 +199,8 @@ static char *resume_command(const results_index *part, const char *output)
 }
 
 static void report_missing(FILE *report, const merge_options *options, const results_index *parts,
-                           const train_params *runs, size_t n_runs,
-                           const results_origin *origins, size_t n_missing)
+                           const train_params *runs, size_t n_runs, const results_origin *origins,
+                           size_t n_missing)
 {
     fprintf(report, "sweep merge: %zu of %zu runs are in no part and stay pending in %s: run%s",
             n_missing, n_runs, options->output, n_missing == 1 ? "" : "s");
@@ -221,8 +227,8 @@ static void report_missing(FILE *report, const merge_options *options, const res
 /* The root attributes of the merged file: the sweep's from the first part;
  * the run-time ones over all parts (earliest start, every host, all
  * threads and ranks). */
-static int merged_meta(const results_index *parts, int n_parts, results_meta *meta,
-                       char **hosts, sweep_error *err)
+static int merged_meta(const results_index *parts, int n_parts, results_meta *meta, char **hosts,
+                       sweep_error *err)
 {
     const results_index *first = &parts[0];
     size_t used = 0;
@@ -287,8 +293,8 @@ static int read_parts(const merge_options *options, results_index *parts, sweep_
 }
 
 /* The runs of the merged file: done, failed, or in no part. */
-static void count_outcome(const results_index *parts, const results_origin *origins,
-                          size_t n_runs, merge_outcome *outcome)
+static void count_outcome(const results_index *parts, const results_origin *origins, size_t n_runs,
+                          merge_outcome *outcome)
 {
     outcome->n_runs = n_runs;
     for (size_t run = 0; run < n_runs; run++) {

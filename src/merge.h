@@ -21,17 +21,17 @@
 #include "error.h"
 
 typedef struct {
-    const char *output;          /* OUT */
-    const char *const *parts;    /* (n_parts) results files */
+    const char *output;       /* OUT */
+    const char *const *parts; /* (n_parts) results files */
     int n_parts;
-    bool overwrite;              /* replace an existing OUT */
+    bool overwrite; /* replace an existing OUT */
 } merge_options;
 
 typedef struct {
-    size_t n_runs;      /* runs of the grid */
+    size_t n_runs; /* runs of the grid */
     size_t n_done;
     size_t n_failed;
-    size_t n_missing;   /* finished in no part: pending in OUT */
+    size_t n_missing; /* finished in no part: pending in OUT */
 } merge_outcome;
 
 /* Merge the parts into OUT. When runs are missing, `report` gets a line

@@ -33,7 +33,7 @@ int model_buffer_reserve(model_buffer *buffer, size_t needed, sweep_error *err)
     if (needed <= buffer->capacity)
         return 0;
     model_buffer_free(buffer);
-    size_t rounded = (needed + 7) / 8 * 8;   /* aligned_alloc: a multiple of the alignment */
+    size_t rounded = (needed + 7) / 8 * 8; /* aligned_alloc: a multiple of the alignment */
     if (rounded > SIZE_MAX / sizeof(double))
         return error_set(err, ERROR_RUNTIME, "training arrays of %zu doubles are too large",
                          needed);

@@ -20,7 +20,7 @@
 #include "simd.h"
 
 typedef struct {
-    const char *name;   /* model.type in the config and the results file's `model` */
+    const char *name; /* model.type in the config and the results file's `model` */
     /* 0 when the model can train on `data`, else ERROR_INPUT with a message */
     int (*check_data)(const dataset *data, sweep_error *err);
     /* the rough multiply-adds of a run (schedule.h: plain double arithmetic) */
@@ -31,8 +31,8 @@ typedef struct {
     /* size the state for the run and initialize the weights (-1 on error) */
     int (*start)(void *state, const dataset *data, const train_params *params, sweep_error *err);
     /* one epoch: the train loss from the batches, the val loss after it */
-    void (*epoch)(void *state, const dataset *data, const train_params *params,
-                  double *train_loss, double *val_loss);
+    void (*epoch)(void *state, const dataset *data, const train_params *params, double *train_loss,
+                  double *val_loss);
     /* accuracies after the last epoch; test NaN without test rows */
     void (*scores)(void *state, const dataset *data, double *train, double *val, double *test);
 } model_ops;
@@ -51,7 +51,7 @@ const char *model_names(void);
 /* A growable, 64-byte aligned, zero-filled array of doubles. */
 typedef struct {
     double *data;
-    size_t capacity;   /* elements allocated */
+    size_t capacity; /* elements allocated */
 } model_buffer;
 
 /* Make `buffer` hold at least `needed` doubles, zero-filled when it grows

@@ -35,21 +35,21 @@
 enum { EVALUATION_ROWS = 128 };
 
 typedef struct {
-    simd_isa isa;                    /* the kernels' instruction set */
-    model_buffer w1, b1, w2;         /* parameters: (n_features, stride), (stride), (stride) */
-    model_buffer a1, e1;             /* (capacity, stride) */
-    model_buffer z2, a, err, loss;   /* (capacity rounded up to the lanes) */
-    model_buffer sum_w2, sum_b1;     /* (stride) */
-    model_buffer sum_w1;             /* (n_features, stride) */
+    simd_isa isa;                  /* the kernels' instruction set */
+    model_buffer w1, b1, w2;       /* parameters: (n_features, stride), (stride), (stride) */
+    model_buffer a1, e1;           /* (capacity, stride) */
+    model_buffer z2, a, err, loss; /* (capacity rounded up to the lanes) */
+    model_buffer sum_w2, sum_b1;   /* (stride) */
+    model_buffer sum_w1;           /* (n_features, stride) */
     /* the epoch's outputs, targets and row losses in batch order (n_train) */
     model_buffer epoch_outputs, epoch_targets, epoch_losses;
-    int *order;                      /* (n_train) the epoch's permutation */
+    int *order; /* (n_train) the epoch's permutation */
     size_t order_capacity;
     /* the run in progress */
     network net;
     network_scratch scratch;
     numpy_rng rng;
-    int batch_rows;                  /* batch_size, at most n_train */
+    int batch_rows; /* batch_size, at most n_train */
 } minibatch_state;
 
 static void *minibatch_new(simd_isa isa)
@@ -65,11 +65,20 @@ static void minibatch_delete(void *opaque)
     minibatch_state *state = opaque;
     if (state == NULL)
         return;
-    model_buffer *buffers[] = {&state->w1,     &state->b1,     &state->w2,
-                               &state->a1,     &state->e1,     &state->z2,
-                               &state->a,      &state->err,    &state->loss,
-                               &state->sum_w2, &state->sum_b1, &state->epoch_outputs,
-                               &state->epoch_targets, &state->epoch_losses,
+    model_buffer *buffers[] = {&state->w1,
+                               &state->b1,
+                               &state->w2,
+                               &state->a1,
+                               &state->e1,
+                               &state->z2,
+                               &state->a,
+                               &state->err,
+                               &state->loss,
+                               &state->sum_w2,
+                               &state->sum_b1,
+                               &state->epoch_outputs,
+                               &state->epoch_targets,
+                               &state->epoch_losses,
                                &state->sum_w1};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
@@ -96,8 +105,8 @@ static double minibatch_cost(const train_params *params, const dataset *data)
 }
 
 /* Grow the state for a run with these shapes (`capacity` rows per pass). */
-static int reserve_arrays(minibatch_state *ws, int n_features, int units, int capacity,
-                          int n_train, sweep_error *err)
+static int reserve_arrays(minibatch_state *ws, int n_features, int units, int capacity, int n_train,
+                          sweep_error *err)
 {
     const size_t stride = (size_t)network_stride(ws->isa, units);
     const size_t hidden = network_scratch_doubles(ws->isa, units, capacity);
@@ -216,8 +225,7 @@ static void minibatch_scores(void *opaque, const dataset *data, double *train, d
     network_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, 0.0, &correct,
                      &ws->scratch);
     *train = (double)correct / data->n_train;
-    network_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, 0.0, &correct,
-                     &ws->scratch);
+    network_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, 0.0, &correct, &ws->scratch);
     *val = (double)correct / data->n_val;
     *test = NAN;
     if (data->n_test > 0) {

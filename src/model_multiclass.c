@@ -36,7 +36,7 @@ typedef struct {
     int *input_start, *input_index, *row_count, *row_index, *order;
     size_t input_start_capacity, input_index_capacity, row_count_capacity, row_index_capacity;
     size_t order_capacity;
-    uint64_t *masks, *chunk_masks;   /* the train rows' nonzero bits; the evaluated rows' */
+    uint64_t *masks, *chunk_masks; /* the train rows' nonzero bits; the evaluated rows' */
     size_t masks_capacity, chunk_masks_capacity;
     /* the run in progress */
     multiclass_net net;
@@ -58,9 +58,10 @@ static void multiclass_delete(void *opaque)
     multiclass_state *state = opaque;
     if (state == NULL)
         return;
-    model_buffer *buffers[] = {&state->w1,     &state->b1,     &state->w2,     &state->w2t,
-                               &state->b2,     &state->a1,     &state->e1,     &state->z2,
-                               &state->err,    &state->sum_w1, &state->sum_w2, &state->sum_b1,
+    model_buffer *buffers[] = {&state->w1,          &state->b1,       &state->w2,
+                               &state->w2t,         &state->b2,       &state->a1,
+                               &state->e1,          &state->z2,       &state->err,
+                               &state->sum_w1,      &state->sum_w2,   &state->sum_b1,
                                &state->input_value, &state->row_value};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
@@ -130,10 +131,10 @@ static int reserve_arrays(multiclass_state *ws, const multiclass_sizes *size, in
         model_buffer_reserve(&ws->sum_b1, size->sum_b1, err) < 0 ||
         model_buffer_reserve(&ws->input_value, size->input_value, err) < 0 ||
         model_buffer_reserve(&ws->row_value, size->row_value, err) < 0 ||
-        model_int_reserve(&ws->input_start, &ws->input_start_capacity, size->input_start,
-                          err) < 0 ||
-        model_int_reserve(&ws->input_index, &ws->input_index_capacity, size->input_index,
-                          err) < 0 ||
+        model_int_reserve(&ws->input_start, &ws->input_start_capacity, size->input_start, err) <
+            0 ||
+        model_int_reserve(&ws->input_index, &ws->input_index_capacity, size->input_index, err) <
+            0 ||
         model_int_reserve(&ws->row_count, &ws->row_count_capacity, size->row_count, err) < 0 ||
         model_int_reserve(&ws->row_index, &ws->row_index_capacity, size->row_index, err) < 0)
         return -1;
@@ -175,11 +176,9 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
     const int n_train = data->n_train;
     ws->batch_rows = params->batch_size < n_train ? params->batch_size : n_train;
     const int capacity = ws->batch_rows > EVALUATION_ROWS ? ws->batch_rows : EVALUATION_ROWS;
-    const multiclass_sizes size = multiclass_array_sizes(ws->isa, data->n_features,
-                                                         params->units, data->n_classes,
-                                                         capacity);
-    if (reserve_arrays(ws, &size, n_train, err) < 0 ||
-        reserve_masks(ws, data, &size, err) < 0)
+    const multiclass_sizes size =
+        multiclass_array_sizes(ws->isa, data->n_features, params->units, data->n_classes, capacity);
+    if (reserve_arrays(ws, &size, n_train, err) < 0 || reserve_masks(ws, data, &size, err) < 0)
         return -1;
     ws->net = (multiclass_net){
         .n_features = data->n_features,
@@ -213,7 +212,7 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,
     };
-    rng_seed(&ws->rng, params->seed);   /* once: the shuffles continue the stream */
+    rng_seed(&ws->rng, params->seed); /* once: the shuffles continue the stream */
     multiclass_init(&ws->net, &ws->rng);
     return 0;
 }
@@ -227,8 +226,8 @@ static void multiclass_epoch(void *opaque, const dataset *data, const train_para
     double loss = 0.0;
     for (int start = 0; start < n_train; start += batch_rows) {
         int m = n_train - start < batch_rows ? n_train - start : batch_rows;
-        loss += multiclass_train_batch(&ws->net, data->x_train, data->y_train, ws->order + start,
-                                       m, params, &ws->scratch);
+        loss += multiclass_train_batch(&ws->net, data->x_train, data->y_train, ws->order + start, m,
+                                       params, &ws->scratch);
     }
     double reg = multiclass_reg_loss(&ws->net, params->l1, params->l2);
     *train_loss = (loss + reg) / n_train;

@@ -78,8 +78,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w1 = (size_t)n_features * stride,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
-        .input_start = row_blocks * (((size_t)n_features + MULTICLASS_CHUNK - 1) /
-                                     MULTICLASS_CHUNK) + 1,
+        .input_start =
+            row_blocks * (((size_t)n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK) + 1,
         .input_index = row_blocks * (size_t)n_features,
         .input_value = rows * (size_t)n_features,
         .row_count = feature_blocks,
@@ -108,7 +108,7 @@ void multiclass_init(multiclass_net *net, numpy_rng *rng)
     memset(net->b2, 0, class_stride * sizeof(double));
     for (int f = 0; f < net->n_features; f++)
         for (int h = 0; h < net->units; h++)
-            net->w1[(size_t)f * stride + h] = rng_gauss(rng);   /* normal(0, 1) */
+            net->w1[(size_t)f * stride + h] = rng_gauss(rng); /* normal(0, 1) */
     for (int h = 0; h < net->units; h++)
         for (int k = 0; k < net->classes; k++)
             net->w2[(size_t)h * class_stride + k] = rng_gauss(rng);
@@ -135,8 +135,7 @@ double multiclass_reg_loss(const multiclass_net *net, double l1, double l2)
     return l1 * (abs_w1 + abs_w2) + l2 / 2.0 * (square_w1 + square_w2);
 }
 
-void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
-                          uint64_t *masks)
+void multiclass_row_masks(const double *x, int n_features, int n, int mask_words, uint64_t *masks)
 {
     for (int r = 0; r < n; r++) {
         const double *row = x + (size_t)r * (size_t)n_features;
@@ -238,7 +237,7 @@ static double softmax_row(const multiclass_net *net, double *err_row, int target
     for (int k = 0; k < net->classes; k++)
         err_row[k] = err_row[k] / total;
     for (int k = net->classes; k < net->class_stride; k++)
-        err_row[k] = 0.0;   /* padding: keeps the padding of w2 at zero */
+        err_row[k] = 0.0; /* padding: keeps the padding of w2 at zero */
     double loss = -fastmath_log(clip(err_row[target], 1e-10, 1.0 - 1e-10));
     err_row[target] = err_row[target] - 1.0;
     return loss;
@@ -356,8 +355,7 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
     for (int start = 0; start < n; start += scratch->capacity) {
         const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
         const double *chunk = x + (size_t)start * (size_t)net->n_features;
-        multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
-                             scratch->chunk_masks);
+        multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words, scratch->chunk_masks);
         scratch->input_stride = net->stride;
         scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
         list_inputs(chunk, net->n_features, NULL, m, scratch->chunk_masks, scratch);

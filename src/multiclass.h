@@ -25,30 +25,30 @@
 #include "simd.h"
 
 typedef struct {
-    int n_features;    /* inputs */
-    int units;         /* hidden units */
-    int classes;       /* K >= 2 */
-    int stride;        /* multiclass_stride(isa, units) */
-    int class_stride;  /* multiclass_stride(isa, classes) */
-    simd_isa isa;      /* the kernels' instruction set */
-    double *w1;        /* (n_features, stride): w1[f][h] */
-    double *b1;        /* (stride) */
-    double *w2;        /* (units, class_stride): w2[h][k] */
-    double *w2t;       /* (classes, stride): w2t[k][h] = w2[h][k] */
-    double *b2;        /* (class_stride) */
+    int n_features;   /* inputs */
+    int units;        /* hidden units */
+    int classes;      /* K >= 2 */
+    int stride;       /* multiclass_stride(isa, units) */
+    int class_stride; /* multiclass_stride(isa, classes) */
+    simd_isa isa;     /* the kernels' instruction set */
+    double *w1;       /* (n_features, stride): w1[f][h] */
+    double *b1;       /* (stride) */
+    double *w2;       /* (units, class_stride): w2[h][k] */
+    double *w2t;      /* (classes, stride): w2t[k][h] = w2[h][k] */
+    double *b2;       /* (class_stride) */
 } multiclass_net;
 
 /* Scratch of a pass over at most `capacity` rows (a1 and z2 hold
  * `capacity` rounded up to MULTICLASS_ROWS rows). */
 typedef struct {
-    int capacity;        /* rows */
-    double *a1;          /* (capacity, stride) hidden activations */
-    double *e1;          /* (capacity, stride) error reaching the hidden layer */
-    double *z2;          /* (capacity, class_stride) output before the softmax */
-    double *err;         /* (capacity, class_stride) softmax - one-hot target */
-    double *sum_w1;      /* (n_features, stride) sums of dw1 before dividing by m */
-    double *sum_w2;      /* (units, class_stride) sums of dw2 */
-    double *sum_b1;      /* (stride) sums of db1 */
+    int capacity;   /* rows */
+    double *a1;     /* (capacity, stride) hidden activations */
+    double *e1;     /* (capacity, stride) error reaching the hidden layer */
+    double *z2;     /* (capacity, class_stride) output before the softmax */
+    double *err;    /* (capacity, class_stride) softmax - one-hot target */
+    double *sum_w1; /* (n_features, stride) sums of dw1 before dividing by m */
+    double *sum_w2; /* (units, class_stride) sums of dw2 */
+    double *sum_b1; /* (stride) sums of db1 */
     /* The forward pass's input lists, one per block of MULTICLASS_ROWS rows:
      * the features where any of the block's rows is nonzero, and the rows'
      * values there (MULTICLASS_ROWS each, 0.0 for padding rows). */
@@ -63,15 +63,15 @@ typedef struct {
      * features: the batch rows where any of the block's features is
      * nonzero, in order, and their values of those features (0.0 past the
      * last feature). */
-    int *row_count;      /* (feature blocks) rows in each block's list */
-    int row_capacity;    /* entries per block's list: the batch's rows */
-    int *row_index;      /* (feature blocks * capacity) block b's list at b * row_capacity */
-    double *row_value;   /* (feature blocks * capacity * MULTICLASS_FEATURES) */
+    int *row_count;    /* (feature blocks) rows in each block's list */
+    int row_capacity;  /* entries per block's list: the batch's rows */
+    int *row_index;    /* (feature blocks * capacity) block b's list at b * row_capacity */
+    double *row_value; /* (feature blocks * capacity * MULTICLASS_FEATURES) */
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
-    int mask_words;           /* (n_features + 63) / 64 */
-    const uint64_t *masks;    /* the train rows' (multiclass_row_masks), set by the caller */
-    uint64_t *chunk_masks;    /* (capacity * mask_words) for the evaluated rows */
+    int mask_words;        /* (n_features + 63) / 64 */
+    const uint64_t *masks; /* the train rows' (multiclass_row_masks), set by the caller */
+    uint64_t *chunk_masks; /* (capacity * mask_words) for the evaluated rows */
 } multiclass_scratch;
 
 /* Rows per forward block and features per w1-gradient block (the same for
@@ -86,8 +86,7 @@ typedef struct {
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
-void multiclass_row_masks(const double *x, int n_features, int n, int mask_words,
-                          uint64_t *masks);
+void multiclass_row_masks(const double *x, int n_features, int n, int mask_words, uint64_t *masks);
 
 /* Doubles per row of `count` lanes at `isa`: count rounded up to the lanes. */
 int multiclass_stride(simd_isa isa, int count);

@@ -91,7 +91,7 @@ void network_init(network *net, numpy_rng *rng)
     memset(net->w2, 0, stride * sizeof(double));
     for (int f = 0; f < net->n_features; f++)
         for (int h = 0; h < net->units; h++)
-            net->w1[(size_t)f * stride + h] = rng_gauss(rng);   /* normal(0, 1) is 0 + 1 * gauss */
+            net->w1[(size_t)f * stride + h] = rng_gauss(rng); /* normal(0, 1) is 0 + 1 * gauss */
     for (int h = 0; h < net->units; h++)
         net->w2[h] = rng_gauss(rng);
     net->b2 = 0.0;
@@ -205,13 +205,12 @@ void network_train_single_rows(network *net, const double *x, const double *y, c
         status = train_single_rows_generic(net, x, y, rows, n, params, scratch, outputs);
         break;
     }
-    if (status != 0)   /* too many units for the fused kernel */
+    if (status != 0) /* too many units for the fused kernel */
         for (int i = 0; i < n; i++)
             network_train_batch(net, x, y, rows + i, 1, params, scratch, outputs + i);
 }
 
-void network_cross_entropy_rows(simd_isa isa, const double *a, const double *y, int n,
-                                double *loss)
+void network_cross_entropy_rows(simd_isa isa, const double *a, const double *y, int n, double *loss)
 {
     switch (isa) {
 #ifdef NETWORK_X86_LEVELS

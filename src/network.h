@@ -26,31 +26,31 @@
 
 /* The parameters. Arrays are owned by the caller. */
 typedef struct {
-    int n_features;   /* inputs */
-    int units;        /* hidden units */
-    int stride;       /* network_stride(isa, units): doubles per row of w1 */
-    simd_isa isa;     /* the kernels' instruction set */
-    double *w1;       /* (n_features, stride) row-major; w1[f][h] for h < units */
-    double *b1;       /* (stride) */
-    double *w2;       /* (stride): the (units, 1) output weights */
-    double b2;        /* output bias */
+    int n_features; /* inputs */
+    int units;      /* hidden units */
+    int stride;     /* network_stride(isa, units): doubles per row of w1 */
+    simd_isa isa;   /* the kernels' instruction set */
+    double *w1;     /* (n_features, stride) row-major; w1[f][h] for h < units */
+    double *b1;     /* (stride) */
+    double *w2;     /* (stride): the (units, 1) output weights */
+    double b2;      /* output bias */
 } network;
 
 /* Scratch arrays of a pass over at most `capacity` rows; a1 and e1 hold
  * network_scratch_doubles(), the row arrays network_row_doubles(), sum_w1
  * n_features * stride. */
 typedef struct {
-    int capacity;     /* rows */
-    double *a1;       /* (capacity, stride) hidden activations */
-    double *e1;       /* (capacity, stride) error reaching the hidden layer (and
+    int capacity;   /* rows */
+    double *a1;     /* (capacity, stride) hidden activations */
+    double *e1;     /* (capacity, stride) error reaching the hidden layer (and
                          scratch of the forward pass before that) */
-    double *z2;       /* (capacity rounded up to the lanes) output before the sigmoid */
-    double *a;        /* (same) output activation */
-    double *err;      /* (same) a - y */
-    double *loss;     /* (same) the rows' cross-entropy */
-    double *sum_w2;   /* (stride) the sums of dw2, before dividing by m */
-    double *sum_b1;   /* (stride) the sums of db1 */
-    double *sum_w1;   /* (n_features, stride) the sums of dw1 */
+    double *z2;     /* (capacity rounded up to the lanes) output before the sigmoid */
+    double *a;      /* (same) output activation */
+    double *err;    /* (same) a - y */
+    double *loss;   /* (same) the rows' cross-entropy */
+    double *sum_w2; /* (stride) the sums of dw2, before dividing by m */
+    double *sum_b1; /* (stride) the sums of db1 */
+    double *sum_w1; /* (n_features, stride) the sums of dw1 */
 } network_scratch;
 
 /* Doubles per row of w1 for `units` at `isa`: units rounded up to the lanes. */

@@ -6,13 +6,13 @@
 #include <string.h>
 
 const param_info PARAM_INFO[PARAM_COUNT] = {
-    [PARAM_BATCH_SIZE]    = {"batch_size", true, 1, false, 1e9, 32},
+    [PARAM_BATCH_SIZE] = {"batch_size", true, 1, false, 1e9, 32},
     [PARAM_LEARNING_RATE] = {"learning_rate", false, 0, true, HUGE_VAL, 0.1},
-    [PARAM_L1]            = {"l1", false, 0, false, HUGE_VAL, 0.0},
-    [PARAM_L2]            = {"l2", false, 0, false, HUGE_VAL, 0.0},
-    [PARAM_UNITS]         = {"units", true, 1, false, 1e6, 10},
-    [PARAM_EPOCHS]        = {"epochs", true, 1, false, 1e7, 500},
-    [PARAM_SEED]          = {"seed", true, 0, false, 4294967295.0, 42},
+    [PARAM_L1] = {"l1", false, 0, false, HUGE_VAL, 0.0},
+    [PARAM_L2] = {"l2", false, 0, false, HUGE_VAL, 0.0},
+    [PARAM_UNITS] = {"units", true, 1, false, 1e6, 10},
+    [PARAM_EPOCHS] = {"epochs", true, 1, false, 1e7, 500},
+    [PARAM_SEED] = {"seed", true, 0, false, 4294967295.0, 42},
 };
 
 train_params params_defaults(void)
@@ -34,14 +34,22 @@ int params_find(const char *name)
 double params_get(const train_params *params, param_id id)
 {
     switch (id) {
-    case PARAM_BATCH_SIZE: return params->batch_size;
-    case PARAM_LEARNING_RATE: return params->learning_rate;
-    case PARAM_L1: return params->l1;
-    case PARAM_L2: return params->l2;
-    case PARAM_UNITS: return params->units;
-    case PARAM_EPOCHS: return params->epochs;
-    case PARAM_SEED: return params->seed;
-    case PARAM_COUNT: break;
+    case PARAM_BATCH_SIZE:
+        return params->batch_size;
+    case PARAM_LEARNING_RATE:
+        return params->learning_rate;
+    case PARAM_L1:
+        return params->l1;
+    case PARAM_L2:
+        return params->l2;
+    case PARAM_UNITS:
+        return params->units;
+    case PARAM_EPOCHS:
+        return params->epochs;
+    case PARAM_SEED:
+        return params->seed;
+    case PARAM_COUNT:
+        break;
     }
     return NAN;
 }
@@ -49,14 +57,29 @@ double params_get(const train_params *params, param_id id)
 void params_set(train_params *params, param_id id, double value)
 {
     switch (id) {
-    case PARAM_BATCH_SIZE: params->batch_size = (int)value; break;
-    case PARAM_LEARNING_RATE: params->learning_rate = value; break;
-    case PARAM_L1: params->l1 = value; break;
-    case PARAM_L2: params->l2 = value; break;
-    case PARAM_UNITS: params->units = (int)value; break;
-    case PARAM_EPOCHS: params->epochs = (int)value; break;
-    case PARAM_SEED: params->seed = (uint32_t)value; break;
-    case PARAM_COUNT: break;
+    case PARAM_BATCH_SIZE:
+        params->batch_size = (int)value;
+        break;
+    case PARAM_LEARNING_RATE:
+        params->learning_rate = value;
+        break;
+    case PARAM_L1:
+        params->l1 = value;
+        break;
+    case PARAM_L2:
+        params->l2 = value;
+        break;
+    case PARAM_UNITS:
+        params->units = (int)value;
+        break;
+    case PARAM_EPOCHS:
+        params->epochs = (int)value;
+        break;
+    case PARAM_SEED:
+        params->seed = (uint32_t)value;
+        break;
+    case PARAM_COUNT:
+        break;
     }
 }
 

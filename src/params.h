@@ -14,20 +14,20 @@
 /* Which network a run trains (model.type; model.h has each one's table
  * entry). One setting for the whole sweep, not a grid key: see README. */
 typedef enum {
-    MODEL_MINIBATCH = 0,   /* chapter 6-3's MinibatchNetwork, two classes (the default) */
-    MODEL_MULTICLASS = 1,  /* chapter 7-1's MultiClassNetwork, K >= 2 classes */
+    MODEL_MINIBATCH = 0,  /* chapter 6-3's MinibatchNetwork, two classes (the default) */
+    MODEL_MULTICLASS = 1, /* chapter 7-1's MultiClassNetwork, K >= 2 classes */
     MODEL_COUNT
 } model_id;
 
 typedef struct {
-    int batch_size;        /* rows per minibatch, >= 1 (larger than n_train means full batch) */
-    double learning_rate;  /* SGD step, > 0 */
-    double l1;             /* L1 strength, >= 0 */
-    double l2;             /* L2 strength, >= 0 */
-    int units;             /* hidden units, >= 1 */
-    int epochs;            /* passes over the train rows, >= 1 */
-    uint32_t seed;         /* numpy legacy seed for init and shuffles, 0..2^32-1 */
-    model_id model;        /* the network (sweep-wide; not in PARAM_INFO) */
+    int batch_size;       /* rows per minibatch, >= 1 (larger than n_train means full batch) */
+    double learning_rate; /* SGD step, > 0 */
+    double l1;            /* L1 strength, >= 0 */
+    double l2;            /* L2 strength, >= 0 */
+    int units;            /* hidden units, >= 1 */
+    int epochs;           /* passes over the train rows, >= 1 */
+    uint32_t seed;        /* numpy legacy seed for init and shuffles, 0..2^32-1 */
+    model_id model;       /* the network (sweep-wide; not in PARAM_INFO) */
 } train_params;
 
 /* The order here is the order of the results file's per-run datasets and of

@@ -118,8 +118,8 @@ static char *read_link_target(const char *link, sweep_error *err)
         return NULL;
     }
     const char *last_slash = strrchr(link, '/');
-    size_t folder_length = target[0] == '/' || last_slash == NULL
-                               ? 0 : (size_t)(last_slash - link) + 1;
+    size_t folder_length = target[0] == '/' || last_slash == NULL ? 0
+                                                                  : (size_t)(last_slash - link) + 1;
     char *joined = malloc(folder_length + (size_t)length + 1);
     if (joined == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
@@ -145,8 +145,10 @@ int paths_follow_links(const char *path, char **target, sweep_error *err)
             /* Missing at the end of a link: a dangling link. Any other
              * problem is reported by whoever creates the file. */
             if (hops > 0 && missing) {
-                error_set(err, ERROR_INPUT, "%s: a symbolic link to a missing file (%s); sweep "
-                          "writes through a link only into an existing file", path, current);
+                error_set(err, ERROR_INPUT,
+                          "%s: a symbolic link to a missing file (%s); sweep "
+                          "writes through a link only into an existing file",
+                          path, current);
                 free(current);
                 return -1;
             }

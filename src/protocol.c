@@ -37,8 +37,7 @@ static int cluster_link_broadcast(void *link, const void *bytes, size_t size, sw
     return cluster_broadcast(link, bytes, size, err);
 }
 
-static int cluster_link_receive_broadcast(void *link, void **bytes, size_t *size,
-                                          sweep_error *err)
+static int cluster_link_receive_broadcast(void *link, void **bytes, size_t *size, sweep_error *err)
 {
     return cluster_receive_broadcast(link, bytes, size, err);
 }
@@ -82,8 +81,7 @@ static int send_number(const protocol_transport *transport, int to, int tag, lon
 
 int protocol_coordinator_init(protocol_coordinator *coordinator, protocol_transport transport,
                               sweep_team *team,
-                              void (*store)(void *context, size_t index,
-                                            const run_result *result),
+                              void (*store)(void *context, size_t index, const run_result *result),
                               void *store_context, sweep_error *failure, sweep_error *err)
 {
     *coordinator = (protocol_coordinator){
@@ -94,8 +92,8 @@ int protocol_coordinator_init(protocol_coordinator *coordinator, protocol_transp
         .failure = failure,
     };
     int n_ranks = transport.n_ranks;
-    coordinator->remotes = calloc((size_t)(n_ranks > 0 ? n_ranks : 1),
-                                  sizeof *coordinator->remotes);
+    coordinator->remotes =
+        calloc((size_t)(n_ranks > 0 ? n_ranks : 1), sizeof *coordinator->remotes);
     if (coordinator->remotes == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory for %d ranks", n_ranks);
     return 0;
@@ -144,8 +142,8 @@ static void coordinator_failed(protocol_coordinator *coordinator, const sweep_er
 }
 
 /* One message from another rank. */
-static int handle_message(protocol_coordinator *coordinator, int from, int tag,
-                          const void *bytes, size_t size, sweep_error *err)
+static int handle_message(protocol_coordinator *coordinator, int from, int tag, const void *bytes,
+                          size_t size, sweep_error *err)
 {
     protocol_remote *remote = &coordinator->remotes[from];
     sweep_team *team = coordinator->team;
@@ -365,7 +363,7 @@ static int send_news(protocol_courier *courier, sweep_error *err)
     if (rc == 0 && !courier->interrupt_sent && signal_number != 0) {
         rc = send_number(&courier->transport, 0, PROTOCOL_INTERRUPTED, signal_number, err);
         courier->interrupt_sent = true;
-        team_halt(team);   /* wake the workers waiting for runs: they leave */
+        team_halt(team); /* wake the workers waiting for runs: they leave */
     }
     return rc;
 }

@@ -81,8 +81,7 @@ typedef struct {
     int (*broadcast)(void *link, const void *bytes, size_t size, sweep_error *err);
     int (*receive_broadcast)(void *link, void **bytes, size_t *size, sweep_error *err);
     int (*send)(void *link, int to, int tag, void *bytes, size_t size, sweep_error *err);
-    int (*receive)(void *link, int *from, int *tag, void **bytes, size_t *size,
-                   sweep_error *err);
+    int (*receive)(void *link, int *from, int *tag, void **bytes, size_t *size, sweep_error *err);
     int (*progress)(void *link, sweep_error *err);
     int (*flush)(void *link, sweep_error *err);
     void (*give_up)(void *link);
@@ -93,30 +92,29 @@ protocol_transport protocol_cluster_transport(cluster *job);
 
 /* What rank 0 knows of another rank. */
 typedef struct {
-    long long credit;   /* runs it has room for */
-    int stop_sent;      /* 0, PROTOCOL_STOP_DRAIN or PROTOCOL_STOP_ABANDON */
-    bool done;          /* it said DONE */
+    long long credit; /* runs it has room for */
+    int stop_sent;    /* 0, PROTOCOL_STOP_DRAIN or PROTOCOL_STOP_ABANDON */
+    bool done;        /* it said DONE */
 } protocol_remote;
 
 /* Rank 0's side. */
 typedef struct {
     protocol_transport transport;
-    sweep_team *team;           /* the schedule to hand out; errors of other ranks go here */
+    sweep_team *team; /* the schedule to hand out; errors of other ranks go here */
     /* Stores a finished run of another rank (the result stays the caller's). */
     void (*store)(void *context, size_t index, const run_result *result);
     void *store_context;
-    sweep_error *failure;       /* when the messages fail, their error goes here unless
+    sweep_error *failure;     /* when the messages fail, their error goes here unless
                                    another (of the writer) is there already */
-    protocol_remote *remotes;   /* (n_ranks), [0] unused */
-    int remote_signal;          /* the signal that stopped another rank, or 0 */
-    bool failed;                /* the ranks cannot talk any more */
+    protocol_remote *remotes; /* (n_ranks), [0] unused */
+    int remote_signal;        /* the signal that stopped another rank, or 0 */
+    bool failed;              /* the ranks cannot talk any more */
 } protocol_coordinator;
 
 /* `coordinator` is filled; protocol_coordinator_free frees it. */
 int protocol_coordinator_init(protocol_coordinator *coordinator, protocol_transport transport,
                               sweep_team *team,
-                              void (*store)(void *context, size_t index,
-                                            const run_result *result),
+                              void (*store)(void *context, size_t index, const run_result *result),
                               void *store_context, sweep_error *failure, sweep_error *err);
 void protocol_coordinator_free(protocol_coordinator *coordinator);
 
@@ -132,10 +130,10 @@ bool protocol_serve_ranks(protocol_coordinator *coordinator);
 /* Another rank's side. */
 typedef struct {
     protocol_transport transport;
-    sweep_team *team;           /* its inbox, finished runs and errors */
-    sweep_error error;          /* why the messages failed */
-    bool failed;                /* the ranks cannot talk any more */
-    bool error_sent, interrupt_sent;  /* told rank 0 already */
+    sweep_team *team;                /* its inbox, finished runs and errors */
+    sweep_error error;               /* why the messages failed */
+    bool failed;                     /* the ranks cannot talk any more */
+    bool error_sent, interrupt_sent; /* told rank 0 already */
 } protocol_courier;
 
 void protocol_courier_init(protocol_courier *courier, protocol_transport transport,

@@ -80,7 +80,8 @@ void progress_update(progress *state, size_t n_finished, size_t n_failed)
     if (n_failed > 0)
         snprintf(failed_text, sizeof failed_text, ", %zu failed", n_failed);
     char line[256];
-    int width = snprintf(line, sizeof line, "sweep: %zu/%zu runs (%.0f%%%s), %.1f runs/s, elapsed %s, ETA %s",
+    int width = snprintf(line, sizeof line,
+                         "sweep: %zu/%zu runs (%.0f%%%s), %.1f runs/s, elapsed %s, ETA %s",
                          n_finished, state->n_runs,
                          state->n_runs ? 100.0 * (double)n_finished / (double)state->n_runs : 100.0,
                          failed_text, rate, elapsed_text, eta_text);
@@ -131,10 +132,10 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs)
 
 /* One grid point of the summary: the runs that differ only in their seed. */
 typedef struct {
-    size_t first_run;       /* a run of the group, for its parameter values */
-    size_t n_done;          /* runs averaged */
-    size_t n_failed;        /* runs whose loss became NaN or inf (status 2) */
-    size_t n_pending;       /* runs not trained yet (status 0) */
+    size_t first_run; /* a run of the group, for its parameter values */
+    size_t n_done;    /* runs averaged */
+    size_t n_failed;  /* runs whose loss became NaN or inf (status 2) */
+    size_t n_pending; /* runs not trained yet (status 0) */
     double val_sum, val_sum_sq, test_sum, loss_sum;
     double val_mean, val_std, test_mean, loss_mean;
 } summary_group;
@@ -175,7 +176,7 @@ static size_t group_runs(const train_params *runs, size_t n_runs, const train_pa
     for (size_t run = 0; run < n_runs; run++)
         sorted[run] = &runs[run];
     qsort(sorted, n_runs, sizeof *sorted, compare_points);
-    size_t key = 0;   /* the point's rank in sorted order */
+    size_t key = 0; /* the point's rank in sorted order */
     for (size_t i = 0; i < n_runs; i++) {
         if (i > 0 && !same_point(sorted[i], sorted[i - 1]))
             key++;
@@ -220,7 +221,8 @@ static void summarize_groups(const run_summary *summaries, size_t n_runs,
         point->val_mean = n > 0 ? point->val_sum / n : NAN;
         point->test_mean = n > 0 ? point->test_sum / n : NAN;
         point->loss_mean = n > 0 ? point->loss_sum / n : NAN;
-        double variance = n > 1 ? (point->val_sum_sq - n * point->val_mean * point->val_mean) / (n - 1) : NAN;
+        double variance =
+            n > 1 ? (point->val_sum_sq - n * point->val_mean * point->val_mean) / (n - 1) : NAN;
         point->val_std = isnan(variance) ? NAN : sqrt(variance > 0 ? variance : 0);
     }
 }
@@ -240,12 +242,12 @@ static int compare_groups(const void *left, const void *right)
 
 /* Which optional columns the table has. */
 typedef struct {
-    bool swept[PARAM_COUNT];   /* a column per swept parameter but the seed */
+    bool swept[PARAM_COUNT]; /* a column per swept parameter but the seed */
     bool any_test, any_failed, any_pending;
 } summary_columns;
 
-static void choose_columns(const train_params *runs, const run_summary *summaries,
-                           size_t n_runs, summary_columns *columns)
+static void choose_columns(const train_params *runs, const run_summary *summaries, size_t n_runs,
+                           summary_columns *columns)
 {
     grid_swept(runs, n_runs, columns->swept);
     columns->any_test = columns->any_failed = columns->any_pending = false;
@@ -295,8 +297,8 @@ static void print_group(FILE *out, const summary_columns *columns, const train_p
     fprintf(out, " %11.4f\n", point->loss_mean);
 }
 
-int report_summary(FILE *out, const train_params *runs, const run_summary *summaries,
-                   size_t n_runs, sweep_error *err)
+int report_summary(FILE *out, const train_params *runs, const run_summary *summaries, size_t n_runs,
+                   sweep_error *err)
 {
     int rc = -1;
     size_t n_alloc = n_runs > 0 ? n_runs : 1;

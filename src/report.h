@@ -15,15 +15,15 @@
 #include "run_summary.h"
 
 typedef struct {
-    FILE *stream;            /* where progress goes (stderr) */
-    bool quiet;              /* print nothing */
-    bool is_terminal;        /* one updating line instead of plain lines */
-    size_t n_runs;           /* total runs */
-    double start_seconds;    /* monotonic clock at the start */
-    double last_print;       /* monotonic time of the last line printed */
-    int last_width;          /* characters of the last updating line */
-    size_t last_finished;    /* runs finished at the last line printed */
-    size_t last_tenth;       /* tenths of the runs finished at the last plain line */
+    FILE *stream;         /* where progress goes (stderr) */
+    bool quiet;           /* print nothing */
+    bool is_terminal;     /* one updating line instead of plain lines */
+    size_t n_runs;        /* total runs */
+    double start_seconds; /* monotonic clock at the start */
+    double last_print;    /* monotonic time of the last line printed */
+    int last_width;       /* characters of the last updating line */
+    size_t last_finished; /* runs finished at the last line printed */
+    size_t last_tenth;    /* tenths of the runs finished at the last plain line */
 } progress;
 
 /* Seconds on a monotonic clock. */
@@ -47,7 +47,7 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs);
  * failed and pending runs are counted in their own columns (shown only when
  * there are such runs), not averaged. Runs are grouped by sorting, so the
  * cost is O(n log n) whatever the order of the grid's keys. */
-int report_summary(FILE *out, const train_params *runs, const run_summary *summaries,
-                   size_t n_runs, sweep_error *err);
+int report_summary(FILE *out, const train_params *runs, const run_summary *summaries, size_t n_runs,
+                   sweep_error *err);
 
 #endif

@@ -172,27 +172,27 @@ static bool meta_copy(const results_meta *from, size_t n_runs, results_meta *to)
             memcpy(numbers, from->run_numbers, n_runs * sizeof *numbers);
         to->run_numbers = numbers;
     }
-    if ((from->run_numbers != NULL && numbers == NULL) || to->shard == NULL ||
-        to->model == NULL || !names_copied || to->config_text == NULL || to->config_path == NULL || to->overrides == NULL ||
-        to->effective_config == NULL || to->version == NULL || to->start_time_utc == NULL ||
-        to->host == NULL || to->dataset_name == NULL || to->data_checksum == NULL) {
+    if ((from->run_numbers != NULL && numbers == NULL) || to->shard == NULL || to->model == NULL ||
+        !names_copied || to->config_text == NULL || to->config_path == NULL ||
+        to->overrides == NULL || to->effective_config == NULL || to->version == NULL ||
+        to->start_time_utc == NULL || to->host == NULL || to->dataset_name == NULL ||
+        to->data_checksum == NULL) {
         meta_free(to);
         return false;
     }
     return true;
 }
 
-static results_writer *writer_new(const char *path, const char *target,
-                                  const results_meta *meta, const train_params *runs,
-                                  size_t n_runs, bool compressed)
+static results_writer *writer_new(const char *path, const char *target, const results_meta *meta,
+                                  const train_params *runs, size_t n_runs, bool compressed)
 {
     results_writer *writer = calloc(1, sizeof *writer);
     if (writer == NULL)
         return NULL;
-    hid_t *ids[] = {&writer->file, &writer->string_type, &writer->failure_type,
-                    &writer->transfer, &writer->train_loss, &writer->val_loss,
-                    &writer->train_score, &writer->val_score, &writer->test_score,
-                    &writer->seconds, &writer->failure, &writer->status};
+    hid_t *ids[] = {&writer->file,        &writer->string_type, &writer->failure_type,
+                    &writer->transfer,    &writer->train_loss,  &writer->val_loss,
+                    &writer->train_score, &writer->val_score,   &writer->test_score,
+                    &writer->seconds,     &writer->failure,     &writer->status};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         *ids[i] = H5I_INVALID_HID;
     writer->n_runs = n_runs;
@@ -231,9 +231,9 @@ static results_writer *writer_new(const char *path, const char *target,
 static int writer_close_file(results_writer *writer, sweep_error *err)
 {
     int status = 0;
-    hid_t *datasets[] = {&writer->train_loss, &writer->val_loss, &writer->train_score,
-                         &writer->val_score, &writer->test_score, &writer->seconds,
-                         &writer->failure, &writer->status};
+    hid_t *datasets[] = {&writer->train_loss, &writer->val_loss,   &writer->train_score,
+                         &writer->val_score,  &writer->test_score, &writer->seconds,
+                         &writer->failure,    &writer->status};
     for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++) {
         if (*datasets[i] >= 0 && H5Dclose(*datasets[i]) < 0 && status == 0)
             status = results_hdf5_error(err, writer->path, "closing a dataset");
@@ -302,9 +302,8 @@ static bool left_by_a_sweep(const char *partial)
     ssize_t n = pread(fd, start, sizeof start, 0);
     close(fd);
     return n == 0 ||
-           (n == (ssize_t)sizeof start &&
-            (memcmp(start, hdf5_signature, sizeof start) == 0 ||
-             memcmp(start, not_yet_written, sizeof start) == 0));
+           (n == (ssize_t)sizeof start && (memcmp(start, hdf5_signature, sizeof start) == 0 ||
+                                           memcmp(start, not_yet_written, sizeof start) == 0));
 }
 
 /* Make room for TARGET.partial. Whatever is at that name is a .partial left
@@ -318,8 +317,10 @@ static int create_partial_exclusively(const char *partial, sweep_error *err)
     struct stat info;
     if (lstat(partial, &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink == 1 &&
         !left_by_a_sweep(partial))
-        return error_set(err, ERROR_INPUT, "%s: exists and is not a file of sweep's; remove or "
-                         "rename it", partial);
+        return error_set(err, ERROR_INPUT,
+                         "%s: exists and is not a file of sweep's; remove or "
+                         "rename it",
+                         partial);
     if (unlink(partial) != 0 && errno != ENOENT)
         return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
     int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -343,10 +344,10 @@ static int open_partial(results_writer *writer, sweep_error *err)
     file_creation = H5Pcreate(H5P_FILE_CREATE);
     file_access = make_file_access(partial, err);
     if (file_creation < 0 || file_access < 0 ||
-        H5Pset_link_creation_order(file_creation,
-                                   H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
-        H5Pset_attr_creation_order(file_creation,
-                                   H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
+        H5Pset_link_creation_order(file_creation, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) <
+            0 ||
+        H5Pset_attr_creation_order(file_creation, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) <
+            0) {
         results_hdf5_error(err, writer->path, "file properties");
         goto cleanup;
     }
@@ -393,8 +394,7 @@ static int put_in_place(results_writer *writer, sweep_error *err)
         return error_set(err, ERROR_RUNTIME, "cannot write results file %s: fsync: %s",
                          writer->path, strerror(errno));
     if (rename(writer->partial_path, writer->target_path) != 0)
-        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path,
-                         strerror(errno));
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path, strerror(errno));
     return 0;
 }
 
@@ -426,7 +426,7 @@ static int build_file(results_writer *writer, const char *const *sources, int n_
     status = 0;
 cleanup:
     if (status != 0) {
-        sweep_error ignored;   /* the first error is the one to report */
+        sweep_error ignored; /* the first error is the one to report */
         writer_close_file(writer, &ignored);
         if (created)
             unlink(partial);
@@ -454,9 +454,8 @@ static int start_hdf5(const char *path, size_t n_runs, sweep_error *err)
 }
 
 static int create_writer(const char *path, const results_meta *meta, const train_params *runs,
-                         size_t n_runs, bool compressed, const char *const *sources,
-                         int n_sources, const results_origin *origins, results_writer **out,
-                         sweep_error *err)
+                         size_t n_runs, bool compressed, const char *const *sources, int n_sources,
+                         const results_origin *origins, results_writer **out, sweep_error *err)
 {
     char *target = NULL;
     if (paths_follow_links(path, &target, err) != 0)
@@ -504,8 +503,7 @@ static results_origin *single_source_origins(const long long *copy_from, size_t 
 }
 
 int results_create(const char *path, bool overwrite, const results_meta *meta,
-                   const train_params *runs, size_t n_runs, results_writer **out,
-                   sweep_error *err)
+                   const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err)
 {
     *out = NULL;
     if (start_hdf5(path, n_runs, err) < 0 || paths_make_parent_folders(path, err) < 0 ||
@@ -541,8 +539,10 @@ int results_create_merged(const char *path, bool overwrite, const results_meta *
         return -1;
     for (size_t run = 0; run < n_runs; run++)
         if (origins[run].source >= n_sources)
-            return error_set(err, ERROR_RUNTIME, "cannot write results file %s: run %zu comes "
-                             "from source %d of %d", path, run, origins[run].source, n_sources);
+            return error_set(err, ERROR_RUNTIME,
+                             "cannot write results file %s: run %zu comes "
+                             "from source %d of %d",
+                             path, run, origins[run].source, n_sources);
     return create_writer(path, meta, runs, n_runs, false, sources, n_sources, origins, out, err);
 }
 
@@ -555,14 +555,14 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                          writer->path, run_index, writer->n_runs);
     if (result->status != RUN_DONE && result->status != RUN_FAILED)
         return error_set(err, ERROR_RUNTIME,
-                         "cannot write results file %s: run %zu is not finished",
-                         writer->path, run_index);
+                         "cannot write results file %s: run %zu is not finished", writer->path,
+                         run_index);
     if (result->epochs != writer->run_epochs[run_index] || result->train_loss == NULL ||
         result->val_loss == NULL)
         return error_set(err, ERROR_RUNTIME,
                          "cannot write results file %s: run %zu has curves of %d epochs, "
-                         "expected %d", writer->path, run_index, result->epochs,
-                         writer->run_epochs[run_index]);
+                         "expected %d",
+                         writer->path, run_index, result->epochs, writer->run_epochs[run_index]);
 
     /* NUL-padded to the fixed width; the struct's buffer need not hold a
      * terminator. */
@@ -577,18 +577,18 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
      * reads as pending, whatever of its row got there before a kill. */
     if (results_write_slab(writer, writer->train_loss, "train_loss", 2, run, epochs,
                            H5T_NATIVE_DOUBLE, result->train_loss, err) < 0 ||
-        results_write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs,
-                           H5T_NATIVE_DOUBLE, result->val_loss, err) < 0 ||
-        results_write_slab(writer, writer->train_score, "train_score", 1, run, 1,
-                           H5T_NATIVE_DOUBLE, &result->train_score, err) < 0 ||
-        results_write_slab(writer, writer->val_score, "val_score", 1, run, 1,
-                           H5T_NATIVE_DOUBLE, &result->val_score, err) < 0 ||
-        results_write_slab(writer, writer->test_score, "test_score", 1, run, 1,
-                           H5T_NATIVE_DOUBLE, &result->test_score, err) < 0 ||
+        results_write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
+                           result->val_loss, err) < 0 ||
+        results_write_slab(writer, writer->train_score, "train_score", 1, run, 1, H5T_NATIVE_DOUBLE,
+                           &result->train_score, err) < 0 ||
+        results_write_slab(writer, writer->val_score, "val_score", 1, run, 1, H5T_NATIVE_DOUBLE,
+                           &result->val_score, err) < 0 ||
+        results_write_slab(writer, writer->test_score, "test_score", 1, run, 1, H5T_NATIVE_DOUBLE,
+                           &result->test_score, err) < 0 ||
         results_write_slab(writer, writer->seconds, "seconds", 1, run, 1, H5T_NATIVE_DOUBLE,
                            &result->seconds, err) < 0 ||
-        results_write_slab(writer, writer->failure, "failure", 1, run, 1,
-                           writer->failure_type, failure, err) < 0)
+        results_write_slab(writer, writer->failure, "failure", 1, run, 1, writer->failure_type,
+                           failure, err) < 0)
         return -1;
     if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
         return results_hdf5_error(err, writer->path, "flushing run %zu", run_index);

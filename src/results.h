@@ -34,42 +34,42 @@
 /* Root attributes describing where the results came from. NULL strings are
  * stored as "". */
 typedef struct {
-    const char *config_text;       /* the config file's text */
-    const char *config_path;       /* its path as given */
-    const char *overrides;         /* --set arguments, one per line */
-    const char *effective_config;  /* the configuration after --set, YAML */
-    const char *version;           /* program version */
-    const char *start_time_utc;    /* ISO 8601, e.g. 2026-11-26T14:05:00Z */
-    const char *host;              /* host name */
-    int threads;                   /* worker threads used */
-    const char *dataset_name;      /* "wdbc" or the CSV path */
-    int n_train, n_val, n_test;    /* row counts */
+    const char *config_text;      /* the config file's text */
+    const char *config_path;      /* its path as given */
+    const char *overrides;        /* --set arguments, one per line */
+    const char *effective_config; /* the configuration after --set, YAML */
+    const char *version;          /* program version */
+    const char *start_time_utc;   /* ISO 8601, e.g. 2026-11-26T14:05:00Z */
+    const char *host;             /* host name */
+    int threads;                  /* worker threads used */
+    const char *dataset_name;     /* "wdbc" or the CSV path */
+    int n_train, n_val, n_test;   /* row counts */
     int n_features;
-    const char *data_checksum;     /* fingerprint of the rows (dataset_checksum) */
-    const char *model;             /* the model's name (model.h); NULL: "minibatch" */
-    int n_classes;                 /* classes of the target (0: not stored) */
+    const char *data_checksum;      /* fingerprint of the rows (dataset_checksum) */
+    const char *model;              /* the model's name (model.h); NULL: "minibatch" */
+    int n_classes;                  /* classes of the target (0: not stored) */
     const char *const *class_names; /* (n_classes) their names, in class order; may be NULL */
-    int ranks;                     /* MPI ranks that trained the runs (0 is stored as 1) */
+    int ranks;                      /* MPI ranks that trained the runs (0 is stored as 1) */
     /* A shard's file (sweep --shard K/N) holds only its runs: */
-    const char *shard;             /* "K/N"; NULL or "" for a whole grid's file */
-    const size_t *run_numbers;     /* (n_runs) each run's position in the whole grid, the
+    const char *shard;         /* "K/N"; NULL or "" for a whole grid's file */
+    const size_t *run_numbers; /* (n_runs) each run's position in the whole grid, the
                                       `run` coordinate; NULL: 0..n_runs-1 */
-    size_t grid_runs;              /* with shard: the runs of the whole grid */
+    size_t grid_runs;          /* with shard: the runs of the whole grid */
 } results_meta;
 
 /* What a resuming sweep needs to know of an existing results file. */
 typedef struct {
     size_t n_runs;
-    train_params *runs;            /* (n_runs) hyperparameters */
-    run_summary *summaries;        /* (n_runs) status, scores, val loss of the last epoch */
-    char *dataset_name;            /* root attribute `dataset` */
-    char *data_checksum;           /* root attribute `data_checksum` ("" if absent) */
-    char *model;                   /* root attribute `model` ("minibatch" if absent: the
+    train_params *runs;     /* (n_runs) hyperparameters */
+    run_summary *summaries; /* (n_runs) status, scores, val loss of the last epoch */
+    char *dataset_name;     /* root attribute `dataset` */
+    char *data_checksum;    /* root attribute `data_checksum` ("" if absent) */
+    char *model;            /* root attribute `model` ("minibatch" if absent: the
                                       files made before there was a choice) */
-    int n_classes;                 /* root attribute `n_classes` (-1 if absent) */
-    char **class_names;            /* (n_classes) root attribute `class_names`; NULL if absent */
+    int n_classes;          /* root attribute `n_classes` (-1 if absent) */
+    char **class_names;     /* (n_classes) root attribute `class_names`; NULL if absent */
     int n_train, n_val, n_test, n_features;
-    long long *run_numbers;        /* (n_runs) the `run` coordinate */
+    long long *run_numbers; /* (n_runs) the `run` coordinate */
     /* The other root attributes ("" or -1 when absent). */
     char *config_text, *config_path, *overrides, *effective_config, *version;
     char *start_time_utc, *host, *shard;
@@ -101,8 +101,7 @@ typedef struct results_writer results_writer;
  * Also turns off HDF5's closing of open files at exit (see results.c);
  * every run is flushed as it is written, so nothing is lost by that. */
 int results_create(const char *path, bool overwrite, const results_meta *meta,
-                   const train_params *runs, size_t n_runs, results_writer **out,
-                   sweep_error *err);
+                   const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err);
 
 /* Resume: build a new file for `runs` at `path` (which exists), carrying
  * over from it, for every run i with copy_from[i] >= 0, the row of its run

@@ -58,8 +58,7 @@ static int check_superblock(const char *path, long long *file_bytes, int *length
                          S_ISDIR(info.st_mode) ? "is a folder, not a results file"
                                                : "not a regular file");
     if (got < 0)
-        return error_set(err, ERROR_INPUT, "%s: cannot read it: %s", path,
-                         strerror(saved_errno));
+        return error_set(err, ERROR_INPUT, "%s: cannot read it: %s", path, strerror(saved_errno));
     *file_bytes = (long long)info.st_size;
     if (got < (ssize_t)sizeof SIGNATURE || memcmp(head, SIGNATURE, sizeof SIGNATURE) != 0)
         return error_set(err, ERROR_INPUT, "%s: not a valid sweep results file: not an HDF5 file",
@@ -69,22 +68,24 @@ static int check_superblock(const char *path, long long *file_bytes, int *length
      * The end-of-file address is the third address. */
     int version = head[8];
     if (version > 3)
-        return 0;   /* a newer layout: HDF5 judges it */
+        return 0; /* a newer layout: HDF5 judges it */
     int address_size = version <= 1 ? head[13] : head[9];
     *length_size = version <= 1 ? head[14] : head[10];
     size_t at = version == 0 ? 24 : version == 1 ? 28 : 12;
     if (address_size != 2 && address_size != 4 && address_size != 8)
-        return error_set(err, ERROR_INPUT, "%s: truncated or damaged (its HDF5 superblock "
-                         "gives addresses of %d bytes)", path, address_size);
+        return error_set(err, ERROR_INPUT,
+                         "%s: truncated or damaged (its HDF5 superblock "
+                         "gives addresses of %d bytes)",
+                         path, address_size);
     if ((ssize_t)(at + 3 * (size_t)address_size) > got)
-        return error_set(err, ERROR_INPUT, "%s: truncated or damaged (only %zd bytes)", path,
-                         got);
+        return error_set(err, ERROR_INPUT, "%s: truncated or damaged (only %zd bytes)", path, got);
     unsigned long long base = little_endian(&head[at], address_size);
     unsigned long long end = little_endian(&head[at + 2 * (size_t)address_size], address_size);
     if (base > ULLONG_MAX - end || base + end > (unsigned long long)info.st_size)
-        return error_set(err, ERROR_INPUT, "%s: truncated or damaged (%lld bytes, of the %llu "
-                         "its HDF5 superblock records)", path, (long long)info.st_size,
-                         base > ULLONG_MAX - end ? end : base + end);
+        return error_set(err, ERROR_INPUT,
+                         "%s: truncated or damaged (%lld bytes, of the %llu "
+                         "its HDF5 superblock records)",
+                         path, (long long)info.st_size, base > ULLONG_MAX - end ? end : base + end);
     return 0;
 }
 
@@ -99,33 +100,37 @@ static int check_collection(int fd, const char *path, unsigned long long offset,
 {
     unsigned char header[16];
     size_t header_size = 8 + (size_t)length_size;
-    if (pread(fd, header, header_size, (off_t)offset) != (ssize_t)header_size ||
-        header[4] != 1)
-        return 0;   /* not a collection HDF5 would read (it checks the version) */
+    if (pread(fd, header, header_size, (off_t)offset) != (ssize_t)header_size || header[4] != 1)
+        return 0; /* not a collection HDF5 would read (it checks the version) */
     unsigned long long size = little_endian(&header[8], length_size);
     if (size < header_size || size > file_size - offset || size > MAX_COLLECTION_BYTES)
-        return error_set(err, ERROR_INPUT, "%s: truncated or damaged (the global heap at byte "
-                         "%llu claims %llu bytes)", path, offset, size);
+        return error_set(err, ERROR_INPUT,
+                         "%s: truncated or damaged (the global heap at byte "
+                         "%llu claims %llu bytes)",
+                         path, offset, size);
     unsigned char *bytes = malloc(size);
     if (bytes == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory");
     int status = 0;
     if (pread(fd, bytes, size, (off_t)offset) != (ssize_t)size)
-        status = error_set(err, ERROR_INPUT, "%s: truncated or damaged (the global heap at "
-                           "byte %llu does not read)", path, offset);
+        status = error_set(err, ERROR_INPUT,
+                           "%s: truncated or damaged (the global heap at "
+                           "byte %llu does not read)",
+                           path, offset);
     size_t object_header = 8 + (size_t)length_size;
     for (size_t at = header_size; status == 0 && at + object_header <= size;) {
         unsigned index = bytes[at] | (unsigned)bytes[at + 1] << 8;
         unsigned long long object_size = little_endian(&bytes[at + 8], length_size);
         /* Index 0 is the free space, whose size counts its header; the
          * others are padded to 8 bytes after their header. */
-        unsigned long long need = index == 0 ? object_size
+        unsigned long long need = index == 0           ? object_size
                                   : object_size > size ? size + 1
-                                  : object_header + (object_size + 7) / 8 * 8;
+                                                       : object_header + (object_size + 7) / 8 * 8;
         if (need == 0 || need > size - at)
-            status = error_set(err, ERROR_INPUT, "%s: truncated or damaged (object %u of the "
-                               "global heap at byte %llu claims %llu bytes)", path, index,
-                               offset, object_size);
+            status = error_set(err, ERROR_INPUT,
+                               "%s: truncated or damaged (object %u of the "
+                               "global heap at byte %llu claims %llu bytes)",
+                               path, index, offset, object_size);
         at += (size_t)need;
     }
     free(bytes);
@@ -139,21 +144,22 @@ static int check_global_heaps(const char *path, unsigned long long file_size, in
                               sweep_error *err)
 {
     if (length_size != 2 && length_size != 4 && length_size != 8)
-        return error_set(err, ERROR_INPUT, "%s: truncated or damaged (its HDF5 superblock "
-                         "gives lengths of %d bytes)", path, length_size);
+        return error_set(err, ERROR_INPUT,
+                         "%s: truncated or damaged (its HDF5 superblock "
+                         "gives lengths of %d bytes)",
+                         path, length_size);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     unsigned char *window = malloc(SCAN_BLOCK + 3);
     int status = 0;
     if (fd < 0 || window == NULL)
-        status = fd < 0 ? error_set(err, ERROR_INPUT, "%s: cannot read it: %s", path,
-                                    strerror(errno))
-                        : error_set(err, ERROR_RUNTIME, "out of memory");
+        status = fd < 0
+                     ? error_set(err, ERROR_INPUT, "%s: cannot read it: %s", path, strerror(errno))
+                     : error_set(err, ERROR_RUNTIME, "out of memory");
     /* Windows overlap by 3 bytes, so that a signature across two is seen. */
     for (unsigned long long start = 0; status == 0 && start < file_size; start += SCAN_BLOCK) {
         ssize_t got = pread(fd, window, SCAN_BLOCK + 3, (off_t)start);
         if (got < 0) {
-            status = error_set(err, ERROR_INPUT, "%s: cannot read it: %s", path,
-                               strerror(errno));
+            status = error_set(err, ERROR_INPUT, "%s: cannot read it: %s", path, strerror(errno));
             break;
         }
         for (ssize_t at = 0; status == 0 && at + 4 <= got && at < SCAN_BLOCK; at++) {

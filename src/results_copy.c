@@ -37,8 +37,7 @@ static int read_old_values(results_source *old, old_values *values, sweep_error 
     if (values->columns == NULL || values->status == NULL || values->failure == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory");
     for (int c = 0; c < 4; c++)
-        if (results_source_read_reals(old, COLUMN_NAMES[c], &values->columns[c * n_old],
-                                      err) != 0)
+        if (results_source_read_reals(old, COLUMN_NAMES[c], &values->columns[c * n_old], err) != 0)
             return -1;
     if (results_source_read_status(old, values->status, err) != 0 ||
         results_source_read_failures(old, values->failure, FAILURE_BYTES, err) != 0)
@@ -70,17 +69,16 @@ static int copy_curves(results_writer *writer, results_source *old, size_t run, 
  * file is an input: results_source checks it before any of it is read, and
  * its problems are ERROR_INPUT (see results_source.h). */
 static int copy_rows_from(results_writer *writer, const char *old_path, int source,
-                          const results_origin *origins, double *new_columns,
-                          int8_t *new_status, char *new_failure, sweep_error *err)
+                          const results_origin *origins, double *new_columns, int8_t *new_status,
+                          char *new_failure, sweep_error *err)
 {
     int status = -1;
     results_source *old = NULL;
     size_t n = writer->n_runs;
     old_values values = {0};
-    double *row = NULL;          /* (max_epochs) */
+    double *row = NULL; /* (max_epochs) */
 
-    if (results_source_open(old_path, &old, err) != 0 ||
-        read_old_values(old, &values, err) != 0)
+    if (results_source_open(old_path, &old, err) != 0 || read_old_values(old, &values, err) != 0)
         goto cleanup;
     size_t n_old = values.n_old;
     row = malloc((size_t)writer->max_epochs * sizeof *row);
@@ -93,8 +91,10 @@ static int copy_rows_from(results_writer *writer, const char *old_path, int sour
             continue;
         long long from = origins[run].row;
         if (from < 0 || (unsigned long long)from >= n_old) {
-            error_set(err, ERROR_INPUT, "%s: not a valid sweep results file: no run %lld to copy "
-                      "(it has %zu)", old_path, from, n_old);
+            error_set(err, ERROR_INPUT,
+                      "%s: not a valid sweep results file: no run %lld to copy "
+                      "(it has %zu)",
+                      old_path, from, n_old);
             goto cleanup;
         }
         for (int c = 0; c < 4; c++)
@@ -119,13 +119,13 @@ cleanup:
  * sources[origins[i].source] (nothing when the source is < 0). The per-run
  * values are written as whole columns at the end. */
 int results_copy_rows(results_writer *writer, const char *const *sources, int n_sources,
-                     const results_origin *origins, sweep_error *err)
+                      const results_origin *origins, sweep_error *err)
 {
     int status = -1;
     size_t n = writer->n_runs;
-    double *new_columns = malloc(n * 4 * sizeof *new_columns);   /* (4, n) */
-    int8_t *new_status = calloc(n, 1);                           /* (n) */
-    char *new_failure = calloc(n, FAILURE_BYTES);                /* (n, FAILURE_BYTES) */
+    double *new_columns = malloc(n * 4 * sizeof *new_columns); /* (4, n) */
+    int8_t *new_status = calloc(n, 1);                         /* (n) */
+    char *new_failure = calloc(n, FAILURE_BYTES);              /* (n, FAILURE_BYTES) */
     if (new_columns == NULL || new_status == NULL || new_failure == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;

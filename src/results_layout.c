@@ -47,8 +47,8 @@
 
 /* Write an attribute: a scalar when count is 0, else a 1-D array. */
 static int write_attribute(const results_writer *writer, hid_t object, const char *name,
-                           hid_t file_type, hid_t memory_type, hsize_t count,
-                           const void *values, sweep_error *err)
+                           hid_t file_type, hid_t memory_type, hsize_t count, const void *values,
+                           sweep_error *err)
 {
     int status = -1;
     hid_t space = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
@@ -89,8 +89,7 @@ static int write_int_attribute(const results_writer *writer, hid_t object, const
 }
 
 /* `_NCProperties` is a fixed-length ASCII string in netcdf-c and h5netcdf. */
-static int write_nc_properties(const results_writer *writer, const char *version,
-                               sweep_error *err)
+static int write_nc_properties(const results_writer *writer, const char *version, sweep_error *err)
 {
     int status = -1;
     hid_t type = H5I_INVALID_HID;
@@ -140,16 +139,16 @@ static hid_t make_creation_properties(const results_writer *writer, const char *
     return properties;
 }
 
-static hid_t create_dataset(const results_writer *writer, const char *name, hid_t type,
-                            int rank, const hsize_t *dims, hid_t properties, sweep_error *err)
+static hid_t create_dataset(const results_writer *writer, const char *name, hid_t type, int rank,
+                            const hsize_t *dims, hid_t properties, sweep_error *err)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     if (space < 0) {
         results_hdf5_error(err, writer->path, "dataset %s", name);
         return H5I_INVALID_HID;
     }
-    hid_t variable = H5Dcreate2(writer->file, name, type, space, H5P_DEFAULT, properties,
-                               H5P_DEFAULT);
+    hid_t variable =
+        H5Dcreate2(writer->file, name, type, space, H5P_DEFAULT, properties, H5P_DEFAULT);
     if (variable < 0)
         results_hdf5_error(err, writer->path, "dataset %s", name);
     H5Sclose(space);
@@ -159,8 +158,8 @@ static hid_t create_dataset(const results_writer *writer, const char *name, hid_
 /* Write `count` values from `values` into a 1-D dataset at [start, start+count),
  * or into row `start` of a 2-D dataset at columns [0, count). */
 int results_write_slab(const results_writer *writer, hid_t variable, const char *name, int rank,
-                      hsize_t start, hsize_t count, hid_t memory_type, const void *values,
-                      sweep_error *err)
+                       hsize_t start, hsize_t count, hid_t memory_type, const void *values,
+                       sweep_error *err)
 {
     int status = -1;
     hid_t file_space = H5I_INVALID_HID, memory_space = H5I_INVALID_HID;
@@ -170,8 +169,7 @@ int results_write_slab(const results_writer *writer, hid_t variable, const char 
     memory_space = H5Screate_simple(1, &count, NULL);
     if (file_space < 0 || memory_space < 0 ||
         H5Sselect_hyperslab(file_space, H5S_SELECT_SET, offset, NULL, extent, NULL) < 0 ||
-        H5Dwrite(variable, memory_type, memory_space, file_space, writer->transfer,
-                 values) < 0) {
+        H5Dwrite(variable, memory_type, memory_space, file_space, writer->transfer, values) < 0) {
         results_hdf5_error(err, writer->path, "writing %s", name);
         goto cleanup;
     }
@@ -217,8 +215,8 @@ static hid_t create_dimension(const results_writer *writer, const char *name, hs
         hsize_t count = size - start < INDEX_BLOCK ? size - start : INDEX_BLOCK;
         for (hsize_t i = 0; i < count; i++)
             block[i] = (int64_t)(values != NULL ? values[start + i] : start + i);
-        if (results_write_slab(writer, scale, name, 1, start, count, H5T_NATIVE_INT64, block,
-                               err) < 0)
+        if (results_write_slab(writer, scale, name, 1, start, count, H5T_NATIVE_INT64, block, err) <
+            0)
             goto fail;
     }
     if (H5DSset_scale(scale, name) < 0) {
@@ -226,8 +224,8 @@ static hid_t create_dimension(const results_writer *writer, const char *name, hs
         goto fail;
     }
     int32_t dimid = netcdf_dimid;
-    if (write_attribute(writer, scale, "_Netcdf4Dimid", H5T_STD_I32LE, H5T_NATIVE_INT32, 0,
-                        &dimid, err) < 0 ||
+    if (write_attribute(writer, scale, "_Netcdf4Dimid", H5T_STD_I32LE, H5T_NATIVE_INT32, 0, &dimid,
+                        err) < 0 ||
         write_text_attribute(writer, scale, "long_name", long_name, err) < 0)
         goto fail;
     return finish_variable(properties, scale, true);
@@ -263,14 +261,15 @@ static int create_hyperparameters(const results_writer *writer, const train_para
         properties = make_creation_properties(writer, info->name, 0, NULL, true, err);
         if (properties < 0)
             goto cleanup;
-        hid_t file_type = !info->is_integer ? H5T_IEEE_F64LE
-                          : info->max > INT32_MAX ? H5T_STD_I64LE : H5T_STD_I32LE;
+        hid_t file_type = !info->is_integer       ? H5T_IEEE_F64LE
+                          : info->max > INT32_MAX ? H5T_STD_I64LE
+                                                  : H5T_STD_I32LE;
         variable = create_dataset(writer, info->name, file_type, 1, &n_runs, properties, err);
         if (variable < 0)
             goto cleanup;
         for (size_t run = 0; run < writer->n_runs; run++) {
             reals[run] = params_get(&runs[run], (param_id)id);
-            integers[run] = (int64_t)reals[run];   /* exact: whole numbers in range */
+            integers[run] = (int64_t)reals[run]; /* exact: whole numbers in range */
         }
         if (results_write_slab(writer, variable, info->name, 1, 0, n_runs,
                                info->is_integer ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
@@ -301,9 +300,8 @@ cleanup:
 }
 
 /* A float64 (run) result, NaN until its run is written. `units` may be NULL. */
-static hid_t create_run_real(const results_writer *writer, const char *name,
-                             const char *long_name, const char *units, hid_t run_scale,
-                             sweep_error *err)
+static hid_t create_run_real(const results_writer *writer, const char *name, const char *long_name,
+                             const char *units, hid_t run_scale, sweep_error *err)
 {
     hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
     hsize_t n_runs = writer->n_runs;
@@ -313,8 +311,8 @@ static hid_t create_run_real(const results_writer *writer, const char *name,
         goto fail;
     variable = create_dataset(writer, name, H5T_IEEE_F64LE, 1, &n_runs, properties, err);
     if (variable < 0 ||
-        write_attribute(writer, variable, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
-                        &fill, err) < 0 ||
+        write_attribute(writer, variable, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &fill,
+                        err) < 0 ||
         write_text_attribute(writer, variable, "long_name", long_name, err) < 0 ||
         (units != NULL && write_text_attribute(writer, variable, "units", units, err) < 0) ||
         attach_dimension(writer, variable, name, run_scale, 0, err) < 0)
@@ -333,8 +331,7 @@ static hid_t create_status(const results_writer *writer, hid_t run_scale, sweep_
     hsize_t n_runs = writer->n_runs;
     int8_t pending = RUN_PENDING;
     const int8_t flag_values[3] = {RUN_PENDING, RUN_DONE, RUN_FAILED};
-    properties = make_creation_properties(writer, "status", H5T_NATIVE_INT8, &pending, true,
-                                          err);
+    properties = make_creation_properties(writer, "status", H5T_NATIVE_INT8, &pending, true, err);
     if (properties < 0)
         goto fail;
     variable = create_dataset(writer, "status", H5T_STD_I8LE, 1, &n_runs, properties, err);
@@ -362,8 +359,7 @@ static hid_t create_failure(const results_writer *writer, hid_t run_scale, sweep
     properties = make_creation_properties(writer, "failure", 0, NULL, !writer->compressed, err);
     if (properties < 0)
         goto fail;
-    variable = create_dataset(writer, "failure", writer->failure_type, 1, &n_runs, properties,
-                             err);
+    variable = create_dataset(writer, "failure", writer->failure_type, 1, &n_runs, properties, err);
     if (variable < 0 ||
         write_text_attribute(writer, variable, "long_name",
                              "why the run failed (empty unless status is failed)", err) < 0 ||
@@ -397,28 +393,28 @@ static hid_t create_curve(const results_writer *writer, const char *name, const 
         runs_per_chunk = dims[0];
     hsize_t chunk[2] = {runs_per_chunk, epochs_per_chunk};
     double fill = NAN;
-    const int32_t coordinates[2] = {0, 1};   /* the _Netcdf4Dimid of run and epoch */
+    const int32_t coordinates[2] = {0, 1}; /* the _Netcdf4Dimid of run and epoch */
 
     /* While runs are written: every chunk allocated (and NaN-filled) now, so
      * a run's row is overwritten in place. Final form: compressed, which
      * needs chunks allocated as they are written. */
-    properties = make_creation_properties(writer, name, H5T_NATIVE_DOUBLE, &fill,
-                                          !writer->compressed, err);
+    properties =
+        make_creation_properties(writer, name, H5T_NATIVE_DOUBLE, &fill, !writer->compressed, err);
     if (properties < 0)
         goto fail;
     if (H5Pset_chunk(properties, 2, chunk) < 0 ||
-        (writer->compressed && (H5Pset_shuffle(properties) < 0 ||
-                                H5Pset_deflate(properties, CURVE_DEFLATE_LEVEL) < 0))) {
+        (writer->compressed &&
+         (H5Pset_shuffle(properties) < 0 || H5Pset_deflate(properties, CURVE_DEFLATE_LEVEL) < 0))) {
         results_hdf5_error(err, writer->path, "dataset %s", name);
         goto fail;
     }
     variable = create_dataset(writer, name, H5T_IEEE_F64LE, 2, dims, properties, err);
     if (variable < 0 ||
-        write_attribute(writer, variable, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
-                        &fill, err) < 0 ||
+        write_attribute(writer, variable, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &fill,
+                        err) < 0 ||
         write_text_attribute(writer, variable, "long_name", long_name, err) < 0 ||
-        write_attribute(writer, variable, "_Netcdf4Coordinates", H5T_STD_I32LE,
-                        H5T_NATIVE_INT32, 2, coordinates, err) < 0 ||
+        write_attribute(writer, variable, "_Netcdf4Coordinates", H5T_STD_I32LE, H5T_NATIVE_INT32, 2,
+                        coordinates, err) < 0 ||
         attach_dimension(writer, variable, name, run_scale, 0, err) < 0 ||
         attach_dimension(writer, variable, name, epoch_scale, 1, err) < 0)
         goto fail;
@@ -428,11 +424,11 @@ fail:
 }
 
 int results_write_root_attributes(const results_writer *writer, const results_meta *meta,
-                                 sweep_error *err)
+                                  sweep_error *err)
 {
     hid_t root = writer->file;
-    if (write_text_attribute(writer, root, "title", "sweep: hyperparameter sweep results",
-                             err) < 0 ||
+    if (write_text_attribute(writer, root, "title", "sweep: hyperparameter sweep results", err) <
+            0 ||
         write_text_attribute(writer, root, "Conventions", "CF-1.8", err) < 0 ||
         write_text_attribute(writer, root, "config_path", meta->config_path, err) < 0 ||
         write_text_attribute(writer, root, "config", meta->config_text, err) < 0 ||
@@ -452,8 +448,8 @@ int results_write_root_attributes(const results_writer *writer, const results_me
                         &(int64_t){(int64_t)writer->n_runs}, err) < 0 ||
         write_int_attribute(writer, root, "ranks", meta->ranks > 0 ? meta->ranks : 1, err) < 0)
         return -1;
-    if (write_text_attribute(writer, root, "model",
-                             meta->model != NULL ? meta->model : "minibatch", err) < 0)
+    if (write_text_attribute(writer, root, "model", meta->model != NULL ? meta->model : "minibatch",
+                             err) < 0)
         return -1;
     if (meta->n_classes > 0 &&
         (write_int_attribute(writer, root, "n_classes", meta->n_classes, err) < 0 ||
@@ -490,21 +486,19 @@ int results_create_layout(results_writer *writer, const train_params *runs, swee
     if (create_hyperparameters(writer, runs, run_scale, err) < 0)
         goto cleanup;
     if ((writer->status = create_status(writer, run_scale, err)) < 0 ||
-        (writer->train_score = create_run_real(writer, "train_score",
-                                               "accuracy on the train rows", NULL, run_scale,
-                                               err)) < 0 ||
-        (writer->val_score = create_run_real(writer, "val_score",
-                                             "accuracy on the val rows", NULL, run_scale,
-                                             err)) < 0 ||
+        (writer->train_score = create_run_real(writer, "train_score", "accuracy on the train rows",
+                                               NULL, run_scale, err)) < 0 ||
+        (writer->val_score = create_run_real(writer, "val_score", "accuracy on the val rows", NULL,
+                                             run_scale, err)) < 0 ||
         (writer->test_score = create_run_real(writer, "test_score",
-                                              "accuracy on the test rows (NaN without any)",
-                                              NULL, run_scale, err)) < 0 ||
-        (writer->seconds = create_run_real(writer, "seconds", "wall time of the training",
-                                           "s", run_scale, err)) < 0 ||
+                                              "accuracy on the test rows (NaN without any)", NULL,
+                                              run_scale, err)) < 0 ||
+        (writer->seconds = create_run_real(writer, "seconds", "wall time of the training", "s",
+                                           run_scale, err)) < 0 ||
         (writer->failure = create_failure(writer, run_scale, err)) < 0 ||
         (writer->train_loss = create_curve(writer, "train_loss",
-                                           "loss on the train rows after each epoch",
-                                           run_scale, epoch_scale, err)) < 0 ||
+                                           "loss on the train rows after each epoch", run_scale,
+                                           epoch_scale, err)) < 0 ||
         (writer->val_loss = create_curve(writer, "val_loss",
                                          "loss on the val rows after each epoch", run_scale,
                                          epoch_scale, err)) < 0)

@@ -33,20 +33,20 @@
 static const char *const CURVE_NAMES[CURVE_COUNT] = {"train_loss", "val_loss"};
 
 struct results_source {
-    char *path;                      /* as given, for messages */
-    long long file_bytes;            /* its size when opened */
+    char *path;           /* as given, for messages */
+    long long file_bytes; /* its size when opened */
     hid_t file;
-    hid_t curves[CURVE_COUNT];       /* (n_runs, n_epochs) train_loss, val_loss */
+    hid_t curves[CURVE_COUNT]; /* (n_runs, n_epochs) train_loss, val_loss */
     size_t n_runs;
     size_t n_epochs;
 };
 
 /* What a dataset must hold. */
 typedef enum {
-    HOLDS_INTEGERS,      /* whole numbers (`status`, `run`) */
-    HOLDS_FLOATS,        /* IEEE floats (scores, seconds, curves) */
-    HOLDS_NUMBERS,       /* either (hyperparameters: params_check judges) */
-    HOLDS_FIXED_TEXT     /* fixed-length strings (`failure`) */
+    HOLDS_INTEGERS,  /* whole numbers (`status`, `run`) */
+    HOLDS_FLOATS,    /* IEEE floats (scores, seconds, curves) */
+    HOLDS_NUMBERS,   /* either (hyperparameters: params_check judges) */
+    HOLDS_FIXED_TEXT /* fixed-length strings (`failure`) */
 } holds_kind;
 
 /* ---- messages ------------------------------------------------------------ */
@@ -88,18 +88,17 @@ static herr_t take_innermost_entry(unsigned n, const H5E_error2_t *entry, void *
 void results_hdf5_reason(char *text, size_t size)
 {
     hdf5_reason reason = {.found = false};
-    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost_entry, &reason) < 0 ||
-        !reason.found)
+    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost_entry, &reason) < 0 || !reason.found)
         snprintf(reason.text, sizeof reason.text, "HDF5 error");
-    for (char *c = reason.text; *c != '\0'; c++)   /* keep the message one line */
+    for (char *c = reason.text; *c != '\0'; c++) /* keep the message one line */
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';
     snprintf(text, size, "%s", reason.text);
 }
 
 /* A file that is not what `sweep` writes. */
-__attribute__((format(printf, 3, 4)))
-static int not_valid(sweep_error *err, const char *path, const char *what_fmt, ...)
+__attribute__((format(printf, 3, 4))) static int not_valid(sweep_error *err, const char *path,
+                                                           const char *what_fmt, ...)
 {
     char what[512];
     va_list args;
@@ -110,8 +109,8 @@ static int not_valid(sweep_error *err, const char *path, const char *what_fmt, .
 }
 
 /* An HDF5 call on the file failed: its structure or data is broken. */
-__attribute__((format(printf, 3, 4)))
-static int damaged(sweep_error *err, const char *path, const char *what_fmt, ...)
+__attribute__((format(printf, 3, 4))) static int damaged(sweep_error *err, const char *path,
+                                                         const char *what_fmt, ...)
 {
     char what[256], reason[512];
     results_hdf5_reason(reason, sizeof reason);
@@ -136,29 +135,37 @@ static bool is_plain_float(hid_t type)
 static bool is_plain_integer(hid_t type)
 {
     size_t size = H5Tget_size(type);
-    return H5Tget_class(type) == H5T_INTEGER && (size == 1 || size == 2 || size == 4 ||
-                                                 size == 8);
+    return H5Tget_class(type) == H5T_INTEGER && (size == 1 || size == 2 || size == 4 || size == 8);
 }
 
 /* What a type is, for a message. */
 static const char *type_phrase(hid_t type)
 {
     switch (H5Tget_class(type)) {
-    case H5T_INTEGER: return is_plain_integer(type) ? "whole numbers" : "unusual integers";
-    case H5T_FLOAT: return is_plain_float(type) ? "floats" : "unusual floats";
-    case H5T_STRING: return H5Tis_variable_str(type) > 0 ? "variable-length text" : "text";
-    case H5T_COMPOUND: return "records";
-    case H5T_ENUM: return "enumerated values";
-    default: return "values of another kind";
+    case H5T_INTEGER:
+        return is_plain_integer(type) ? "whole numbers" : "unusual integers";
+    case H5T_FLOAT:
+        return is_plain_float(type) ? "floats" : "unusual floats";
+    case H5T_STRING:
+        return H5Tis_variable_str(type) > 0 ? "variable-length text" : "text";
+    case H5T_COMPOUND:
+        return "records";
+    case H5T_ENUM:
+        return "enumerated values";
+    default:
+        return "values of another kind";
     }
 }
 
 static bool holds(hid_t type, holds_kind kind)
 {
     switch (kind) {
-    case HOLDS_INTEGERS: return is_plain_integer(type);
-    case HOLDS_FLOATS: return is_plain_float(type);
-    case HOLDS_NUMBERS: return is_plain_integer(type) || is_plain_float(type);
+    case HOLDS_INTEGERS:
+        return is_plain_integer(type);
+    case HOLDS_FLOATS:
+        return is_plain_float(type);
+    case HOLDS_NUMBERS:
+        return is_plain_integer(type) || is_plain_float(type);
     case HOLDS_FIXED_TEXT:
         return H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0;
     }
@@ -170,8 +177,8 @@ static const char *const KIND_PHRASES[] = {"whole numbers", "floats", "numbers",
 
 /* Open dataset `name` and check that it has `rank` dimensions (dims) and
  * holds `kind`; the caller closes it. */
-static hid_t open_checked(const results_source *source, const char *name, int rank,
-                          holds_kind kind, hsize_t dims[2], sweep_error *err)
+static hid_t open_checked(const results_source *source, const char *name, int rank, holds_kind kind,
+                          hsize_t dims[2], sweep_error *err)
 {
     const char *path = source->path;
     hid_t variable = H5I_INVALID_HID, space = H5I_INVALID_HID, type = H5I_INVALID_HID;
@@ -195,8 +202,8 @@ static hid_t open_checked(const results_source *source, const char *name, int ra
         damaged(err, path, "reading the shape of '%s'", name);
         goto cleanup;
     }
-    int found_rank = H5Sget_simple_extent_type(space) == H5S_SIMPLE
-                     ? H5Sget_simple_extent_ndims(space) : 0;
+    int found_rank =
+        H5Sget_simple_extent_type(space) == H5S_SIMPLE ? H5Sget_simple_extent_ndims(space) : 0;
     if (found_rank != rank) {
         not_valid(err, path, "'%s' has %d dimension%s, not %d", name, found_rank,
                   found_rank == 1 ? "" : "s", rank);
@@ -207,8 +214,7 @@ static hid_t open_checked(const results_source *source, const char *name, int ra
         goto cleanup;
     }
     if (!holds(type, kind)) {
-        not_valid(err, path, "'%s' holds %s, not %s", name, type_phrase(type),
-                  KIND_PHRASES[kind]);
+        not_valid(err, path, "'%s' holds %s, not %s", name, type_phrase(type), KIND_PHRASES[kind]);
         goto cleanup;
     }
     good = true;
@@ -234,8 +240,8 @@ static int check_per_run(const results_source *source, const char *name, holds_k
         return -1;
     H5Dclose(variable);
     if (dims[0] != source->n_runs)
-        return not_valid(err, source->path, "'%s' has %llu values, but 'status' has %zu runs",
-                         name, (unsigned long long)dims[0], source->n_runs);
+        return not_valid(err, source->path, "'%s' has %llu values, but 'status' has %zu runs", name,
+                         (unsigned long long)dims[0], source->n_runs);
     return 0;
 }
 
@@ -271,19 +277,21 @@ static int check_layout(results_source *source, sweep_error *err)
         if (source->curves[c] < 0)
             return -1;
         if (dims[0] != source->n_runs || dims[1] < 1)
-            return not_valid(err, path, "'%s' has shape (%llu, %llu), but 'status' has %zu "
-                             "runs", CURVE_NAMES[c], (unsigned long long)dims[0],
+            return not_valid(err, path,
+                             "'%s' has shape (%llu, %llu), but 'status' has %zu "
+                             "runs",
+                             CURVE_NAMES[c], (unsigned long long)dims[0],
                              (unsigned long long)dims[1], source->n_runs);
         widths[c] = dims[1];
     }
     if (widths[0] != widths[1])
         return not_valid(err, path, "'train_loss' has %llu epochs, 'val_loss' %llu",
                          (unsigned long long)widths[0], (unsigned long long)widths[1]);
-    if (widths[0] > (unsigned long long)source->file_bytes * MAX_VALUES_PER_BYTE /
-                    source->n_runs)
-        return not_valid(err, path, "its curves claim %zu runs of %llu epochs in a file of "
-                         "%lld bytes", source->n_runs, (unsigned long long)widths[0],
-                         source->file_bytes);
+    if (widths[0] > (unsigned long long)source->file_bytes * MAX_VALUES_PER_BYTE / source->n_runs)
+        return not_valid(err, path,
+                         "its curves claim %zu runs of %llu epochs in a file of "
+                         "%lld bytes",
+                         source->n_runs, (unsigned long long)widths[0], source->file_bytes);
     source->n_epochs = (size_t)widths[0];
     return 0;
 }
@@ -295,7 +303,8 @@ static hid_t make_reader_access(const char *path, sweep_error *err)
     hid_t access = H5Pcreate(H5P_FILE_ACCESS);
     /* Strong close: closing the file closes whatever was left open in it,
      * so that no object of a bad file outlives the failed read. */
-    if (access < 0 || H5Pset_fclose_degree(access, H5F_CLOSE_STRONG) < 0
+    if (access < 0 ||
+        H5Pset_fclose_degree(access, H5F_CLOSE_STRONG) < 0
 #if H5_VERSION_GE(1, 10, 7)
         /* No HDF5 lock: a file may be read while a sweep writes it (see
          * results.c); sweep's own lock file keeps writers apart. */
@@ -427,8 +436,10 @@ int results_source_read_status(const results_source *source, int8_t *status, swe
     int rc = read_per_run(source, "status", H5T_NATIVE_LLONG, wide, err);
     for (size_t run = 0; rc == 0 && run < source->n_runs; run++) {
         if (wide[run] != RUN_PENDING && wide[run] != RUN_DONE && wide[run] != RUN_FAILED)
-            rc = not_valid(err, source->path, "the status of run %zu is %lld (0 pending, 1 "
-                           "done or 2 failed)", run, wide[run]);
+            rc = not_valid(err, source->path,
+                           "the status of run %zu is %lld (0 pending, 1 "
+                           "done or 2 failed)",
+                           run, wide[run]);
         status[run] = (int8_t)wide[run];
     }
     free(wide);
@@ -444,8 +455,7 @@ int results_source_read_failures(const results_source *source, char *texts, size
     int status = -1;
     /* Same character set as stored: HDF5 converts lengths, not encodings. */
     if (variable < 0 || stored < 0 || memory < 0 || H5Tset_size(memory, width) < 0 ||
-        H5Tset_strpad(memory, H5T_STR_NULLPAD) < 0 ||
-        H5Tset_cset(memory, H5Tget_cset(stored)) < 0)
+        H5Tset_strpad(memory, H5T_STR_NULLPAD) < 0 || H5Tset_cset(memory, H5Tget_cset(stored)) < 0)
         damaged(err, source->path, "reading '%s'", "failure");
     else
         status = read_per_run(source, "failure", memory, texts, err);
@@ -473,8 +483,10 @@ int results_source_read_curve(const results_source *source, const char *name, si
     if (c < 0)
         return error_set(err, ERROR_RUNTIME, "%s: no curve '%s' to read", source->path, name);
     if (row >= source->n_runs || count < 1 || count > source->n_epochs)
-        return not_valid(err, source->path, "run %zu of %zu has %zu epochs, but its curves "
-                         "hold %zu", row, source->n_runs, count, source->n_epochs);
+        return not_valid(err, source->path,
+                         "run %zu of %zu has %zu epochs, but its curves "
+                         "hold %zu",
+                         row, source->n_runs, count, source->n_epochs);
     int status = -1;
     hsize_t offset[2] = {row, 0}, extent[2] = {1, count}, length = count;
     hid_t space = H5Dget_space(source->curves[c]);
@@ -573,8 +585,8 @@ cleanup:
 }
 
 /* A whole-number attribute of the root, -1 when absent. */
-static int read_count_attribute(const results_source *source, const char *name,
-                                long long *value, sweep_error *err)
+static int read_count_attribute(const results_source *source, const char *name, long long *value,
+                                sweep_error *err)
 {
     hid_t attribute = H5I_INVALID_HID, stored = H5I_INVALID_HID;
     int status = -1;
@@ -609,8 +621,7 @@ cleanup:
 
 /* `n_classes` and `class_names` (a 1-D array of text, one per class), both
  * optional; when either is there, both must be and must agree. */
-static int read_class_names(const results_source *source, results_index *index,
-                            sweep_error *err)
+static int read_class_names(const results_source *source, results_index *index, sweep_error *err)
 {
     long long n_classes = -1;
     hid_t attribute = H5I_INVALID_HID, space = H5I_INVALID_HID, stored = H5I_INVALID_HID;
@@ -631,8 +642,9 @@ static int read_class_names(const results_source *source, results_index *index,
         goto cleanup;
     }
     if (n_classes < 2 || n_classes > RESULTS_MAX_CLASSES || exists == 0) {
-        not_valid(err, source->path, exists == 0 ? "'n_classes' without 'class_names'"
-                                                 : "'n_classes' is %lld, not in 2..%d",
+        not_valid(err, source->path,
+                  exists == 0 ? "'n_classes' without 'class_names'"
+                              : "'n_classes' is %lld, not in 2..%d",
                   n_classes, RESULTS_MAX_CLASSES);
         goto cleanup;
     }
@@ -656,7 +668,7 @@ static int read_class_names(const results_source *source, results_index *index,
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
-    index->n_classes = (int)count;   /* from here results_index_free frees the names */
+    index->n_classes = (int)count; /* from here results_index_free frees the names */
     if (H5Tset_size(memory, H5T_VARIABLE) < 0 || H5Tset_cset(memory, H5T_CSET_UTF8) < 0 ||
         H5Aread(attribute, memory, values) < 0) {
         damaged(err, source->path, "reading attribute 'class_names'");
@@ -686,22 +698,26 @@ cleanup:
     return status;
 }
 
-static int read_attributes(const results_source *source, results_index *index,
-                           sweep_error *err)
+static int read_attributes(const results_source *source, results_index *index, sweep_error *err)
 {
     struct {
         const char *name;
         char **text;
-    } texts[] = {{"dataset", &index->dataset_name},   {"data_checksum", &index->data_checksum},
-                 {"config", &index->config_text},     {"config_path", &index->config_path},
-                 {"overrides", &index->overrides},    {"effective_config", &index->effective_config},
-                 {"version", &index->version},        {"start_time_utc", &index->start_time_utc},
-                 {"host", &index->host},              {"shard", &index->shard},
+    } texts[] = {{"dataset", &index->dataset_name},
+                 {"data_checksum", &index->data_checksum},
+                 {"config", &index->config_text},
+                 {"config_path", &index->config_path},
+                 {"overrides", &index->overrides},
+                 {"effective_config", &index->effective_config},
+                 {"version", &index->version},
+                 {"start_time_utc", &index->start_time_utc},
+                 {"host", &index->host},
+                 {"shard", &index->shard},
                  {"model", &index->model}};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (read_text_attribute(source, texts[i].name, texts[i].text, err) != 0)
             return -1;
-    if (index->model[0] == '\0') {   /* made before models could be chosen */
+    if (index->model[0] == '\0') { /* made before models could be chosen */
         free(index->model);
         if ((index->model = strdup("minibatch")) == NULL)
             return error_set(err, ERROR_RUNTIME, "out of memory");
@@ -726,8 +742,8 @@ static int read_attributes(const results_source *source, results_index *index,
 /* ---- the index ------------------------------------------------------------ */
 
 /* The hyperparameters of every run, each checked as a config's would be. */
-static int read_hyperparameters(const results_source *source, results_index *index,
-                                double *values, sweep_error *err)
+static int read_hyperparameters(const results_source *source, results_index *index, double *values,
+                                sweep_error *err)
 {
     for (int id = 0; id < PARAM_COUNT; id++) {
         const char *name = PARAM_INFO[id].name;
@@ -735,27 +751,28 @@ static int read_hyperparameters(const results_source *source, results_index *ind
             return -1;
         for (size_t run = 0; run < index->n_runs; run++) {
             char problem_text[96];
-            const char *problem = params_check((param_id)id, values[run], problem_text,
-                                               sizeof problem_text);
+            const char *problem =
+                params_check((param_id)id, values[run], problem_text, sizeof problem_text);
             if (problem != NULL)
-                return not_valid(err, source->path, "'%s' of run %zu is %.17g: it %s", name,
-                                 run, values[run], problem);
+                return not_valid(err, source->path, "'%s' of run %zu is %.17g: it %s", name, run,
+                                 values[run], problem);
             params_set(&index->runs[run], (param_id)id, values[run]);
         }
     }
     for (size_t run = 0; run < index->n_runs; run++)
         if ((size_t)index->runs[run].epochs > source->n_epochs)
-            return not_valid(err, source->path, "run %zu has %d epochs, but its curves hold "
-                             "%zu", run, index->runs[run].epochs, source->n_epochs);
+            return not_valid(err, source->path,
+                             "run %zu has %d epochs, but its curves hold "
+                             "%zu",
+                             run, index->runs[run].epochs, source->n_epochs);
     return 0;
 }
 
 /* The val loss of each run's last epoch, for the summary of a resumed sweep. */
-static int read_final_losses(const results_source *source, results_index *index,
-                             sweep_error *err)
+static int read_final_losses(const results_source *source, results_index *index, sweep_error *err)
 {
     int status = -1;
-    hid_t curve = source->curves[1];   /* val_loss */
+    hid_t curve = source->curves[1]; /* val_loss */
     hid_t space = H5Dget_space(curve);
     hid_t memory = H5Screate(H5S_SCALAR);
     if (space < 0 || memory < 0) {
@@ -782,8 +799,7 @@ cleanup:
 }
 
 /* The `run` coordinate: each run's place in the whole grid, >= 0. */
-static int read_run_numbers(const results_source *source, results_index *index,
-                            sweep_error *err)
+static int read_run_numbers(const results_source *source, results_index *index, sweep_error *err)
 {
     if (read_per_run(source, "run", H5T_NATIVE_LLONG, index->run_numbers, err) != 0)
         return -1;
@@ -818,8 +834,8 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
 {
     int status = -1;
     results_source *source = NULL;
-    double *values = NULL;   /* (n_runs) one hyperparameter or score */
-    int8_t *states = NULL;   /* (n_runs) status */
+    double *values = NULL; /* (n_runs) one hyperparameter or score */
+    int8_t *states = NULL; /* (n_runs) status */
     memset(out, 0, sizeof *out);
     if (results_source_open(path, &source, err) != 0)
         goto cleanup;
@@ -830,8 +846,8 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
     out->run_numbers = malloc(n * sizeof *out->run_numbers);
     values = malloc(n * sizeof *values);
     states = malloc(n);
-    if (out->runs == NULL || out->summaries == NULL || out->run_numbers == NULL ||
-        values == NULL || states == NULL) {
+    if (out->runs == NULL || out->summaries == NULL || out->run_numbers == NULL || values == NULL ||
+        states == NULL) {
         error_set(err, ERROR_RUNTIME, "out of memory");
         goto cleanup;
     }
@@ -852,9 +868,11 @@ cleanup:
 
 void results_index_free(results_index *index)
 {
-    char *texts[] = {index->config_text, index->config_path, index->overrides,
-                     index->effective_config, index->version, index->start_time_utc,
-                     index->host, index->shard, index->dataset_name, index->data_checksum,
+    char *texts[] = {index->config_text,  index->config_path,
+                     index->overrides,    index->effective_config,
+                     index->version,      index->start_time_utc,
+                     index->host,         index->shard,
+                     index->dataset_name, index->data_checksum,
                      index->model};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         free(texts[i]);

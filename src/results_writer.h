@@ -22,34 +22,34 @@
 #define FAILURE_BYTES ((size_t)sizeof(((run_result *)0)->failure))
 
 struct results_writer {
-    char *path;              /* the file as given, for messages */
-    char *target_path;       /* the file written: PATH, or the file a link PATH leads to */
-    char *partial_path;      /* TARGET.partial: where the file is built before it is renamed */
-    bool compressed;         /* final form (compressed curves) rather than in-place form */
-    train_params *runs;      /* (n_runs) copy, to rebuild the file compressed at the end */
-    results_meta meta;       /* copy of the root attributes; strings owned */
+    char *path;         /* the file as given, for messages */
+    char *target_path;  /* the file written: PATH, or the file a link PATH leads to */
+    char *partial_path; /* TARGET.partial: where the file is built before it is renamed */
+    bool compressed;    /* final form (compressed curves) rather than in-place form */
+    train_params *runs; /* (n_runs) copy, to rebuild the file compressed at the end */
+    results_meta meta;  /* copy of the root attributes; strings owned */
     hid_t file;
-    hid_t string_type;       /* variable-length UTF-8 string (attributes) */
-    hid_t failure_type;      /* FAILURE_BYTES-long UTF-8 string (the failure dataset) */
-    hid_t transfer;          /* dataset-transfer properties of every write */
-    hid_t train_loss;        /* (n_runs, max_epochs) float64 */
-    hid_t val_loss;          /* (n_runs, max_epochs) float64 */
-    hid_t train_score;       /* (n_runs) float64 */
-    hid_t val_score;         /* (n_runs) float64 */
-    hid_t test_score;        /* (n_runs) float64 */
-    hid_t seconds;           /* (n_runs) float64 */
-    hid_t failure;           /* (n_runs) string */
-    hid_t status;            /* (n_runs) int8 */
+    hid_t string_type;  /* variable-length UTF-8 string (attributes) */
+    hid_t failure_type; /* FAILURE_BYTES-long UTF-8 string (the failure dataset) */
+    hid_t transfer;     /* dataset-transfer properties of every write */
+    hid_t train_loss;   /* (n_runs, max_epochs) float64 */
+    hid_t val_loss;     /* (n_runs, max_epochs) float64 */
+    hid_t train_score;  /* (n_runs) float64 */
+    hid_t val_score;    /* (n_runs) float64 */
+    hid_t test_score;   /* (n_runs) float64 */
+    hid_t seconds;      /* (n_runs) float64 */
+    hid_t failure;      /* (n_runs) string */
+    hid_t status;       /* (n_runs) int8 */
     size_t n_runs;
-    int max_epochs;          /* the longest run's epochs: the curves' width */
-    int *run_epochs;         /* (n_runs) each run's epochs, to check results against */
+    int max_epochs;  /* the longest run's epochs: the curves' width */
+    int *run_epochs; /* (n_runs) each run's epochs, to check results against */
 };
 
 /* Report a failed HDF5 call as "cannot write results file PATH: WHAT: REASON"
  * (ERROR_RUNTIME); returns -1. Must be called before any other HDF5 call,
  * which would clear the stack. */
-__attribute__((format(printf, 3, 4)))
-int results_hdf5_error(sweep_error *err, const char *path, const char *what_fmt, ...);
+__attribute__((format(printf, 3, 4))) int results_hdf5_error(sweep_error *err, const char *path,
+                                                             const char *what_fmt, ...);
 
 /* Write `count` values from `values` into a 1-D dataset at [start, start+count),
  * or into row `start` of a 2-D dataset at columns [0, count). */

@@ -10,8 +10,8 @@ int resume_check_origin(const char *path, const results_index *index, const data
 {
     if (strcmp(index->model, model) != 0)
         return error_set(err, ERROR_INPUT,
-                         "%s: cannot resume: it holds runs of model %s, the config trains %s",
-                         path, index->model, model);
+                         "%s: cannot resume: it holds runs of model %s, the config trains %s", path,
+                         index->model, model);
     if (index->data_checksum[0] != '\0' && strcmp(index->data_checksum, checksum) != 0)
         return error_set(err, ERROR_INPUT,
                          "%s: cannot resume: it was made from other data (%s, checksum %s; the "
@@ -19,10 +19,12 @@ int resume_check_origin(const char *path, const results_index *index, const data
                          path, index->dataset_name, index->data_checksum, data->name, checksum);
     if (shard[0] != '\0' && strcmp(index->shard, shard) != 0) {
         if (index->shard[0] == '\0')
-            return error_set(err, ERROR_INPUT, "%s: cannot resume it as shard %s: it holds the "
-                             "whole grid (resume it without --shard)", path, shard);
-        return error_set(err, ERROR_INPUT, "%s: cannot resume it as shard %s: it is shard %s",
-                         path, shard, index->shard);
+            return error_set(err, ERROR_INPUT,
+                             "%s: cannot resume it as shard %s: it holds the "
+                             "whole grid (resume it without --shard)",
+                             path, shard);
+        return error_set(err, ERROR_INPUT, "%s: cannot resume it as shard %s: it is shard %s", path,
+                         shard, index->shard);
     }
     return 0;
 }
@@ -66,7 +68,7 @@ int resume_match(const char *path, const results_index *index, const train_param
     while (j < index->n_runs) {
         int order = i < n_runs ? params_compare(ours[i].params, theirs[j].params) : 1;
         if (order < 0) {
-            i++;   /* a new run: trained */
+            i++; /* a new run: trained */
             continue;
         }
         if (order > 0) {

@@ -12,8 +12,8 @@
 #include <math.h>
 
 enum {
-    MT_N = 624,   /* state words */
-    MT_M = 397    /* the twist's middle offset */
+    MT_N = 624, /* state words */
+    MT_M = 397  /* the twist's middle offset */
 };
 
 #define MT_MATRIX_A 0x9908b0dfU
@@ -74,9 +74,9 @@ uint32_t rng_next_uint32(numpy_rng *rng)
 
 double rng_next_double(numpy_rng *rng)
 {
-    uint32_t high = rng_next_uint32(rng) >> 5;   /* 27 bits */
-    uint32_t low = rng_next_uint32(rng) >> 6;    /* 26 bits */
-    return (high * 67108864.0 + low) / 9007199254740992.0;   /* / 2^53 */
+    uint32_t high = rng_next_uint32(rng) >> 5;             /* 27 bits */
+    uint32_t low = rng_next_uint32(rng) >> 6;              /* 26 bits */
+    return (high * 67108864.0 + low) / 9007199254740992.0; /* / 2^53 */
 }
 
 double rng_gauss(numpy_rng *rng)

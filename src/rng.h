@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 typedef struct {
-    uint32_t key[624];   /* MT19937 state */
-    int pos;             /* next index into key; 624 means "regenerate" */
-    int has_gauss;       /* 1 when `gauss` holds the cached second normal */
-    double gauss;        /* the cached normal from the last polar pair */
+    uint32_t key[624]; /* MT19937 state */
+    int pos;           /* next index into key; 624 means "regenerate" */
+    int has_gauss;     /* 1 when `gauss` holds the cached second normal */
+    double gauss;      /* the cached normal from the last polar pair */
 } numpy_rng;
 
 /* np.random.seed(seed) for an integer seed: init_genrand, clears the cache. */

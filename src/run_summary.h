@@ -13,10 +13,10 @@
 #include "train.h"
 
 typedef struct {
-    run_status status;       /* pending, done or failed, as in the results file */
-    double val_score;        /* accuracy on the val rows */
-    double test_score;       /* accuracy on the test rows; NaN without test rows */
-    double final_val_loss;   /* val loss after the last epoch trained; NaN before any */
+    run_status status;     /* pending, done or failed, as in the results file */
+    double val_score;      /* accuracy on the val rows */
+    double test_score;     /* accuracy on the test rows; NaN without test rows */
+    double final_val_loss; /* val loss after the last epoch trained; NaN before any */
 } run_summary;
 
 /* The summary of a finished run. */
@@ -26,8 +26,7 @@ static inline run_summary run_summary_of(const run_result *result)
         .status = result->status,
         .val_score = result->val_score,
         .test_score = result->test_score,
-        .final_val_loss =
-            result->epochs_done > 0 ? result->val_loss[result->epochs_done - 1] : NAN,
+        .final_val_loss = result->epochs_done > 0 ? result->val_loss[result->epochs_done - 1] : NAN,
     };
 }
 

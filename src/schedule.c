@@ -27,8 +27,8 @@ static int most_expensive_first(const void *left, const void *right)
 }
 
 /* The runs chosen by copy_from (see schedule_order), costed and sorted. */
-static costed_run *sorted_runs(const train_params *runs, size_t n_runs,
-                               const long long *copy_from, const dataset *data, size_t *n_sorted)
+static costed_run *sorted_runs(const train_params *runs, size_t n_runs, const long long *copy_from,
+                               const dataset *data, size_t *n_sorted)
 {
     costed_run *order = malloc((n_runs > 0 ? n_runs : 1) * sizeof *order);
     if (order == NULL)
@@ -59,8 +59,8 @@ int schedule_order(const train_params *runs, size_t n_runs, const long long *cop
 /* ---- shards: a min-heap of the shards by their cost so far ---------------- */
 
 typedef struct {
-    int *heap;        /* (n) shard numbers; heap[0] is the least loaded */
-    double *load;     /* (n) estimated cost given to each shard */
+    int *heap;    /* (n) shard numbers; heap[0] is the least loaded */
+    double *load; /* (n) estimated cost given to each shard */
     int n;
 } shard_heap;
 
@@ -105,9 +105,10 @@ int schedule_shard(const train_params *runs, size_t n_runs, const dataset *data,
         goto cleanup;
     }
     if ((size_t)shard_count > n_runs) {
-        error_set(err, ERROR_INPUT, "--shard %d/%d: the grid has only %zu run%s, so some shards "
-                  "would be empty; use at most %zu shards", shard_index, shard_count, n_runs,
-                  n_runs == 1 ? "" : "s", n_runs);
+        error_set(err, ERROR_INPUT,
+                  "--shard %d/%d: the grid has only %zu run%s, so some shards "
+                  "would be empty; use at most %zu shards",
+                  shard_index, shard_count, n_runs, n_runs == 1 ? "" : "s", n_runs);
         goto cleanup;
     }
     size_t n_sorted = 0;

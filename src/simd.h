@@ -19,8 +19,8 @@
 #include <stdbool.h>
 
 typedef enum {
-    SIMD_GENERIC = 0,   /* 2 doubles per vector: SSE2 on x86-64, NEON on arm64 */
-    SIMD_AVX2 = 1,      /* 4 doubles per vector, 16 registers */
+    SIMD_GENERIC = 0, /* 2 doubles per vector: SSE2 on x86-64, NEON on arm64 */
+    SIMD_AVX2 = 1,    /* 4 doubles per vector, 16 registers */
     SIMD_ISA_COUNT
 } simd_isa;
 

@@ -15,14 +15,14 @@
 
 /* Scratch arrays of one stratified split, indexed by the classes present. */
 typedef struct {
-    int *class_value;   /* class number of each present class, ascending */
-    int *counts;        /* rows of each present class */
-    int *class_start;   /* offset of its rows in class_rows */
-    int *n_i, *t_i;     /* train and test rows drawn per class */
-    int *remaining;     /* counts - n_i */
+    int *class_value; /* class number of each present class, ascending */
+    int *counts;      /* rows of each present class */
+    int *class_start; /* offset of its rows in class_rows */
+    int *n_i, *t_i;   /* train and test rows drawn per class */
+    int *remaining;   /* counts - n_i */
     double *continuous, *floored, *remainder, *values;
-    int *inds, *order;  /* approximate_mode's tie groups */
-    int n_classes;      /* present in the rows */
+    int *inds, *order; /* approximate_mode's tie groups */
+    int n_classes;     /* present in the rows */
 } class_table;
 
 static void class_table_free(class_table *table)
@@ -76,8 +76,8 @@ static int compare_doubles_descending(const void *a, const void *b)
  * permutation(len(inds))[:k] -- so the draws are consumed even without ties.
  * The float expressions are numpy's, operation for operation (the floors are
  * whole numbers, so their sum is exact in any order). */
-static void approximate_mode(class_table *t, const int *class_counts, int n_draws,
-                             numpy_rng *rng, int *drawn)
+static void approximate_mode(class_table *t, const int *class_counts, int n_draws, numpy_rng *rng,
+                             int *drawn)
 {
     int k = t->n_classes;
     double total = 0.0;
@@ -131,8 +131,8 @@ static int group_by_class(const split_labels *labels, const int *rows, int n, co
     int k = labels->n_classes;
     int *all_counts = calloc((size_t)k, sizeof *all_counts);
     if (all_counts == NULL)
-        return error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows",
-                         labels->source, n);
+        return error_set(err, ERROR_RUNTIME, "%s: out of memory splitting %d rows", labels->source,
+                         n);
     for (int i = 0; i < n; i++)
         all_counts[(int)labels->y[rows[i]]]++;
     t->n_classes = 0;
@@ -243,8 +243,8 @@ cleanup:
     return status;
 }
 
-int split_textbook(const split_labels *labels, int n, double test_fraction,
-                   double val_fraction, uint32_t seed, row_split *out, sweep_error *err)
+int split_textbook(const split_labels *labels, int n, double test_fraction, double val_fraction,
+                   uint32_t seed, row_split *out, sweep_error *err)
 {
     int status = -1;
     int *all = NULL, *rest = NULL;

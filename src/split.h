@@ -16,10 +16,10 @@
 
 /* The classes of the rows being split. */
 typedef struct {
-    const double *y;           /* class number 0..n_classes-1 of each row id */
-    int n_classes;             /* K >= 1 */
-    char *const *class_names;  /* (n_classes) for messages; NULL: the numbers */
-    const char *source;        /* starts every message ("my.csv: ...") */
+    const double *y;          /* class number 0..n_classes-1 of each row id */
+    int n_classes;            /* K >= 1 */
+    char *const *class_names; /* (n_classes) for messages; NULL: the numbers */
+    const char *source;       /* starts every message ("my.csv: ...") */
 } split_labels;
 
 /* Row ids of each split, each in the order scikit-learn returns them. */
@@ -38,8 +38,8 @@ int split_stratified(const split_labels *labels, const int *rows, int n, double 
 
 /* The textbook's two splits of rows 0..n-1 with one seed: test rows first
  * (skipped when test_fraction is 0), then val rows from the rest. */
-int split_textbook(const split_labels *labels, int n, double test_fraction,
-                   double val_fraction, uint32_t seed, row_split *out, sweep_error *err);
+int split_textbook(const split_labels *labels, int n, double test_fraction, double val_fraction,
+                   uint32_t seed, row_split *out, sweep_error *err);
 
 void row_split_free(row_split *split);
 

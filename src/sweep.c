@@ -40,31 +40,31 @@ typedef struct {
     results_writer *writer;
     progress progress;
     size_t n_written, n_failed;
-    run_summary *summaries;        /* (n_runs) for the summary */
-    sweep_error writer_error;      /* the first error of the writer (or of the messages) */
-    protocol_coordinator *coordinator;  /* the other ranks of an MPI job; NULL alone */
+    run_summary *summaries;            /* (n_runs) for the summary */
+    sweep_error writer_error;          /* the first error of the writer (or of the messages) */
+    protocol_coordinator *coordinator; /* the other ranks of an MPI job; NULL alone */
 } sweep_writer;
 
 /* Everything one sweep_execute holds, freed by sweep_state_free. */
 typedef struct {
-    train_params *runs;            /* (n_runs) the grid's runs, or the shard's */
+    train_params *runs; /* (n_runs) the grid's runs, or the shard's */
     size_t n_runs;
-    size_t n_grid_runs;            /* runs in the whole grid */
-    size_t *members;               /* (n_runs) with a shard: each run's place in the grid */
-    char shard[48];                /* "K/N", or "" */
+    size_t n_grid_runs; /* runs in the whole grid */
+    size_t *members;    /* (n_runs) with a shard: each run's place in the grid */
+    char shard[48];     /* "K/N", or "" */
     dataset data;
-    const model_ops *model;        /* the network every run trains (model.h) */
-    char checksum[17];             /* of the data set */
-    int requested;                 /* worker threads asked for (0: all cores) */
-    const char *output;            /* the results file */
+    const model_ops *model; /* the network every run trains (model.h) */
+    char checksum[17];      /* of the data set */
+    int requested;          /* worker threads asked for (0: all cores) */
+    const char *output;     /* the results file */
     output_lock *lock;
     bool resuming;
-    results_index index;           /* with resuming: the file's runs */
-    long long *copy_from;          /* (n_runs) resume: the file's run to keep, or -1 */
-    size_t *schedule;              /* (n_runs) runs to train, most expensive first */
+    results_index index;  /* with resuming: the file's runs */
+    long long *copy_from; /* (n_runs) resume: the file's run to keep, or -1 */
+    size_t *schedule;     /* (n_runs) runs to train, most expensive first */
     sweep_team team;
     sweep_writer writer;
-    bool distributed;              /* rank 0 of an MPI job of several ranks */
+    bool distributed; /* rank 0 of an MPI job of several ranks */
     protocol_coordinator coordinator;
 } sweep_state;
 
@@ -135,8 +135,8 @@ static void format_utc_now(char *text, size_t size)
 }
 
 /* The per-run values of the summary for the runs kept from the file. */
-static void keep_runs(sweep_writer *writer, const results_index *index,
-                      const long long *copy_from, size_t n_runs)
+static void keep_runs(sweep_writer *writer, const results_index *index, const long long *copy_from,
+                      size_t n_runs)
 {
     for (size_t run = 0; run < n_runs; run++) {
         long long from = copy_from[run];
@@ -156,7 +156,7 @@ static int select_shard(const sweep_options *options, const dataset *data, train
                        &n_members, err) != 0)
         return -1;
     for (size_t i = 0; i < n_members; i++)
-        runs[i] = runs[(*members)[i]];   /* members ascend, so i <= members[i] */
+        runs[i] = runs[(*members)[i]]; /* members ascend, so i <= members[i] */
     *n_runs = n_members;
     return 0;
 }
@@ -179,8 +179,7 @@ static const char *input_named(const sweep_config *config, const char *name, cha
  * the sweep's own input, and so would the output's work files beside it
  * (TARGET.partial and TARGET.lock are replaced when found). Checked before
  * anything is touched. */
-static int refuse_input_as_output(const sweep_config *config, const char *output,
-                                  sweep_error *err)
+static int refuse_input_as_output(const sweep_config *config, const char *output, sweep_error *err)
 {
     char *target = NULL;
     if (paths_follow_links(output, &target, err) != 0)
@@ -189,8 +188,10 @@ static int refuse_input_as_output(const sweep_config *config, const char *output
     char what[512];
     const char *input = input_named(config, target, what, sizeof what);
     if (input != NULL) {
-        status = error_set(err, ERROR_INPUT, "%s: is %s; refusing to write over an input "
-                           "(choose another output)", output, input);
+        status = error_set(err, ERROR_INPUT,
+                           "%s: is %s; refusing to write over an input "
+                           "(choose another output)",
+                           output, input);
         goto cleanup;
     }
     const char *suffixes[] = {".partial", ".lock"};
@@ -204,8 +205,10 @@ static int refuse_input_as_output(const sweep_config *config, const char *output
         snprintf(name, size, "%s%s", target, suffixes[i]);
         input = input_named(config, name, what, sizeof what);
         if (input != NULL)
-            status = error_set(err, ERROR_INPUT, "%s: sweep would replace %s beside it, which "
-                               "is %s (choose another output)", output, name, input);
+            status = error_set(err, ERROR_INPUT,
+                               "%s: sweep would replace %s beside it, which "
+                               "is %s (choose another output)",
+                               output, name, input);
         free(name);
         if (status != 0)
             goto cleanup;
@@ -232,8 +235,8 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
 static int prepare(sweep_state *state, const sweep_config *config, const sweep_options *options,
                    sweep_error *err)
 {
-    if (grid_expand(&config->model, config->grids, config->n_grids, config->n_runs,
-                    &state->runs, &state->n_runs, err) != 0)
+    if (grid_expand(&config->model, config->grids, config->n_grids, config->n_runs, &state->runs,
+                    &state->n_runs, err) != 0)
         return -1;
     state->n_grid_runs = state->n_runs;
     if (dataset_load(&config->dataset, &state->data, err) != 0)
@@ -288,8 +291,7 @@ static int allocate_runs(sweep_state *state, sweep_error *err)
 
 /* Continue into the existing file: keep its finished runs. */
 static int resume_results(sweep_state *state, const results_meta *meta,
-                          const sweep_options *options, sweep_outcome *outcome,
-                          sweep_error *err)
+                          const sweep_options *options, sweep_outcome *outcome, sweep_error *err)
 {
     const char *output = state->output;
     size_t n_runs = state->n_runs;
@@ -355,8 +357,8 @@ static int open_results(sweep_state *state, const sweep_config *config,
     if (state->resuming) {
         if (resume_results(state, &meta, options, outcome, err) != 0)
             return -1;
-    } else if (results_create(state->output, options->overwrite, &meta, state->runs,
-                              state->n_runs, &state->writer.writer, err) != 0) {
+    } else if (results_create(state->output, options->overwrite, &meta, state->runs, state->n_runs,
+                              &state->writer.writer, err) != 0) {
         return -1;
     }
     return schedule_order(state->runs, state->n_runs, state->copy_from, data, state->schedule,
@@ -414,8 +416,7 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
 
 /* Step 4: report the first error, or close the file and print the
  * summary. */
-static int conclude(sweep_state *state, FILE *out, const sweep_outcome *outcome,
-                    sweep_error *err)
+static int conclude(sweep_state *state, FILE *out, const sweep_outcome *outcome, sweep_error *err)
 {
     sweep_writer *writer = &state->writer;
     sweep_error worker_error = team_worker_error(&state->team);
@@ -474,8 +475,7 @@ int sweep_execute(const sweep_config *config, const sweep_options *options, FILE
         goto cleanup;
     }
     if (open_results(&state, config, options, outcome, err) != 0 ||
-        run_sweep(&state, options, outcome, err) != 0 ||
-        conclude(&state, out, outcome, err) != 0)
+        run_sweep(&state, options, outcome, err) != 0 || conclude(&state, out, outcome, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:

@@ -19,13 +19,13 @@
 #include "params.h"
 
 typedef struct {
-    const char *output;   /* results file; NULL: the config's output */
-    int threads;          /* worker threads; -1: the config's; 0: all cores */
-    bool overwrite;       /* replace an existing results file */
-    bool dry_run;         /* print the expanded runs and train nothing */
-    bool quiet;           /* no progress on stderr */
-    bool resume;          /* continue into an existing results file */
-    bool retry_failed;    /* with resume: train failed runs again */
+    const char *output; /* results file; NULL: the config's output */
+    int threads;        /* worker threads; -1: the config's; 0: all cores */
+    bool overwrite;     /* replace an existing results file */
+    bool dry_run;       /* print the expanded runs and train nothing */
+    bool quiet;         /* no progress on stderr */
+    bool resume;        /* continue into an existing results file */
+    bool retry_failed;  /* with resume: train failed runs again */
     /* Set (to the signal's number) by a signal handler: stop taking runs,
      * store the running ones, close the file. NULL: never. */
     const volatile sig_atomic_t *interrupt;
@@ -41,13 +41,13 @@ typedef struct {
 } sweep_options;
 
 typedef struct {
-    size_t n_runs;        /* runs in the grid */
-    size_t n_done;        /* trained to the last epoch */
-    size_t n_failed;      /* stopped by a NaN or infinite loss */
-    size_t n_kept;        /* with resume: runs carried over from the file */
-    size_t n_pending;     /* runs left untrained (interrupted) */
-    double seconds;       /* wall time of the training phase */
-    int interrupted;      /* the signal that stopped the sweep, or 0 */
+    size_t n_runs;    /* runs in the grid */
+    size_t n_done;    /* trained to the last epoch */
+    size_t n_failed;  /* stopped by a NaN or infinite loss */
+    size_t n_kept;    /* with resume: runs carried over from the file */
+    size_t n_pending; /* runs left untrained (interrupted) */
+    double seconds;   /* wall time of the training phase */
+    int interrupted;  /* the signal that stopped the sweep, or 0 */
 } sweep_outcome;
 
 /* Run the sweep; `out` receives the dry-run table or the final summary. */

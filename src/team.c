@@ -41,7 +41,7 @@ void team_free_finished(finished_run *batch)
 void team_destroy(sweep_team *team)
 {
     team_close_inbox(team, true);
-    team_free_finished(team->head);   /* left only when thread 0 stopped early */
+    team_free_finished(team->head); /* left only when thread 0 stopped early */
     team->head = team->tail = NULL;
     pthread_mutex_destroy(&team->lock);
     pthread_cond_destroy(&team->changed);
@@ -50,8 +50,7 @@ void team_destroy(sweep_team *team)
 
 bool team_stopped(const sweep_team *team)
 {
-    return atomic_load(&team->stop) ||
-           (team->interrupt != NULL && *team->interrupt != 0);
+    return atomic_load(&team->stop) || (team->interrupt != NULL && *team->interrupt != 0);
 }
 
 void team_halt(sweep_team *team)
@@ -118,8 +117,7 @@ void team_leave(sweep_team *team)
     pthread_mutex_unlock(&team->lock);
 }
 
-finished_run *team_take_finished(sweep_team *team, bool wait, double seconds,
-                                 bool *workers_gone)
+finished_run *team_take_finished(sweep_team *team, bool wait, double seconds, bool *workers_gone)
 {
     pthread_mutex_lock(&team->lock);
     if (wait && team->head == NULL && (team->active_workers > 0 || team->talks)) {

@@ -32,8 +32,8 @@
 
 /* A run handed from a worker to thread 0 (the writer or the courier). */
 typedef struct finished_run {
-    size_t index;                 /* position in the expanded grid */
-    run_result result;            /* owned; freed by thread 0 */
+    size_t index;      /* position in the expanded grid */
+    run_result result; /* owned; freed by thread 0 */
     struct finished_run *next;
 } finished_run;
 
@@ -49,27 +49,27 @@ typedef struct assigned_run {
  * inbox), and push finished runs. Set the fields above `next_slot`, then
  * call team_init. */
 typedef struct {
-    const train_params *runs;      /* (n_runs); NULL on a rank other than 0 */
-    const size_t *schedule;        /* (n_scheduled) run indices, most expensive first */
+    const train_params *runs; /* (n_runs); NULL on a rank other than 0 */
+    const size_t *schedule;   /* (n_scheduled) run indices, most expensive first */
     size_t n_runs;
-    size_t n_scheduled;            /* runs to train (all but those kept on resume) */
-    const volatile sig_atomic_t *interrupt;  /* nonzero: take no more runs */
+    size_t n_scheduled;                     /* runs to train (all but those kept on resume) */
+    const volatile sig_atomic_t *interrupt; /* nonzero: take no more runs */
     const dataset *data;
-    bool talks;                    /* thread 0 talks to other ranks: it waits for their
+    bool talks; /* thread 0 talks to other ranks: it waits for their
                                       messages even when no worker is left */
 
-    atomic_size_t next_slot;       /* next entry of `schedule` to train */
-    atomic_int stop;               /* set when a worker or the writer failed, or another rank
+    atomic_size_t next_slot;   /* next entry of `schedule` to train */
+    atomic_int stop;           /* set when a worker or the writer failed, or another rank
                                       was interrupted: take no more runs */
-    pthread_mutex_t lock;          /* guards the fields below */
-    pthread_cond_t changed;        /* a run was pushed or a worker left */
-    finished_run *head, *tail;     /* FIFO of finished runs */
-    size_t n_queued;               /* runs in it since thread 0 last took them */
+    pthread_mutex_t lock;      /* guards the fields below */
+    pthread_cond_t changed;    /* a run was pushed or a worker left */
+    finished_run *head, *tail; /* FIFO of finished runs */
+    size_t n_queued;           /* runs in it since thread 0 last took them */
     int active_workers;
-    sweep_error worker_error;      /* the first runtime error of a worker (or another rank) */
-    assigned_run *inbox_head, *inbox_tail;  /* other ranks: runs not yet taken */
-    bool inbox_closed;             /* other ranks: rank 0 sends no more */
-    pthread_cond_t inbox_changed;  /* other ranks: the inbox changed, or the team stops */
+    sweep_error worker_error; /* the first runtime error of a worker (or another rank) */
+    assigned_run *inbox_head, *inbox_tail; /* other ranks: runs not yet taken */
+    bool inbox_closed;                     /* other ranks: rank 0 sends no more */
+    pthread_cond_t inbox_changed;          /* other ranks: the inbox changed, or the team stops */
 } sweep_team;
 
 /* Number of worker threads for a requested count (0 = all cores), never
@@ -104,8 +104,7 @@ void team_leave(sweep_team *team);
  * up to `seconds` for one when there is none (and workers are left, or
  * other ranks may send). *workers_gone: every worker had left when the
  * queue was taken, so no run will follow the batch. */
-finished_run *team_take_finished(sweep_team *team, bool wait, double seconds,
-                                 bool *workers_gone);
+finished_run *team_take_finished(sweep_team *team, bool wait, double seconds, bool *workers_gone);
 /* Free a batch (or the rest of one). */
 void team_free_finished(finished_run *batch);
 

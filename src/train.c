@@ -20,9 +20,9 @@
 #include "simd.h"
 
 struct train_workspace {
-    simd_isa isa;                         /* the kernels' instruction set */
-    void *states[MODEL_COUNT];            /* each model's arrays, NULL until used */
-    const volatile sig_atomic_t *cancel;  /* nonzero: abandon the run after the grace */
+    simd_isa isa;                        /* the kernels' instruction set */
+    void *states[MODEL_COUNT];           /* each model's arrays, NULL until used */
+    const volatile sig_atomic_t *cancel; /* nonzero: abandon the run after the grace */
 };
 
 train_workspace *train_workspace_new_for(simd_isa isa)
@@ -66,7 +66,8 @@ int run_result_init(run_result *result, int epochs, sweep_error *err)
 {
     memset(result, 0, sizeof *result);
     if (epochs < 1)
-        return error_set(err, ERROR_RUNTIME, "run_result_init: epochs must be >= 1, got %d", epochs);
+        return error_set(err, ERROR_RUNTIME, "run_result_init: epochs must be >= 1, got %d",
+                         epochs);
     result->train_loss = malloc((size_t)epochs * sizeof(double));
     result->val_loss = malloc((size_t)epochs * sizeof(double));
     if (result->train_loss == NULL || result->val_loss == NULL) {
@@ -109,14 +110,12 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
               run_result *result, sweep_error *err)
 {
     if (result->epochs < params->epochs || result->train_loss == NULL)
-        return error_set(err, ERROR_RUNTIME,
-                         "train_run: result holds %d epochs, the run needs %d", result->epochs,
-                         params->epochs);
+        return error_set(err, ERROR_RUNTIME, "train_run: result holds %d epochs, the run needs %d",
+                         result->epochs, params->epochs);
     if (data->n_train < 1 || data->n_val < 1)
         return error_set(err, ERROR_INPUT,
                          "%s: training needs at least one train and one val row (has %d and %d)",
-                         data->name != NULL ? data->name : "data set", data->n_train,
-                         data->n_val);
+                         data->name != NULL ? data->name : "data set", data->n_train, data->n_val);
     if (params->batch_size < 1 || params->units < 1 || params->epochs < 1)
         return error_set(err, ERROR_RUNTIME,
                          "train_run: batch_size, units and epochs must be >= 1");
@@ -138,7 +137,7 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
     if (model->start(*state, data, params, err) < 0)
         return -1;
 
-    double cancel_deadline = 0.0;   /* 0: no cancel seen yet */
+    double cancel_deadline = 0.0; /* 0: no cancel seen yet */
     for (int epoch = 0; epoch < params->epochs; epoch++) {
         /* One volatile load per epoch; the clock only once cancelled. */
         if (workspace->cancel != NULL && *workspace->cancel != 0) {
@@ -172,8 +171,7 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
         result->epochs_done = epoch + 1;
     }
 
-    model->scores(*state, data, &result->train_score, &result->val_score,
-                  &result->test_score);
+    model->scores(*state, data, &result->train_score, &result->val_score, &result->test_score);
     result->status = RUN_DONE;
     return 0;
 }

@@ -20,22 +20,22 @@
 #include "simd.h"
 
 typedef enum {
-    RUN_PENDING = 0,   /* not trained (yet) */
-    RUN_DONE = 1,      /* trained to the last epoch */
-    RUN_FAILED = 2     /* stopped early: the loss became NaN or infinite */
+    RUN_PENDING = 0, /* not trained (yet) */
+    RUN_DONE = 1,    /* trained to the last epoch */
+    RUN_FAILED = 2   /* stopped early: the loss became NaN or infinite */
 } run_status;
 
 typedef struct {
-    int epochs;            /* capacity of the curves: the run's epoch count */
-    int epochs_done;       /* epochs actually trained (< epochs when failed) */
-    double *train_loss;    /* (epochs) NaN past epochs_done */
-    double *val_loss;      /* (epochs) NaN past epochs_done */
-    double train_score;    /* accuracy on the train rows (z2 > 0, or argmax z2); NaN when failed */
-    double val_score;      /* the same on the val rows */
-    double test_score;     /* the same on the test rows; NaN without test rows */
+    int epochs;         /* capacity of the curves: the run's epoch count */
+    int epochs_done;    /* epochs actually trained (< epochs when failed) */
+    double *train_loss; /* (epochs) NaN past epochs_done */
+    double *val_loss;   /* (epochs) NaN past epochs_done */
+    double train_score; /* accuracy on the train rows (z2 > 0, or argmax z2); NaN when failed */
+    double val_score;   /* the same on the val rows */
+    double test_score;  /* the same on the test rows; NaN without test rows */
     run_status status;
-    char failure[160];     /* why a run failed, "" otherwise */
-    double seconds;        /* wall time of the training (set by the caller) */
+    char failure[160]; /* why a run failed, "" otherwise */
+    double seconds;    /* wall time of the training (set by the caller) */
 } run_result;
 
 /* Allocate the curves for `epochs` epochs, filled with NaN. */

@@ -10,17 +10,17 @@
 /* ---- building and reading byte strings ---------------------------------- */
 
 typedef struct {
-    unsigned char *bytes;   /* (capacity) */
+    unsigned char *bytes; /* (capacity) */
     size_t size;
     size_t capacity;
-    bool failed;            /* out of memory: every later put is dropped */
+    bool failed; /* out of memory: every later put is dropped */
 } packer;
 
 typedef struct {
-    const unsigned char *bytes;   /* (size) */
+    const unsigned char *bytes; /* (size) */
     size_t size;
     size_t offset;
-    bool failed;                  /* read past the end, or a bad count */
+    bool failed; /* read past the end, or a bad count */
 } unpacker;
 
 static void put(packer *out, const void *value, size_t size)
@@ -125,8 +125,7 @@ static double *get_doubles(unpacker *in, size_t count)
 static int finish_unpacking(const unpacker *in, const char *what, sweep_error *err)
 {
     if (in->failed || in->offset != in->size)
-        return error_set(err, ERROR_RUNTIME, "a malformed %s message (%zu bytes)", what,
-                         in->size);
+        return error_set(err, ERROR_RUNTIME, "a malformed %s message (%zu bytes)", what, in->size);
     return 0;
 }
 
@@ -141,8 +140,8 @@ int wire_packet_kind(const void *bytes, size_t size)
     return (int)kind;
 }
 
-int wire_pack_start(const wire_settings *settings, const dataset *data, void **bytes,
-                    size_t *size, sweep_error *err)
+int wire_pack_start(const wire_settings *settings, const dataset *data, void **bytes, size_t *size,
+                    sweep_error *err)
 {
     packer out = {0};
     size_t name_length = data->name != NULL ? strlen(data->name) : 0;

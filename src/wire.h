@@ -24,8 +24,8 @@
 
 /* What a broadcast packet is. */
 typedef enum {
-    WIRE_START = 1,    /* settings and data set: a sweep begins */
-    WIRE_FINISH = 2    /* the exit status: the program ends */
+    WIRE_START = 1, /* settings and data set: a sweep begins */
+    WIRE_FINISH = 2 /* the exit status: the program ends */
 } wire_packet;
 
 /* What every other rank needs to train: the worker threads asked for (the
@@ -41,8 +41,8 @@ int wire_packet_kind(const void *bytes, size_t size);
 
 /* Each pack returns a malloc'd buffer (for cluster_send or
  * cluster_broadcast, then free). */
-int wire_pack_start(const wire_settings *settings, const dataset *data, void **bytes,
-                    size_t *size, sweep_error *err);
+int wire_pack_start(const wire_settings *settings, const dataset *data, void **bytes, size_t *size,
+                    sweep_error *err);
 /* `data` receives its own copy of every array (dataset_free frees it); its
  * feature names are not sent (NULL). */
 int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, dataset *data,

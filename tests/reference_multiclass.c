@@ -18,15 +18,15 @@
 
 typedef struct {
     int d, units, classes;
-    double *w1;   /* (d, units) */
-    double *b1;   /* (units) */
-    double *w2;   /* (units, classes) */
-    double *b2;   /* (classes) */
+    double *w1; /* (d, units) */
+    double *b1; /* (units) */
+    double *w2; /* (units, classes) */
+    double *b2; /* (classes) */
 } refmc_net;
 
 /* What a reference run gives. */
 typedef struct {
-    double *train_loss, *val_loss;   /* (epochs) NaN past a failure */
+    double *train_loss, *val_loss; /* (epochs) NaN past a failure */
     int epochs_done;
     double train_score, val_score, test_score;
 } refmc_result;
@@ -42,8 +42,8 @@ static double refmc_sign(double v)
 }
 
 /* z2 (m, classes) and a1 (m, units) of the m rows x[rows[r]]. */
-static void refmc_forward(const refmc_net *net, const double *x, const int *rows, int m,
-                          double *a1, double *z2)
+static void refmc_forward(const refmc_net *net, const double *x, const int *rows, int m, double *a1,
+                          double *z2)
 {
     for (int r = 0; r < m; r++) {
         const double *row = x + (size_t)net->d * (size_t)(rows != NULL ? rows[r] : r);
@@ -79,8 +79,8 @@ static double refmc_softmax(const double *z2_row, int classes, int target, doubl
 }
 
 /* One batch; returns its loss. */
-static double refmc_batch(refmc_net *net, const double *x, const double *y, const int *rows,
-                          int m, const train_params *p)
+static double refmc_batch(refmc_net *net, const double *x, const double *y, const int *rows, int m,
+                          const train_params *p)
 {
     const int d = net->d, units = net->units, classes = net->classes;
     double *a1 = calloc((size_t)m * units, sizeof(double));

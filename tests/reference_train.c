@@ -22,23 +22,23 @@
 typedef struct {
     int n_features;
     int units;
-    double *w1;   /* (n_features, units) row-major */
-    double *b1;   /* (units) */
-    double *w2;   /* (units) */
+    double *w1; /* (n_features, units) row-major */
+    double *b1; /* (units) */
+    double *w2; /* (units) */
     double b2;
 } ref_network;
 
 typedef struct {
-    double *dw1, *db1, *dw2;   /* shapes of w1, b1, w2 */
+    double *dw1, *db1, *dw2; /* shapes of w1, b1, w2 */
     double db2;
 } ref_grads;
 
 typedef struct {
-    double *a1;    /* (rows, units) */
-    double *z2;    /* (rows) */
-    double *a;     /* (rows) */
-    double *err;   /* (rows) */
-    double *e1;    /* (rows, units) */
+    double *a1;  /* (rows, units) */
+    double *z2;  /* (rows) */
+    double *a;   /* (rows) */
+    double *err; /* (rows) */
+    double *e1;  /* (rows, units) */
 } ref_activations;
 
 REFERENCE double ref_sigmoid(double z)
@@ -90,7 +90,7 @@ REFERENCE void ref_forward(const ref_network *net, const double *x, int m, ref_a
 }
 
 REFERENCE void ref_backward(const ref_network *net, const double *x, const double *y, int m,
-                         ref_activations *acts, ref_grads *grads)
+                            ref_activations *acts, ref_grads *grads)
 {
     const int n_features = net->n_features;
     const int units = net->units;
@@ -130,7 +130,7 @@ REFERENCE void ref_backward(const ref_network *net, const double *x, const doubl
 }
 
 REFERENCE void ref_add_penalty_grads(const ref_network *net, double l1, double l2, int m,
-                                  ref_grads *grads)
+                                     ref_grads *grads)
 {
     const double rows = (double)m;
     const size_t n_w1 = (size_t)net->n_features * net->units;
@@ -163,8 +163,8 @@ REFERENCE double ref_cross_entropy_add(double total, const double *a, const doub
 }
 
 REFERENCE double ref_train_batch(ref_network *net, const double *x, const double *y, int m,
-                              const train_params *params, ref_activations *acts,
-                              ref_grads *grads)
+                                 const train_params *params, ref_activations *acts,
+                                 ref_grads *grads)
 {
     ref_forward(net, x, m, acts);
     double batch_loss = ref_cross_entropy_add(0.0, acts->a, y, m);
@@ -203,7 +203,7 @@ REFERENCE int ref_count_correct(const double *z2, const double *y, int m)
 /* Forward in chunks of chunk_rows; adds the loss to *loss_total, returns the
  * correct count. */
 REFERENCE int ref_evaluate(const ref_network *net, const double *x, const double *y, int n,
-                        int chunk_rows, ref_activations *acts, double *loss_total)
+                           int chunk_rows, ref_activations *acts, double *loss_total)
 {
     int correct = 0;
     for (int start = 0; start < n; start += chunk_rows) {
@@ -224,26 +224,30 @@ typedef struct {
     int *order;
 } ref_model;
 
-REFERENCE int ref_model_new(ref_model *model, int n_features, int units, int batch_rows, int n_train)
+REFERENCE int ref_model_new(ref_model *model, int n_features, int units, int batch_rows,
+                            int n_train)
 {
     memset(model, 0, sizeof *model);
     const size_t n_w1 = (size_t)n_features * units, hidden = (size_t)batch_rows * units;
-    model->net = (ref_network){n_features, units, calloc(n_w1, sizeof(double)),
-                               calloc(units, sizeof(double)), calloc(units, sizeof(double)), 0.0};
+    model->net = (ref_network){n_features,
+                               units,
+                               calloc(n_w1, sizeof(double)),
+                               calloc(units, sizeof(double)),
+                               calloc(units, sizeof(double)),
+                               0.0};
     model->grads = (ref_grads){calloc(n_w1, sizeof(double)), calloc(units, sizeof(double)),
                                calloc(units, sizeof(double)), 0.0};
-    model->acts = (ref_activations){calloc(hidden, sizeof(double)),
-                                    calloc(batch_rows, sizeof(double)),
-                                    calloc(batch_rows, sizeof(double)),
-                                    calloc(batch_rows, sizeof(double)),
-                                    calloc(hidden, sizeof(double))};
+    model->acts =
+        (ref_activations){calloc(hidden, sizeof(double)), calloc(batch_rows, sizeof(double)),
+                          calloc(batch_rows, sizeof(double)), calloc(batch_rows, sizeof(double)),
+                          calloc(hidden, sizeof(double))};
     model->x_batch = calloc((size_t)batch_rows * n_features, sizeof(double));
     model->y_batch = calloc(batch_rows, sizeof(double));
     model->order = calloc(n_train > 0 ? n_train : 1, sizeof(int));
-    void *all[] = {model->net.w1,   model->net.b1,    model->net.w2,   model->grads.dw1,
-                   model->grads.db1, model->grads.dw2, model->acts.a1,  model->acts.z2,
-                   model->acts.a,   model->acts.err,  model->acts.e1,  model->x_batch,
-                   model->y_batch,  model->order};
+    void *all[] = {model->net.w1,    model->net.b1,    model->net.w2,  model->grads.dw1,
+                   model->grads.db1, model->grads.dw2, model->acts.a1, model->acts.z2,
+                   model->acts.a,    model->acts.err,  model->acts.e1, model->x_batch,
+                   model->y_batch,   model->order};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i] == NULL)
             return -1;
@@ -252,10 +256,10 @@ REFERENCE int ref_model_new(ref_model *model, int n_features, int units, int bat
 
 REFERENCE void ref_model_free(ref_model *model)
 {
-    void *all[] = {model->net.w1,   model->net.b1,    model->net.w2,   model->grads.dw1,
-                   model->grads.db1, model->grads.dw2, model->acts.a1,  model->acts.z2,
-                   model->acts.a,   model->acts.err,  model->acts.e1,  model->x_batch,
-                   model->y_batch,  model->order};
+    void *all[] = {model->net.w1,    model->net.b1,    model->net.w2,  model->grads.dw1,
+                   model->grads.db1, model->grads.dw2, model->acts.a1, model->acts.z2,
+                   model->acts.a,    model->acts.err,  model->acts.e1, model->x_batch,
+                   model->y_batch,   model->order};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
 }
@@ -263,7 +267,7 @@ REFERENCE void ref_model_free(ref_model *model)
 /* train_run's plain predecessor: fills `result` (initialized for at least
  * params->epochs) the way train_run does. Returns -1 when out of memory. */
 REFERENCE int reference_train_run(const dataset *data, const train_params *params,
-                               run_result *result)
+                                  run_result *result)
 {
     const int n_features = data->n_features, n_train = data->n_train;
     const int batch_rows = params->batch_size < n_train ? params->batch_size : n_train;
@@ -316,13 +320,15 @@ REFERENCE int reference_train_run(const dataset *data, const train_params *param
     }
     double unused = 0.0;
     result->train_score = (double)ref_evaluate(&model.net, data->x_train, data->y_train, n_train,
-                                               batch_rows, &model.acts, &unused) / n_train;
+                                               batch_rows, &model.acts, &unused) /
+                          n_train;
     result->val_score = (double)ref_evaluate(&model.net, data->x_val, data->y_val, data->n_val,
-                                             batch_rows, &model.acts, &unused) / data->n_val;
+                                             batch_rows, &model.acts, &unused) /
+                        data->n_val;
     if (data->n_test > 0)
         result->test_score = (double)ref_evaluate(&model.net, data->x_test, data->y_test,
-                                                  data->n_test, batch_rows, &model.acts,
-                                                  &unused) / data->n_test;
+                                                  data->n_test, batch_rows, &model.acts, &unused) /
+                             data->n_test;
     result->status = RUN_DONE;
     ref_model_free(&model);
     return 0;

@@ -51,9 +51,9 @@ static void launcher_rank_read_from_the_environment(void **state)
     assert_int_equal(cluster_launcher_rank(), 0);
     setenv("PMI_RANK", "7", 1);
     assert_int_equal(cluster_launcher_rank(), 7);
-    setenv("OMPI_COMM_WORLD_RANK", "3", 1);   /* Open MPI's own first */
+    setenv("OMPI_COMM_WORLD_RANK", "3", 1); /* Open MPI's own first */
     assert_int_equal(cluster_launcher_rank(), 3);
-    setenv("OMPI_COMM_WORLD_RANK", "x", 1);   /* not a number: the next one */
+    setenv("OMPI_COMM_WORLD_RANK", "x", 1); /* not a number: the next one */
     assert_int_equal(cluster_launcher_rank(), 7);
     unsetenv("OMPI_COMM_WORLD_RANK");
     unsetenv("PMI_RANK");

@@ -51,8 +51,8 @@ static void assert_grid_key(const grid_spec *grid, int k, param_id key, const do
     assert_int_equal(grid->n_values[k], n_values);
     for (int i = 0; i < n_values; i++)
         if (grid->values[k][i] != values[i])
-            fail_msg("grid key %d value %d: got %.17g, expected %.17g", k, i,
-                     grid->values[k][i], values[i]);
+            fail_msg("grid key %d value %d: got %.17g, expected %.17g", k, i, grid->values[k][i],
+                     values[i]);
 }
 
 /* Field by field: train_params has padding, so memcmp would compare garbage. */
@@ -66,31 +66,30 @@ static void assert_params_equal(const train_params *actual, const train_params *
 
 /* ---- valid configs -------------------------------------------------------- */
 
-static const char FULL_EFFECTIVE[] =
-    "name: \"full_example\"\n"
-    "dataset:\n"
-    "  path: \"data/my.csv\"\n"
-    "  target: \"label\"\n"
-    "  val_fraction: 0.25\n"
-    "  test_fraction: 0.1\n"
-    "  split_seed: 7\n"
-    "  standardize: false\n"
-    "model:\n"
-    "  batch_size: 16\n"
-    "  learning_rate: 0.05\n"
-    "  l1: 0.001\n"
-    "  l2: 0.0001\n"
-    "  units: 8\n"
-    "  epochs: 20\n"
-    "  seed: 3\n"
-    "grid:\n"
-    "  - batch_size: [8, 16]\n"
-    "    seed: [10, 7]\n"
-    "  - learning_rate: [0.001, 0.01, 0.1]\n"
-    "    l1: [0.0, 0.005, 0.01]\n"
-    "    units: [4]\n"
-    "output: \"out/full.h5\"\n"
-    "threads: 2\n";
+static const char FULL_EFFECTIVE[] = "name: \"full_example\"\n"
+                                     "dataset:\n"
+                                     "  path: \"data/my.csv\"\n"
+                                     "  target: \"label\"\n"
+                                     "  val_fraction: 0.25\n"
+                                     "  test_fraction: 0.1\n"
+                                     "  split_seed: 7\n"
+                                     "  standardize: false\n"
+                                     "model:\n"
+                                     "  batch_size: 16\n"
+                                     "  learning_rate: 0.05\n"
+                                     "  l1: 0.001\n"
+                                     "  l2: 0.0001\n"
+                                     "  units: 8\n"
+                                     "  epochs: 20\n"
+                                     "  seed: 3\n"
+                                     "grid:\n"
+                                     "  - batch_size: [8, 16]\n"
+                                     "    seed: [10, 7]\n"
+                                     "  - learning_rate: [0.001, 0.01, 0.1]\n"
+                                     "    l1: [0.0, 0.005, 0.01]\n"
+                                     "    units: [4]\n"
+                                     "output: \"out/full.h5\"\n"
+                                     "threads: 2\n";
 
 /* Every field of the format set in one file (tests/data/configs/full.yaml). */
 static void test_full_config_from_file(void **state)
@@ -131,8 +130,8 @@ static void test_full_config_from_file(void **state)
     assert_grid_key(&config.grids[0], 0, PARAM_BATCH_SIZE, (const double[]){8, 16}, 2);
     assert_grid_key(&config.grids[0], 1, PARAM_SEED, (const double[]){10, 7}, 2);
     assert_int_equal(config.grids[1].n_keys, 3);
-    assert_grid_key(&config.grids[1], 0, PARAM_LEARNING_RATE,
-                    (const double[]){0.001, 0.01, 0.1}, 3);
+    assert_grid_key(&config.grids[1], 0, PARAM_LEARNING_RATE, (const double[]){0.001, 0.01, 0.1},
+                    3);
     assert_grid_key(&config.grids[1], 1, PARAM_L1, (const double[]){0.0, 0.005, 0.01}, 3);
     assert_grid_key(&config.grids[1], 2, PARAM_UNITS, (const double[]){4}, 1);
     assert_int_equal(config.n_runs, 2 * 2 + 3 * 3 * 1);
@@ -161,10 +160,12 @@ static void test_effective_reads_back_the_same(void **state)
 
     train_params *runs_first = NULL, *runs_second = NULL;
     size_t n_first = 0, n_second = 0;
-    assert_int_equal(grid_expand(&first.model, first.grids, first.n_grids, 0, &runs_first,
-                                 &n_first, &err), 0);
+    assert_int_equal(grid_expand(&first.model, first.grids, first.n_grids, 0, &runs_first, &n_first,
+                                 &err),
+                     0);
     assert_int_equal(grid_expand(&second.model, second.grids, second.n_grids, 0, &runs_second,
-                                 &n_second, &err), 0);
+                                 &n_second, &err),
+                     0);
     assert_int_equal(n_first, 13);
     assert_int_equal(n_second, n_first);
     for (size_t r = 0; r < n_first; r++)
@@ -176,24 +177,23 @@ static void test_effective_reads_back_the_same(void **state)
     config_free(&second);
 }
 
-static const char DEFAULT_EFFECTIVE[] =
-    "name: \"batch_grid\"\n"
-    "dataset:\n"
-    "  builtin: \"wdbc\"\n"
-    "  target: \"target\"\n"
-    "  split: \"split\"\n"
-    "  standardize: true\n"
-    "model:\n"
-    "  batch_size: 32\n"
-    "  learning_rate: 0.1\n"
-    "  l1: 0.0\n"
-    "  l2: 0.0\n"
-    "  units: 10\n"
-    "  epochs: 500\n"
-    "  seed: 42\n"
-    "grid: {}\n"
-    "output: \"results/batch_grid.h5\"\n"
-    "threads: 0\n";
+static const char DEFAULT_EFFECTIVE[] = "name: \"batch_grid\"\n"
+                                        "dataset:\n"
+                                        "  builtin: \"wdbc\"\n"
+                                        "  target: \"target\"\n"
+                                        "  split: \"split\"\n"
+                                        "  standardize: true\n"
+                                        "model:\n"
+                                        "  batch_size: 32\n"
+                                        "  learning_rate: 0.1\n"
+                                        "  l1: 0.0\n"
+                                        "  l2: 0.0\n"
+                                        "  units: 10\n"
+                                        "  epochs: 500\n"
+                                        "  seed: 42\n"
+                                        "grid: {}\n"
+                                        "output: \"results/batch_grid.h5\"\n"
+                                        "threads: 0\n";
 
 /* A config that sets nothing: every default, one run. */
 static void test_defaults(void **state)
@@ -259,7 +259,8 @@ static void test_documented_example(void **state)
     train_params *runs = NULL;
     size_t n_runs = 0;
     assert_int_equal(grid_expand(&config.model, config.grids, config.n_grids, 0, &runs, &n_runs,
-                                 &err), 0);
+                                 &err),
+                     0);
     assert_int_equal(n_runs, 60);
     assert_int_equal(runs[0].batch_size, 8);
     assert_true(runs[0].l2 == 0.0);
@@ -448,8 +449,7 @@ static void test_grid_forms(void **state)
     assert_grid_key(&config.grids[0], 0, PARAM_UNITS, (const double[]){4}, 1);
     assert_grid_key(&config.grids[0], 1, PARAM_SEED, (const double[]){5, 3, 1}, 3);
     assert_grid_key(&config.grids[0], 2, PARAM_L2, (const double[]){0, 0.5, 1}, 3);
-    assert_grid_key(&config.grids[0], 3, PARAM_LEARNING_RATE, (const double[]){0.01, 0.1, 1},
-                    3);
+    assert_grid_key(&config.grids[0], 3, PARAM_LEARNING_RATE, (const double[]){0.01, 0.1, 1}, 3);
     assert_int_equal(config.n_runs, 27);
     config_free(&config);
 
@@ -470,8 +470,8 @@ static void test_grid_forms(void **state)
 static void test_set_scalars(void **state)
 {
     (void)state;
-    const char *overrides[] = {"model.epochs=50", "name=renamed", "threads=4",
-                               "output=out/x.h5", "model.epochs=60"};
+    const char *overrides[] = {"model.epochs=50", "name=renamed", "threads=4", "output=out/x.h5",
+                               "model.epochs=60"};
     sweep_config config;
     load_ok("name: orig\nmodel:\n  epochs: 5\n  units: 3\nthreads: 1\n", NULL, overrides, 5,
             &config);
@@ -558,60 +558,89 @@ static void test_set_grid_list_forms(void **state)
 /* ---- errors --------------------------------------------------------------- */
 
 typedef struct {
-    const char *text;          /* the config, named t.yaml */
-    const char *overrides[3];  /* NULL-terminated */
-    size_t max_runs;           /* 0: the default */
-    const char *message;       /* the whole expected message */
+    const char *text;         /* the config, named t.yaml */
+    const char *overrides[3]; /* NULL-terminated */
+    size_t max_runs;          /* 0: the default */
+    const char *message;      /* the whole expected message */
 } error_case;
 
 /* 5,000 digits: too large for a double. */
 #define DIGITS_10 "1111111111"
-#define DIGITS_100 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 \
-    DIGITS_10 DIGITS_10 DIGITS_10
-#define DIGITS_1000 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 \
-    DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100
+#define DIGITS_100                                                                            \
+    DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 DIGITS_10 \
+        DIGITS_10
+#define DIGITS_1000                                                                         \
+    DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 DIGITS_100 \
+        DIGITS_100 DIGITS_100
 #define DIGITS DIGITS_1000 DIGITS_1000 DIGITS_1000 DIGITS_1000 DIGITS_1000
 
 static const error_case ERROR_CASES[] = {
     /* YAML syntax, reported by libyaml */
-    {"grid:\n  l2: [0.0, 0.01\nthreads: 0\n", {NULL}, 0,
+    {"grid:\n  l2: [0.0, 0.01\nthreads: 0\n",
+     {NULL},
+     0,
      "t.yaml:3:8: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
      "sequence at 2:7)"},
-    {"model:\n\tepochs: 5\n", {NULL}, 0,
+    {"model:\n\tepochs: 5\n",
+     {NULL},
+     0,
      "t.yaml:2:1: invalid YAML: found character that cannot start any token (while scanning "
      "for the next token at 2:1)"},
-    {"name: \xff\n", {NULL}, 0, "t.yaml:1:7: invalid YAML: invalid leading UTF-8 octet (byte 0xFF)"},
-    {"threads: 1\n---\nthreads: 2\n", {NULL}, 0,
+    {"name: \xff\n",
+     {NULL},
+     0,
+     "t.yaml:1:7: invalid YAML: invalid leading UTF-8 octet (byte 0xFF)"},
+    {"threads: 1\n---\nthreads: 2\n",
+     {NULL},
+     0,
      "t.yaml:2:1: a second YAML document; a config is one document"},
-    {"model: &m {epochs: 5}\ngrid: *m\n", {NULL}, 0,
+    {"model: &m {epochs: 5}\ngrid: *m\n",
+     {NULL},
+     0,
      "t.yaml:2:7: YAML aliases (*m) are not supported; write the value out"},
     /* the document */
-    {"", {NULL}, 0,
+    {"",
+     {NULL},
+     0,
      "t.yaml:1:1: the config is empty; expected a mapping of settings (name, dataset, model, "
      "grid, output, threads)"},
-    {"# only a comment\n", {NULL}, 0,
+    {"# only a comment\n",
+     {NULL},
+     0,
      "t.yaml:1:1: the config is empty; expected a mapping of settings (name, dataset, model, "
      "grid, output, threads)"},
-    {"- a\n- b\n", {NULL}, 0,
+    {"- a\n- b\n",
+     {NULL},
+     0,
      "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, output, "
      "threads), got a list"},
-    {"hello\n", {NULL}, 0,
+    {"hello\n",
+     {NULL},
+     0,
      "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, output, "
      "threads), got 'hello'"},
     /* keys */
     {"modle:\n  epochs: 5\n", {NULL}, 0, "t.yaml:1:1: unknown key 'modle' (did you mean 'model'?)"},
-    {"model:\n  bach_size: 8\n", {NULL}, 0,
+    {"model:\n  bach_size: 8\n",
+     {NULL},
+     0,
      "t.yaml:2:3: unknown key 'bach_size' in model (did you mean 'batch_size'?)"},
-    {"model:\n  lr: 0.1\n", {NULL}, 0,
+    {"model:\n  lr: 0.1\n",
+     {NULL},
+     0,
      "t.yaml:2:3: unknown key 'lr' in model (expected one of: batch_size, learning_rate, l1, "
      "l2, units, epochs, seed, type)"},
     {"threads: 1\nthreads: 2\n", {NULL}, 0, "t.yaml:2:1: duplicate key 'threads' (first at 1:1)"},
-    {"threads: 1\nepochs: 2\n", {NULL}, 0,
+    {"threads: 1\nepochs: 2\n",
+     {NULL},
+     0,
      "t.yaml:2:1: unknown key 'epochs' (hyperparameters go under model: or grid:)"},
     {"? [a]\n: 1\n", {NULL}, 0, "t.yaml:1:3: keys must be names, got a list"},
     /* types */
     {"model:\n  epochs: abc\n", {NULL}, 0, "t.yaml:2:11: epochs must be a whole number, got 'abc'"},
-    {"model:\n  epochs: \"50\"\n", {NULL}, 0,
+    {"model:\n  epochs: \"50\"\n",
+     {NULL},
+     0,
      "t.yaml:2:11: epochs must be a whole number, got '50' (quoted, so a string)"},
     {"model:\n  l1: 1_000\n", {NULL}, 0, "t.yaml:2:7: l1 must be a number, got '1_000'"},
     {"model:\n  l1: nan\n", {NULL}, 0, "t.yaml:2:7: l1 must be a number, got 'nan'"},
@@ -621,56 +650,96 @@ static const error_case ERROR_CASES[] = {
     {"name: ''\n", {NULL}, 0, "t.yaml:1:7: name must not be empty"},
     /* values out of range (params_check) */
     {"model: {batch_size: 0}\n", {NULL}, 0, "t.yaml:1:21: batch_size must be >= 1, got 0"},
-    {"model:\n  learning_rate: -1e-3\n", {NULL}, 0,
+    {"model:\n  learning_rate: -1e-3\n",
+     {NULL},
+     0,
      "t.yaml:2:18: learning_rate must be > 0, got -1e-3"},
-    {"model:\n  learning_rate: .inf\n", {NULL}, 0,
+    {"model:\n  learning_rate: .inf\n",
+     {NULL},
+     0,
      "t.yaml:2:18: learning_rate must be a finite number, got .inf"},
     {"model:\n  l2: -0.5\n", {NULL}, 0, "t.yaml:2:7: l2 must be >= 0, got -0.5"},
-    {"model:\n  seed: 4294967296\n", {NULL}, 0,
+    {"model:\n  seed: 4294967296\n",
+     {NULL},
+     0,
      "t.yaml:2:9: seed must be in 0..4294967295, got 4294967296"},
     {"model:\n  units: 2.5\n", {NULL}, 0, "t.yaml:2:10: units must be a whole number, got 2.5"},
-    {"threads: -1\n", {NULL}, 0,
+    {"threads: -1\n",
+     {NULL},
+     0,
      "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got -1"},
-    {"threads: many\n", {NULL}, 0,
+    {"threads: many\n",
+     {NULL},
+     0,
      "t.yaml:1:10: threads must be a whole number in 0..4096, got 'many'"},
-    {"threads: [2]\n", {NULL}, 0,
+    {"threads: [2]\n",
+     {NULL},
+     0,
      "t.yaml:1:10: threads must be a whole number in 0..4096, got a list"},
-    {"threads: 2.5\n", {NULL}, 0,
+    {"threads: 2.5\n",
+     {NULL},
+     0,
      "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got 2.5"},
     /* grids */
     {"grid: []\n", {NULL}, 0, "t.yaml:1:7: grid must not be an empty list"},
     {"grid: 5\n", {NULL}, 0, "t.yaml:1:7: grid must be a mapping or a list of mappings, got '5'"},
-    {"grid:\n  - l2: [0.1]\n  - [1, 2]\n", {NULL}, 0,
+    {"grid:\n  - l2: [0.1]\n  - [1, 2]\n",
+     {NULL},
+     0,
      "t.yaml:3:5: each grid in the list must be a mapping, got a list"},
     {"grid:\n  batch_size: []\n", {NULL}, 0, "t.yaml:2:15: batch_size has an empty list of values"},
     {"grid:\n  batch_size: [8, 0, 16]\n", {NULL}, 0, "t.yaml:2:19: batch_size must be >= 1, got 0"},
-    {"grid:\n  l2: [0.0]\n  seed: [1]\n  l2: [0.1]\n", {NULL}, 0,
+    {"grid:\n  l2: [0.0]\n  seed: [1]\n  l2: [0.1]\n",
+     {NULL},
+     0,
      "t.yaml:4:3: duplicate key 'l2' in grid (first at 2:3)"},
-    {"grid:\n  bach_size: [8]\n", {NULL}, 0,
+    {"grid:\n  bach_size: [8]\n",
+     {NULL},
+     0,
      "t.yaml:2:3: unknown key 'bach_size' in grid (did you mean 'batch_size'?)"},
-    {"grid:\n  seed: {ragne: [0, 5]}\n", {NULL}, 0,
+    {"grid:\n  seed: {ragne: [0, 5]}\n",
+     {NULL},
+     0,
      "t.yaml:2:10: unknown key 'ragne' in grid.seed (did you mean 'range'?)"},
-    {"grid:\n  seed: {range: [0, 2], linspace: [0, 1, 2]}\n", {NULL}, 0,
+    {"grid:\n  seed: {range: [0, 2], linspace: [0, 1, 2]}\n",
+     {NULL},
+     0,
      "t.yaml:2:9: seed must be a list of values or a mapping with one key (range, linspace or "
      "logspace), got a mapping with 2 keys"},
     {"grid:\n  seed: {range: [0, 5, 0]}\n", {NULL}, 0, "t.yaml:2:24: range step must not be 0"},
     {"grid:\n  seed: {range: [5, 0]}\n", {NULL}, 0, "t.yaml:2:17: range [5, 0] gives no values"},
-    {"grid:\n  seed: {range: [0, 2.5]}\n", {NULL}, 0,
+    {"grid:\n  seed: {range: [0, 2.5]}\n",
+     {NULL},
+     0,
      "t.yaml:2:21: range values must be whole numbers, got 2.5"},
-    {"grid:\n  seed: {range: 5}\n", {NULL}, 0,
+    {"grid:\n  seed: {range: 5}\n",
+     {NULL},
+     0,
      "t.yaml:2:17: range must be a list [start, stop] or [start, stop, step], got '5'"},
-    {"grid:\n  l2: {linspace: [0, 1, 0]}\n", {NULL}, 0,
+    {"grid:\n  l2: {linspace: [0, 1, 0]}\n",
+     {NULL},
+     0,
      "t.yaml:2:25: linspace num must be a whole number >= 1, got 0"},
-    {"grid:\n  learning_rate: {logspace: [-3, -1]}\n", {NULL}, 0,
+    {"grid:\n  learning_rate: {logspace: [-3, -1]}\n",
+     {NULL},
+     0,
      "t.yaml:2:29: logspace must be a list [start, stop, num], got a list of 2"},
-    {"grid:\n  units: {linspace: [1, 2, 3]}\n", {NULL}, 0,
+    {"grid:\n  units: {linspace: [1, 2, 3]}\n",
+     {NULL},
+     0,
      "t.yaml:2:10: linspace gives 1.5, but units must be a whole number"},
-    {"grid:\n  seed: {range: [0, 50]}\n  l2: [0.0, 0.1, 0.2]\n", {NULL}, 100,
+    {"grid:\n  seed: {range: [0, 50]}\n  l2: [0.0, 0.1, 0.2]\n",
+     {NULL},
+     100,
      "t.yaml:1:1: the grid has 150 runs, more than the limit of 100 (raise it with --max-runs)"},
-    {"grid:\n  seed: {range: [0, 1000]}\n  epochs: {range: [1, 1002]}\n", {NULL}, 0,
+    {"grid:\n  seed: {range: [0, 1000]}\n  epochs: {range: [1, 1002]}\n",
+     {NULL},
+     0,
      "t.yaml:1:1: the grid has 1001000 runs, more than the limit of 1000000 (raise it with "
      "--max-runs)"},
-    {"grid:\n  - seed: {range: [0, 600000]}\n  - seed: {range: [0, 600000]}\n", {NULL}, 0,
+    {"grid:\n  - seed: {range: [0, 600000]}\n  - seed: {range: [0, 600000]}\n",
+     {NULL},
+     0,
      "t.yaml:1:1: the grids have 1200000 runs, more than the limit of 1000000 (raise it with "
      "--max-runs)"},
     {"grid:\n"
@@ -681,60 +750,101 @@ static const error_case ERROR_CASES[] = {
      "  units: {range: [1, 1001]}\n"
      "  epochs: {range: [1, 1001]}\n"
      "  seed: {range: [0, 1000]}\n",
-     {NULL}, 0,
+     {NULL},
+     0,
      "t.yaml:1:1: the grid has more runs than can be counted (over 18446744073709551615), more "
      "than the limit of 1000000 (raise it with --max-runs)"},
-    {"grid:\n  seed: {range: [0, 2000000]}\n", {NULL}, 0,
+    {"grid:\n  seed: {range: [0, 2000000]}\n",
+     {NULL},
+     0,
      "t.yaml:2:17: range [0, 2000000] gives 2000000 values, more than the limit of 1000000 runs "
      "(raise it with --max-runs)"},
-    {"grid:\n  l2: {linspace: [0, 1, 1000001]}\n", {NULL}, 0,
+    {"grid:\n  l2: {linspace: [0, 1, 1000001]}\n",
+     {NULL},
+     0,
      "t.yaml:2:25: linspace num 1000001 is more than the limit of 1000000 runs (raise it with "
      "--max-runs)"},
     /* dataset */
-    {"dataset: iriss\n", {NULL}, 0,
+    {"dataset: iriss\n",
+     {NULL},
+     0,
      "t.yaml:1:10: dataset must be a built-in set (wdbc, iris, wine, digits, fashion_mnist) "
      "or a mapping with path:, got 'iriss'"},
-    {"dataset:\n  path: a.csv\n  standardize: yes\n", {NULL}, 0,
+    {"dataset:\n  path: a.csv\n  standardize: yes\n",
+     {NULL},
+     0,
      "t.yaml:3:16: standardize must be true or false, got 'yes'"},
-    {"dataset:\n  path: a.csv\n  split: part\n  val_fraction: 0.3\n", {NULL}, 0,
+    {"dataset:\n  path: a.csv\n  split: part\n  val_fraction: 0.3\n",
+     {NULL},
+     0,
      "t.yaml:4:3: give either split or val_fraction/test_fraction/split_seed in dataset, not "
      "both"},
-    {"dataset:\n  builtin: wdbc\n  path: a.csv\n", {NULL}, 0,
+    {"dataset:\n  builtin: wdbc\n  path: a.csv\n",
+     {NULL},
+     0,
      "t.yaml:3:3: give either builtin or path in dataset, not both"},
-    {"dataset:\n  builtin: irs\n", {NULL}, 0,
+    {"dataset:\n  builtin: irs\n",
+     {NULL},
+     0,
      "t.yaml:2:12: builtin must be one of wdbc, iris, wine, digits, fashion_mnist, got irs"},
-    {"dataset:\n  path: a.csv\n  val_fraction: 1\n", {NULL}, 0,
+    {"dataset:\n  path: a.csv\n  val_fraction: 1\n",
+     {NULL},
+     0,
      "t.yaml:3:17: val_fraction must be > 0 and < 1, got 1"},
-    {"dataset:\n  path: a.csv\n  split_seed: -1\n", {NULL}, 0,
+    {"dataset:\n  path: a.csv\n  split_seed: -1\n",
+     {NULL},
+     0,
      "t.yaml:3:15: split_seed must be a whole number in 0..4294967295, got -1"},
-    {"dataset:\n  paht: a.csv\n", {NULL}, 0,
+    {"dataset:\n  paht: a.csv\n",
+     {NULL},
+     0,
      "t.yaml:2:3: unknown key 'paht' in dataset (did you mean 'path'?)"},
     /* --set */
-    {"model: {epochs: 5}\n", {"model.epochs=abc"}, 0,
+    {"model: {epochs: 5}\n",
+     {"model.epochs=abc"},
+     0,
      "--set model.epochs=abc: epochs must be a whole number, got 'abc'"},
-    {"threads: 1\n", {"model.bach_size=8"}, 0,
+    {"threads: 1\n",
+     {"model.bach_size=8"},
+     0,
      "--set model.bach_size=8: unknown key 'bach_size' in model (did you mean 'batch_size'?)"},
-    {"threads: 1\n", {"modle.epochs=8"}, 0,
+    {"threads: 1\n",
+     {"modle.epochs=8"},
+     0,
      "--set modle.epochs=8: unknown key 'modle' (did you mean 'model'?)"},
-    {"threads: 1\n", {"model.epochs"}, 0,
+    {"threads: 1\n",
+     {"model.epochs"},
+     0,
      "--set model.epochs: expected KEY=VALUE, e.g. --set model.epochs=50"},
-    {"threads: 1\n", {"model..epochs=5"}, 0,
+    {"threads: 1\n",
+     {"model..epochs=5"},
+     0,
      "--set model..epochs=5: KEY must be names joined by dots, e.g. model.epochs"},
     {"threads: 1\n", {"=5"}, 0, "--set =5: KEY must be names joined by dots, e.g. model.epochs"},
-    {"threads: 1\n", {"grid.l2=[0,"}, 0,
+    {"threads: 1\n",
+     {"grid.l2=[0,"},
+     0,
      "--set grid.l2=[0,: invalid YAML: did not find expected node content (while parsing a "
      "flow node)"},
-    {"threads: 1\n", {"grid.l2=*x"}, 0,
+    {"threads: 1\n",
+     {"grid.l2=*x"},
+     0,
      "--set grid.l2=*x: YAML aliases (*x) are not supported; write the value out"},
-    {"grid:\n  - l2: [0.1]\n", {"grid.l2=[0.2]"}, 0,
+    {"grid:\n  - l2: [0.1]\n",
+     {"grid.l2=[0.2]"},
+     0,
      "--set grid.l2=[0.2]: grid is a list of grids, so grid.KEY cannot say which one to "
      "change; replace the whole list with --set grid=[...]"},
     {"model: [1]\n", {"model.epochs=5"}, 0, "--set model.epochs=5: model is a list, not a mapping"},
     {"threads: 1\n", {"name="}, 0, "--set name=: name must not be empty"},
-    {"threads: 1\n", {"grid.seed={range: [0, 3, 0]}"}, 0,
+    {"threads: 1\n",
+     {"grid.seed={range: [0, 3, 0]}"},
+     0,
      "--set grid.seed={range: [0, 3, 0]}: range step must not be 0"},
     /* an override can make the file's grid too large: the grid key is in the file */
-    {"grid:\n  l2: [0.1, 0.2]\n", {"grid.seed={range: [0, 60]}"}, 100,
+    {"grid:\n  l2: [0.1, 0.2]\n",
+     {"grid.seed={range: [0, 60]}"},
+     100,
      "t.yaml:1:1: the grid has 120 runs, more than the limit of 100 (raise it with --max-runs)"},
     /* a problem in the file is still found after the overrides */
     {"model:\n  epochs: 0\n", {"model.units=3"}, 0, "t.yaml:2:11: epochs must be >= 1, got 0"},
@@ -772,69 +882,111 @@ static void test_error_messages(void **state)
 /* Messages of the checks on tags, names, repeated runs and bounds. Exact. */
 static const error_case CHECK_CASES[] = {
     /* explicit tags are respected: !!str is a string like "10" */
-    {"model:\n  epochs: !!str 10\n", {NULL}, 0,
+    {"model:\n  epochs: !!str 10\n",
+     {NULL},
+     0,
      "t.yaml:2:11: epochs must be a whole number, got '10' (tagged !!str, so a string)"},
-    {"model:\n  epochs: ! 10\n", {NULL}, 0,
+    {"model:\n  epochs: ! 10\n",
+     {NULL},
+     0,
      "t.yaml:2:11: epochs must be a whole number, got '10' (tagged !!str, so a string)"},
-    {"threads: 1\n", {"model.epochs=!!str 10"}, 0,
+    {"threads: 1\n",
+     {"model.epochs=!!str 10"},
+     0,
      "--set model.epochs=!!str 10: epochs must be a whole number, got '10' (tagged !!str, so a "
      "string)"},
     {"name: !!int 5\n", {NULL}, 0, "t.yaml:1:7: name must be a string, got '5' (tagged !!int)"},
-    {"model:\n  epochs: !!int 1.5\n", {NULL}, 0,
+    {"model:\n  epochs: !!int 1.5\n",
+     {NULL},
+     0,
      "t.yaml:2:11: '1.5' is tagged !!int but is not an integer"},
-    {"model:\n  epochs: !!float abc\n", {NULL}, 0,
+    {"model:\n  epochs: !!float abc\n",
+     {NULL},
+     0,
      "t.yaml:2:11: 'abc' is tagged !!float but is not a number"},
-    {"name: !!binary aGk=\n", {NULL}, 0,
+    {"name: !!binary aGk=\n",
+     {NULL},
+     0,
      "t.yaml:1:7: unsupported YAML tag '!!binary' (known: !!str, !!int, !!float, !!bool, "
      "!!null, !!seq, !!map)"},
-    {"name: !mine x\n", {NULL}, 0,
+    {"name: !mine x\n",
+     {NULL},
+     0,
      "t.yaml:1:7: unsupported YAML tag '!mine' (known: !!str, !!int, !!float, !!bool, !!null, "
      "!!seq, !!map)"},
     {"model: !!seq {epochs: 3}\n", {NULL}, 0, "t.yaml:1:8: YAML tag '!!seq' on a mapping"},
     {"model: !!map 3\n", {NULL}, 0, "t.yaml:1:8: YAML tag '!!map' on a scalar"},
-    {"dataset:\n  path: a.csv\n  standardize: !!str true\n", {NULL}, 0,
+    {"dataset:\n  path: a.csv\n  standardize: !!str true\n",
+     {NULL},
+     0,
      "t.yaml:3:16: standardize must be true or false, got 'true' (tagged !!str, so a string)"},
     /* out-of-range numbers name the bound, also when too large for a double */
-    {"model:\n  epochs: " DIGITS "\n", {NULL}, 0,
+    {"model:\n  epochs: " DIGITS "\n",
+     {NULL},
+     0,
      "t.yaml:2:11: epochs must be <= 10000000, got 11111111111111111111111111111111111111111111"
      "1111..."},
     {"model:\n  units: 1e400\n", {NULL}, 0, "t.yaml:2:10: units must be <= 1000000, got 1e400"},
-    {"grid:\n  batch_size: [8, 2000000000]\n", {NULL}, 0,
+    {"grid:\n  batch_size: [8, 2000000000]\n",
+     {NULL},
+     0,
      "t.yaml:2:19: batch_size must be <= 1000000000, got 2000000000"},
-    {"threads: 60000\n", {NULL}, 0,
+    {"threads: 60000\n",
+     {NULL},
+     0,
      "t.yaml:1:10: threads must be a whole number in 0..4096 (0 = all cores), got 60000"},
     /* name: is one plain file name in results/ */
-    {"name: ../../escape\n", {NULL}, 0,
+    {"name: ../../escape\n",
+     {NULL},
+     0,
      "t.yaml:1:7: name must be a plain name (no '/', not '.' or '..', no control characters): "
      "it names results/<name>.h5, got ../../escape"},
-    {"name: ..\n", {NULL}, 0,
+    {"name: ..\n",
+     {NULL},
+     0,
      "t.yaml:1:7: name must be a plain name (no '/', not '.' or '..', no control characters): "
      "it names results/<name>.h5, got .."},
-    {"name: \"a\\e[31mb\"\n", {NULL}, 0,
+    {"name: \"a\\e[31mb\"\n",
+     {NULL},
+     0,
      "t.yaml:1:7: name must be a plain name (no '/', not '.' or '..', no control characters): "
      "it names results/<name>.h5, got a\\x1B[31mb"},
-    {"threads: 1\n", {"name=a/b"}, 0,
+    {"threads: 1\n",
+     {"name=a/b"},
+     0,
      "--set name=a/b: name must be a plain name (no '/', not '.' or '..', no control "
      "characters): it names results/<name>.h5, got a/b"},
     /* a grid that gives the same run twice is refused, naming both places */
-    {"grid:\n  seed: [0, 0, 1]\n", {NULL}, 0,
+    {"grid:\n  seed: [0, 0, 1]\n",
+     {NULL},
+     0,
      "t.yaml:2:13: seed 0 is listed twice (first at 2:10), so the grid would train the same "
      "runs twice; remove one"},
-    {"grid:\n  l2: [0.0, 0.01]\n  seed: [1, 2, 1]\n", {NULL}, 0,
+    {"grid:\n  l2: [0.0, 0.01]\n  seed: [1, 2, 1]\n",
+     {NULL},
+     0,
      "t.yaml:3:16: seed 1 is listed twice (first at 3:10), so the grid would train the same "
      "runs twice; remove one"},
-    {"grid:\n  - seed: [0, 1]\n  - seed: [1, 2]\n", {NULL}, 0,
+    {"grid:\n  - seed: [0, 1]\n  - seed: [1, 2]\n",
+     {NULL},
+     0,
      "t.yaml:3:5: grid 2 repeats a run of grid 1 (at 2:5): batch_size=32, "
      "learning_rate=0.10000000000000001, l1=0, l2=0, units=10, epochs=500, seed=1; the grids "
      "of a list must not overlap"},
-    {"model: {l2: 0.5}\ngrid:\n  - {}\n  - l2: [0.5]\n", {NULL}, 0,
+    {"model: {l2: 0.5}\ngrid:\n  - {}\n  - l2: [0.5]\n",
+     {NULL},
+     0,
      "t.yaml:4:5: grid 2 repeats a run of grid 1 (at 3:5): batch_size=32, "
      "learning_rate=0.10000000000000001, l1=0, l2=0.5, units=10, epochs=500, seed=42; the "
      "grids of a list must not overlap"},
-    {"grid:\n  l2: {linspace: [0, 0, 3]}\n", {NULL}, 0,
+    {"grid:\n  l2: {linspace: [0, 0, 3]}\n",
+     {NULL},
+     0,
      "t.yaml:2:7: l2 gives the value 0 twice (values 1 and 2), so the grid would train the "
      "same runs twice"},
-    {"threads: 1\n", {"grid.seed=[3, 3]"}, 0,
+    {"threads: 1\n",
+     {"grid.seed=[3, 3]"},
+     0,
      "--set grid.seed=[3, 3]: seed 3 is listed twice (first at --set grid.seed=[3, 3]), so the "
      "grid would train the same runs twice; remove one"},
 };
@@ -851,8 +1003,8 @@ static void test_check_messages(void **state)
         int status = load_with(test->text, NULL, test->overrides, n_overrides, test->max_runs,
                                &config, &err);
         if (status != -1 || err.kind != ERROR_INPUT || strcmp(err.message, test->message) != 0) {
-            print_error("case %zu: status %d, kind %d\n  got      %s\n  expected %s\n", c,
-                        status, err.kind, err.message, test->message);
+            print_error("case %zu: status %d, kind %d\n  got      %s\n  expected %s\n", c, status,
+                        err.kind, err.message, test->message);
             n_failed++;
         }
         config_free(&config);
@@ -910,8 +1062,7 @@ static void test_duplicate_check_scales(void **state)
                         "learning_rate=0.10000000000000001, l1=0, l2=0, units=10, epochs=500, "
                         "seed=5; the grids of a list must not overlap");
     config_free(&config);
-    load_ok("grid:\n  - seed: {range: [0, 999999]}\n  - seed: [999999]\n", NULL, NULL, 0,
-            &config);
+    load_ok("grid:\n  - seed: {range: [0, 999999]}\n  - seed: [999999]\n", NULL, NULL, 0, &config);
     assert_int_equal(config.n_runs, 1000000);
     config_free(&config);
 }
@@ -941,8 +1092,8 @@ static void test_missing_file(void **state)
     sweep_error err = {0};
     assert_int_equal(config_load(TEST_DATA_DIR "/configs/no_such.yaml", NULL, &config, &err), -1);
     assert_int_equal(err.kind, ERROR_INPUT);
-    assert_string_equal(err.message,
-                        TEST_DATA_DIR "/configs/no_such.yaml: cannot open: No such file or directory");
+    assert_string_equal(err.message, TEST_DATA_DIR
+                        "/configs/no_such.yaml: cannot open: No such file or directory");
     assert_null(config.path);
     config_free(&config);
 
@@ -966,7 +1117,7 @@ static void test_model_type(void **state)
     assert_non_null(strstr(config.effective, "model:\n  type: \"multiclass\"\n  batch_size:"));
     char *effective = strdup(config.effective);
     config_free(&config);
-    load_ok(effective, NULL, NULL, 0, &config);   /* reads back the same */
+    load_ok(effective, NULL, NULL, 0, &config); /* reads back the same */
     assert_int_equal(config.model.model, MODEL_MULTICLASS);
     assert_string_equal(config.effective, effective);
     config_free(&config);
@@ -987,7 +1138,7 @@ static void test_model_type(void **state)
         {"model:\n  type: mlp\n",
          "t.yaml:2:9: type must be one of: minibatch, multiclass, got mlp"},
         {"model:\n  tpye: multiclass\n", "t.yaml:2:3: unknown key 'tpye' in model (did you mean "
-                                          "'type'?)"},
+                                         "'type'?)"},
         {"grid:\n  type: [minibatch, multiclass]\n",
          "t.yaml:2:3: type cannot be swept: one sweep trains one model (set model: {type: ...}, "
          "one sweep per model)"},

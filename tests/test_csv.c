@@ -18,8 +18,7 @@
 
 /* Read all rows of `text` and render them as "line:[f1|f2]" joined by " ",
  * so one string comparison checks fields, trimming and line numbers. */
-static int render_rows(const char *text, size_t size, char *out, size_t out_size,
-                       sweep_error *err)
+static int render_rows(const char *text, size_t size, char *out, size_t out_size, sweep_error *err)
 {
     csv_reader reader;
     int status = -1;
@@ -33,8 +32,8 @@ static int render_rows(const char *text, size_t size, char *out, size_t out_size
             goto cleanup;
         if (!got_row)
             break;
-        used += (size_t)snprintf(out + used, out_size - used, "%s%zu:[", used ? " " : "",
-                                 reader.line);
+        used +=
+            (size_t)snprintf(out + used, out_size - used, "%s%zu:[", used ? " " : "", reader.line);
         for (size_t i = 0; i < reader.n_fields; i++)
             used += (size_t)snprintf(out + used, out_size - used, "%s%s", i ? "|" : "",
                                      reader.fields[i]);
@@ -74,8 +73,8 @@ static void test_line_endings(void **state)
     (void)state;
     const char *both = "1:[a|b] 2:[1|2]";
     ROWS("a,b\n1,2\n", both);
-    ROWS("a,b\n1,2", both);             /* no final newline */
-    ROWS("a,b\r\n1,2\r\n", both);       /* CRLF */
+    ROWS("a,b\n1,2", both);       /* no final newline */
+    ROWS("a,b\r\n1,2\r\n", both); /* CRLF */
     ROWS("a,b\r\n1,2", both);
     ROWS("a,b\n1,2\n\n", both);         /* blank last line */
     ROWS("a,b\n1,2\n  \r\n\t\n", both); /* whitespace-only last lines */
@@ -97,7 +96,9 @@ static void test_trimming_and_empty_fields(void **state)
 static void test_byte_order_mark_skipped(void **state)
 {
     (void)state;
-    ROWS("\xEF\xBB\xBF" "a,b\n1,2\n", "1:[a|b] 2:[1|2]");
+    ROWS("\xEF\xBB\xBF"
+         "a,b\n1,2\n",
+         "1:[a|b] 2:[1|2]");
 }
 
 static void test_empty_text_has_no_rows(void **state)
@@ -128,7 +129,8 @@ static void test_errors(void **state)
     FAILS("a,b\n1\r2,3\n",
           "t.csv:2: carriage return inside a line at character 2 (only \\n and \\r\\n line "
           "endings are supported)");
-    FAILS("a,b\n1,2\n3,\0" "4\n",
+    FAILS("a,b\n1,2\n3,\0"
+          "4\n",
           "t.csv:3: NUL byte at character 3 (this does not look like a text file)");
     FAILS("\0", "t.csv:1: NUL byte at character 1 (this does not look like a text file)");
 }

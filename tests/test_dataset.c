@@ -178,8 +178,8 @@ static void test_standardization_matches_numpy(void **state)
             /* Bitwise: the hash of every standardized value of the split. */
             uint64_t actual = fnv1a64_doubles(blocks[s], (size_t)rows[s] * 30);
             if (actual != (uint64_t)hash)
-                print_error("%s: hash %016llx, numpy %016llx\n", split,
-                            (unsigned long long)actual, hash);
+                print_error("%s: hash %016llx, numpy %016llx\n", split, (unsigned long long)actual,
+                            hash);
             assert_true(actual == (uint64_t)hash);
             n_hashes++;
         } else if (sscanf(line, "sample %15s %d %d %lf", split, &row, &column, &expected) == 4) {
@@ -199,8 +199,8 @@ static void test_standardization_matches_numpy(void **state)
         }
     }
     fclose(fixture);
-    print_message("standardized vs numpy: %d hashes, %d samples, max relative diff %g\n",
-                  n_hashes, n_samples, max_relative);
+    print_message("standardized vs numpy: %d hashes, %d samples, max relative diff %g\n", n_hashes,
+                  n_samples, max_relative);
     assert_int_equal(n_hashes, 3);
     assert_int_equal(n_samples, 3 * 4 * 30);
     dataset_free(&data);
@@ -404,8 +404,7 @@ static void test_builtin_sets_match_sklearn(void **state)
     assert_non_null(fixture);
     for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
         char line[256], name[32] = "";
-        while (fgets(line, sizeof line, fixture) != NULL &&
-               sscanf(line, "builtin %31s", name) != 1)
+        while (fgets(line, sizeof line, fixture) != NULL && sscanf(line, "builtin %31s", name) != 1)
             continue;
         assert_string_equal(name, sets[s].name);
         int *ids[3];
@@ -427,8 +426,7 @@ static void test_builtin_sets_match_sklearn(void **state)
         double *raw = read_builtin_features(sets[s].name, sets[s].n_rows, sets[s].n_features);
         check_builtin_rows("train", data.x_train, data.n_train, ids[0], n_ids[0], raw,
                            data.n_features);
-        check_builtin_rows("val", data.x_val, data.n_val, ids[1], n_ids[1], raw,
-                           data.n_features);
+        check_builtin_rows("val", data.x_val, data.n_val, ids[1], n_ids[1], raw, data.n_features);
         check_builtin_rows("test", data.x_test, data.n_test, ids[2], n_ids[2], raw,
                            data.n_features);
         free(raw);
@@ -540,8 +538,8 @@ static void test_constant_column_is_centred(void **state)
     assert_int_equal(dataset_load_csv_text(text, strlen(text), "c.csv", &spec, &data, &err), 0);
     dataset_free(&data);
     const char *constant = "a,b,target,split\n1,5,0,train\n2,5,1,train\n3,4,1,val\n";
-    assert_int_equal(
-        dataset_load_csv_text(constant, strlen(constant), "c.csv", &spec, &data, &err), 0);
+    assert_int_equal(dataset_load_csv_text(constant, strlen(constant), "c.csv", &spec, &data, &err),
+                     0);
     /* Exact: 5 - 5 = 0 and 4 - 5 = -1, divided by 1. */
     assert_true(data.x_train[1] == 0.0 && data.x_train[3] == 0.0);
     assert_true(data.x_val[1] == -1.0);
@@ -564,7 +562,8 @@ static void test_accepted_layouts(void **state)
         "a,target,b,split\r\n1,0,2,train\r\n3,1,4,train\r\n5,1,6,val\r\n",
         "a,target,b,split\n1,0,2,train\n3,1,4,train\n5,1,6,val\n\n",
         " a , target ,\tb\t, split \n 1 , 0 , 2 , train \n3,1,4,train\n\n5 ,1.0,6, val\n \n",
-        ("\xEF\xBB\xBF" "a,target,b,split\n+1,0.0,2.,train\n3e0,1,.4e1,train\n5.000,1,6,val\n"),
+        ("\xEF\xBB\xBF"
+         "a,target,b,split\n+1,0.0,2.,train\n3e0,1,.4e1,train\n5.000,1,6,val\n"),
     };
     for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
         dataset data;
@@ -644,7 +643,7 @@ typedef struct {
     const char *text;
     const char *split_column; /* NULL: stratified split with the default fractions */
     bool standardize;
-    const char *message;      /* exact */
+    const char *message; /* exact */
 } error_case;
 
 static void check_error_case(const error_case *c, size_t size)
@@ -794,8 +793,9 @@ static void test_fraction_errors(void **state)
         /* ceil(0.9 * 4) = 4 val rows leave no train rows. */
         {0.0, 0.9, "f.csv: splitting off the val rows (fraction 0.9) from 4 rows leaves no rows"},
         /* ceil(0.6 * 4) = 3 val rows leave 1 train row for 2 classes. */
-        {0.0, 0.6, "f.csv: cannot make a stratified split for the val rows: 4 rows split 1/3, "
-                   "but each side needs at least one row of each of the 2 classes"},
+        {0.0, 0.6,
+         "f.csv: cannot make a stratified split for the val rows: 4 rows split 1/3, "
+         "but each side needs at least one row of each of the 2 classes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         dataset_spec spec = csv_spec(NULL, false);

@@ -27,7 +27,8 @@ static void test_long_message_keeps_its_end(void **state)
     assert_memory_equal(err.message, "/first/ddd", 10);
     const char *end = "ddd/last.csv: cannot open: No such file or directory";
     assert_string_equal(err.message + length - strlen(end), end);
-    assert_non_null(strstr(err.message, "d\xE2\x80\xA6" "d"));
+    assert_non_null(strstr(err.message, "d\xE2\x80\xA6"
+                                        "d"));
     /* A message that fits is not touched. */
     error_set(&err, ERROR_INPUT, "%s", "short: reason");
     assert_string_equal(err.message, "short: reason");
@@ -41,11 +42,13 @@ static void test_unprintable_bytes_are_escaped(void **state)
     sweep_error err = {0};
     error_set(&err, ERROR_INPUT, "a.csv:1: column '%s' is bad", "x\x1b[31mred\x07\ty");
     assert_string_equal(err.message, "a.csv:1: column 'x\\x1B[31mred\\x07\\x09y' is bad");
-    error_set(&err, ERROR_INPUT, "%s", "\xC2\x9B" "2J \xE2\x80\xAE" "abc \x7F");
+    error_set(&err, ERROR_INPUT, "%s",
+              "\xC2\x9B"
+              "2J \xE2\x80\xAE"
+              "abc \x7F");
     assert_string_equal(err.message, "\\xC2\\x9B2J \\xE2\\x80\\xAEabc \\x7F");
     error_set(&err, ERROR_INPUT, "%s", "bad \xFF\xC3 lone \xED\xA0\x80 overlong \xC0\xAF");
-    assert_string_equal(err.message,
-                        "bad \\xFF\\xC3 lone \\xED\\xA0\\x80 overlong \\xC0\\xAF");
+    assert_string_equal(err.message, "bad \\xFF\\xC3 lone \\xED\\xA0\\x80 overlong \\xC0\\xAF");
     error_set(&err, ERROR_INPUT, "%s", "딥러닝 ± é \xF0\x9F\x98\x80");
     assert_string_equal(err.message, "딥러닝 ± é \xF0\x9F\x98\x80");
 }

@@ -48,8 +48,9 @@ static void write_pair(const char *folder, const char *prefix, int n, int side, 
     snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", folder, prefix);
     gzFile file = gzopen(path, "wb");
     assert_non_null(file);
-    unsigned char header[16] = {0, 0, 8, 3, 0, 0, (unsigned char)(n >> 8), (unsigned char)n,
-                                0, 0, 0, (unsigned char)side, 0, 0, 0, 28};
+    unsigned char header[16] =
+        {0, 0, 8, 3, 0, 0, (unsigned char)(n >> 8), (unsigned char)n, 0, 0, 0, (unsigned char)side,
+         0, 0, 0, 28};
     assert_int_equal(gzwrite(file, header, sizeof header), (int)sizeof header);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < side * 28; j++) {
@@ -61,8 +62,8 @@ static void write_pair(const char *folder, const char *prefix, int n, int side, 
     snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", folder, prefix);
     file = gzopen(path, "wb");
     assert_non_null(file);
-    unsigned char label_header[8] = {0, 0, 8, 1, 0, 0, (unsigned char)(n_labels >> 8),
-                                     (unsigned char)n_labels};
+    unsigned char label_header[8] =
+        {0, 0, 8, 1, 0, 0, (unsigned char)(n_labels >> 8), (unsigned char)n_labels};
     assert_int_equal(gzwrite(file, label_header, sizeof label_header), 8);
     for (int i = 0; i < n_labels; i++) {
         unsigned char label = (unsigned char)(i % 10 + label_offset * (i == n_labels - 1));
@@ -260,8 +261,8 @@ static void test_package_split_is_sklearns(void **state)
     /* The loader's rows are those rows: first and last of train and val. */
     const idx_shape image_shape = {3, {100000, 28, 28}};
     idx_array images;
-    assert_int_equal(idx_read_ubyte(FASHION_DEFAULT_DIR "/train-images-idx3-ubyte.gz",
-                                    &image_shape, &images, &err),
+    assert_int_equal(idx_read_ubyte(FASHION_DEFAULT_DIR "/train-images-idx3-ubyte.gz", &image_shape,
+                                    &images, &err),
                      0);
     dataset_spec spec = dataset_spec_builtin(FASHION_NAME);
     dataset data;

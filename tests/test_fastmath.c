@@ -20,7 +20,7 @@
 
 #include "fastmath.h"
 
-enum { CHUNK = 1 << 16, N_CHUNKS = 128 };   /* 8.4 million inputs per function and level */
+enum { CHUNK = 1 << 16, N_CHUNKS = 128 }; /* 8.4 million inputs per function and level */
 
 /* xorshift64*: a fixed, portable stream of test inputs */
 static uint64_t next_random(uint64_t *state)
@@ -51,10 +51,44 @@ static uint64_t bits_of(double value)
 }
 
 static const double SPECIALS[] = {
-    0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN, DBL_MIN, -DBL_MIN, DBL_MAX, -DBL_MAX,
-    0x1p-1074, 0x1p-1060, 1.0, -1.0, 1e-10, 1.0 - 1e-10, 0.5, 2.0, 100.0, -100.0, 700.0, -700.0,
-    FASTMATH_EXP_MIN, FASTMATH_EXP_MAX, -708.0000000001, 709.0000000001, 709.78, 709.8, 710.0,
-    710.0000001, -745.0, -745.2, -746.0, -746.0000001, -1000.0, 1000.0, 1e300, -1e300,
+    0.0,
+    -0.0,
+    INFINITY,
+    -INFINITY,
+    NAN,
+    -NAN,
+    DBL_MIN,
+    -DBL_MIN,
+    DBL_MAX,
+    -DBL_MAX,
+    0x1p-1074,
+    0x1p-1060,
+    1.0,
+    -1.0,
+    1e-10,
+    1.0 - 1e-10,
+    0.5,
+    2.0,
+    100.0,
+    -100.0,
+    700.0,
+    -700.0,
+    FASTMATH_EXP_MIN,
+    FASTMATH_EXP_MAX,
+    -708.0000000001,
+    709.0000000001,
+    709.78,
+    709.8,
+    710.0,
+    710.0000001,
+    -745.0,
+    -745.2,
+    -746.0,
+    -746.0000001,
+    -1000.0,
+    1000.0,
+    1e300,
+    -1e300,
 };
 
 /* Fill x with inputs of kind `chunk`: for exp uniform in several ranges;
@@ -70,22 +104,22 @@ static void fill_inputs(double *x, int chunk, int for_log, uint64_t *state)
             else if (kind == 1)
                 value = uniform(state, -1.0, 1.0);
             else if (kind == 2)
-                value = uniform(state, -700.0, 100.0);   /* what the sigmoid passes */
+                value = uniform(state, -700.0, 100.0); /* what the sigmoid passes */
             else if (kind == 3)
                 value = uniform(state, -40.0, 40.0);
             else
-                value = double_of(next_random(state));   /* any bit pattern */
+                value = double_of(next_random(state)); /* any bit pattern */
         } else {
             if (kind == 0)
-                value = uniform(state, 1e-10, 1.0);   /* what the loss passes */
+                value = uniform(state, 1e-10, 1.0); /* what the loss passes */
             else if (kind == 1)
                 value = uniform(state, 0.5, 2.0);
             else if (kind == 2)
                 value = 1.0 - uniform(state, 0.0, 1e-6);
             else if (kind == 3)
-                value = double_of(next_random(state) >> 1);   /* any positive double */
+                value = double_of(next_random(state) >> 1); /* any positive double */
             else
-                value = double_of(next_random(state));   /* any bit pattern */
+                value = double_of(next_random(state)); /* any bit pattern */
         }
         x[i] = value;
     }
@@ -166,7 +200,8 @@ static void test_accuracy(void **state)
     long exp_like_libm = 0, log_like_libm = 0;
     const long n = 4000000;
     for (long i = 0; i < n; i++) {
-        double x = i % 2 ? uniform(&random_state, -708.0, 709.0) : uniform(&random_state, -2.0, 2.0);
+        double x = i % 2 ? uniform(&random_state, -708.0, 709.0)
+                         : uniform(&random_state, -2.0, 2.0);
         double error = ulp_error(fastmath_exp(x), expl((long double)x));
         if (error > worst_exp)
             worst_exp = error, worst_exp_at = x;
@@ -216,7 +251,7 @@ static void test_special_values(void **state)
     assert_true(fastmath_log(INFINITY) == INFINITY);
     assert_true(ulp_error(fastmath_log(0x1p-1074), logl(0x1p-1074L)) <= 1.0);
     assert_true(ulp_error(fastmath_log(3e-310), logl(3e-310L)) <= 1.0);
-    assert_true(fastmath_log(2.0) == 0x1.62e42fefa39efp-1);   /* ln 2 rounded */
+    assert_true(fastmath_log(2.0) == 0x1.62e42fefa39efp-1); /* ln 2 rounded */
     /* strictly negative below 1: the one-log loss relies on it */
     assert_true(fastmath_log(1.0 - 1e-10) < 0.0);
     assert_true(fastmath_log(1.0 - 0x1p-53) < 0.0);

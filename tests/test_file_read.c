@@ -38,7 +38,7 @@ static void test_reads_the_bytes_and_a_closing_nul(void **state)
     (void)state;
     char path[512];
     temp_path("data.txt", path, sizeof path);
-    const char bytes[] = "a,b\n1,\0002\n";   /* an inner NUL is kept: size says the length */
+    const char bytes[] = "a,b\n1,\0002\n"; /* an inner NUL is kept: size says the length */
     write_file(path, bytes, sizeof bytes - 1);
     file_read_options options = {.max_bytes = 1024, .regular_only = true};
     char *text = NULL;
@@ -95,7 +95,7 @@ static void test_missing_file_reports_errno(void **state)
     char path[512];
     temp_path("missing.txt", path, sizeof path);
     file_read_options options = {.max_bytes = 10, .regular_only = false};
-    char *text = (char *)path;   /* must be reset to NULL */
+    char *text = (char *)path; /* must be reset to NULL */
     size_t size = 1;
     file_read_problem problem;
     assert_int_equal(file_read_whole(path, &options, &text, &size, &problem),
@@ -120,8 +120,7 @@ static void test_limit_is_inclusive(void **state)
     assert_int_equal(size, 10);
     free(text);
     options.max_bytes = 9;
-    assert_int_equal(file_read_whole(path, &options, &text, &size, &problem),
-                     FILE_READ_TOO_LARGE);
+    assert_int_equal(file_read_whole(path, &options, &text, &size, &problem), FILE_READ_TOO_LARGE);
     assert_int_equal(problem.size, 10);
     assert_null(text);
 }

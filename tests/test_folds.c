@@ -33,7 +33,7 @@
 typedef struct {
     double *labels;
     int n_rows;
-    char **case_lines;   /* the unparsed case lines, owned */
+    char **case_lines; /* the unparsed case lines, owned */
     int n_cases;
 } fold_fixture;
 
@@ -79,8 +79,8 @@ static void read_fixture(const char *path, fold_fixture *fixture)
     while (getline(&line, &size, file) >= 0) {
         if (fixture->n_cases == capacity) {
             capacity = capacity == 0 ? 16 : 2 * capacity;
-            fixture->case_lines = realloc(fixture->case_lines,
-                                          (size_t)capacity * sizeof *fixture->case_lines);
+            fixture->case_lines =
+                realloc(fixture->case_lines, (size_t)capacity * sizeof *fixture->case_lines);
             assert_non_null(fixture->case_lines);
         }
         fixture->case_lines[fixture->n_cases] = strdup(line);
@@ -113,8 +113,8 @@ static void check_case(const fold_fixture *fixture, char *line, const char *path
     int status = folds_assign(fixture->labels, fixture->n_rows, &settings, got, &summary, &err);
     if (strcmp(outcome, "error") == 0) {
         if (status == 0)
-            fail_msg("%s: K=%d R=%d seed=%lu: scikit-learn raises, folds_assign accepted",
-                     path, settings.n_splits, settings.n_repeats, seed);
+            fail_msg("%s: K=%d R=%d seed=%lu: scikit-learn raises, folds_assign accepted", path,
+                     settings.n_splits, settings.n_repeats, seed);
         assert_int_equal(err.kind, ERROR_INPUT);
         free(got);
         return;
@@ -267,7 +267,7 @@ static void test_fold_sizes_balanced(void **state)
         }
         for (int k = 0; k < K; k++) {
             assert_in_range(size[k], N / K, N / K + 1);
-            assert_in_range(ones[k], 35 / K, 35 / K + 1);   /* 35 rows have label 1 */
+            assert_in_range(ones[k], 35 / K, 35 / K + 1); /* 35 rows have label 1 */
         }
     }
 }
@@ -292,14 +292,10 @@ int main(int argc, char **argv)
         return cmocka_run_group_tests(given, NULL, NULL);
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wdbc_non_test_rows),
-        cmocka_unit_test(test_three_classes),
-        cmocka_unit_test(test_small_class_warns),
-        cmocka_unit_test(test_tiny_refused),
-        cmocka_unit_test(test_spaced_labels),
-        cmocka_unit_test(test_unshuffled_by_hand),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_fold_sizes_balanced),
+        cmocka_unit_test(test_wdbc_non_test_rows), cmocka_unit_test(test_three_classes),
+        cmocka_unit_test(test_small_class_warns),  cmocka_unit_test(test_tiny_refused),
+        cmocka_unit_test(test_spaced_labels),      cmocka_unit_test(test_unshuffled_by_hand),
+        cmocka_unit_test(test_refusals),           cmocka_unit_test(test_fold_sizes_balanced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

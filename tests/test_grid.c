@@ -57,7 +57,7 @@ static void test_product_order_matches_itertools(void **state)
 {
     (void)state;
     static const double expected[12][3] = {
-        {8, 0.0, 0}, {8, 0.0, 1}, {8, 0.0, 2}, {8, 0.01, 0}, {8, 0.01, 1}, {8, 0.01, 2},
+        {8, 0.0, 0},  {8, 0.0, 1},  {8, 0.0, 2},  {8, 0.01, 0},  {8, 0.01, 1},  {8, 0.01, 2},
         {16, 0.0, 0}, {16, 0.0, 1}, {16, 0.0, 2}, {16, 0.01, 0}, {16, 0.01, 1}, {16, 0.01, 2},
     };
     grid_spec grid = {0};
@@ -153,12 +153,15 @@ static void test_range_has_python_semantics(void **state)
     } cases[] = {
         {0, 5, 1, 5, {0, 1, 2, 3, 4}},
         {5, 0, -1, 5, {5, 4, 3, 2, 1}},
-        {0, 10, 3, 4, {0, 3, 6, 9}},      /* step not dividing the span */
-        {10, 0, -3, 4, {10, 7, 4, 1}},    /* negative step not dividing */
+        {0, 10, 3, 4, {0, 3, 6, 9}},   /* step not dividing the span */
+        {10, 0, -3, 4, {10, 7, 4, 1}}, /* negative step not dividing */
         {-3, 3, 2, 3, {-3, -1, 1}},
         {0, 1, 5, 1, {0}},
-        {-9007199254740992.0, -9007199254740990.0, 1, 2,
-         {-9007199254740992.0, -9007199254740991.0}},  /* at the 2^53 bound */
+        {-9007199254740992.0,
+         -9007199254740990.0,
+         1,
+         2,
+         {-9007199254740992.0, -9007199254740991.0}}, /* at the 2^53 bound */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         double *values = NULL;
@@ -166,10 +169,12 @@ static void test_range_has_python_semantics(void **state)
         size_t count = 0;
         sweep_error err = {0};
         assert_int_equal(grid_range_count(cases[c].start, cases[c].stop, cases[c].step, &count,
-                                          &err), 0);
+                                          &err),
+                         0);
         assert_int_equal(count, cases[c].n);
         assert_int_equal(grid_range(cases[c].start, cases[c].stop, cases[c].step, &values,
-                                    &n_values, &err), 0);
+                                    &n_values, &err),
+                         0);
         assert_int_equal(n_values, cases[c].n);
         assert_same_doubles(values, cases[c].expected, n_values);
         free(values);
@@ -195,11 +200,12 @@ static void test_range_errors(void **state)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         double sentinel = 0;
-        double *values = &sentinel;  /* must come back NULL */
+        double *values = &sentinel; /* must come back NULL */
         int n_values = -1;
         sweep_error err = {0};
         assert_int_equal(grid_range(cases[c].start, cases[c].stop, cases[c].step, &values,
-                                    &n_values, &err), -1);
+                                    &n_values, &err),
+                         -1);
         assert_int_equal(err.kind, ERROR_INPUT);
         assert_string_equal(err.message, cases[c].message);
         assert_null(values);
@@ -222,19 +228,27 @@ static void test_linspace_equals_numpy_bitwise(void **state)
     } cases[] = {
         /* 0.0, 0.16666666666666666, 0.3333333333333333, 0.5, 0.6666666666666666,
          * 0.8333333333333333, 1.0 */
-        {0, 1, 7, {0x0p+0, 0x1.5555555555555p-3, 0x1.5555555555555p-2, 0x1p-1,
-                   0x1.5555555555555p-1, 0x1.aaaaaaaaaaaaap-1, 0x1p+0}},
+        {0,
+         1,
+         7,
+         {0x0p+0, 0x1.5555555555555p-3, 0x1.5555555555555p-2, 0x1p-1, 0x1.5555555555555p-1,
+          0x1.aaaaaaaaaaaaap-1, 0x1p+0}},
         /* 0.001, 0.025750000000000002, 0.0505, 0.07525000000000001, 0.1 */
-        {0.001, 0.1, 5, {0x1.0624dd2f1a9fcp-10, 0x1.a5e353f7ced92p-6, 0x1.9db22d0e56042p-5,
-                         0x1.34395810624dep-4, 0x1.999999999999ap-4}},
+        {0.001,
+         0.1,
+         5,
+         {0x1.0624dd2f1a9fcp-10, 0x1.a5e353f7ced92p-6, 0x1.9db22d0e56042p-5, 0x1.34395810624dep-4,
+          0x1.999999999999ap-4}},
         /* -3.0, -2.3333333333333335, -1.6666666666666667, -1.0 */
         {-3, -1, 4, {-0x1.8p+1, -0x1.2aaaaaaaaaaabp+1, -0x1.aaaaaaaaaaaabp+0, -0x1p+0}},
         /* 1e-05, 0.030008999999999997, 0.060008, 0.09000699999999999,
          * 0.12000599999999999, 0.150005, 0.180004, 0.210003, 0.240002, 0.270001, 0.3 */
-        {1e-5, 0.3, 11, {0x1.4f8b588e368f1p-17, 0x1.ebaade657b84dp-6, 0x1.eb95e5aff2a17p-5,
-                         0x1.70ab2e1693c03p-4, 0x1.eb8b69552e2fbp-4, 0x1.3335d249e44fap-3,
-                         0x1.70a5efe931876p-3, 0x1.ae160d887ebf2p-3, 0x1.eb862b27cbf6ep-3,
-                         0x1.147b24638c975p-2, 0x1.3333333333333p-2}},
+        {1e-5,
+         0.3,
+         11,
+         {0x1.4f8b588e368f1p-17, 0x1.ebaade657b84dp-6, 0x1.eb95e5aff2a17p-5, 0x1.70ab2e1693c03p-4,
+          0x1.eb8b69552e2fbp-4, 0x1.3335d249e44fap-3, 0x1.70a5efe931876p-3, 0x1.ae160d887ebf2p-3,
+          0x1.eb862b27cbf6ep-3, 0x1.147b24638c975p-2, 0x1.3333333333333p-2}},
         /* decreasing: 1.0, 0.6666666666666667, 0.33333333333333337, 0.0 */
         {1, 0, 4, {0x1p+0, 0x1.5555555555556p-1, 0x1.5555555555556p-2, 0x0p+0}},
         /* start == stop: 2.0, 2.0, 2.0 (numpy's step == 0 branch) */
@@ -243,15 +257,17 @@ static void test_linspace_equals_numpy_bitwise(void **state)
         {5, 1, 1, {0x1.4p+2}},
         /* subnormal span, where the step rounds to 0 and numpy divides first
          * (gh-5437): 0.0, 0.0, 5e-324, 1e-323, 1e-323, 1.5e-323, 1.5e-323 */
-        {0, 0x0.0000000000003p-1022, 7,
-         {0x0p+0, 0x0p+0, 0x0.0000000000001p-1022, 0x0.0000000000002p-1022,
-          0x0.0000000000002p-1022, 0x0.0000000000003p-1022, 0x0.0000000000003p-1022}},
+        {0,
+         0x0.0000000000003p-1022,
+         7,
+         {0x0p+0, 0x0p+0, 0x0.0000000000001p-1022, 0x0.0000000000002p-1022, 0x0.0000000000002p-1022,
+          0x0.0000000000003p-1022, 0x0.0000000000003p-1022}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         double *values = NULL;
         sweep_error err = {0};
-        assert_int_equal(grid_linspace(cases[c].start, cases[c].stop, cases[c].num, &values,
-                                       &err), 0);
+        assert_int_equal(grid_linspace(cases[c].start, cases[c].stop, cases[c].num, &values, &err),
+                         0);
         assert_same_doubles(values, cases[c].expected, cases[c].num);
         free(values);
     }
@@ -282,22 +298,29 @@ static void test_logspace_equals_numpy_bitwise(void **state)
         /* 0.001, 0.01, 0.1 */
         {-3, -1, 3, {0x1.0624dd2f1a9fcp-10, 0x1.47ae147ae147bp-7, 0x1.999999999999ap-4}},
         /* 1e-05, 0.0001, 0.001, 0.01, 0.1, 1.0 */
-        {-5, 0, 6, {0x1.4f8b588e368f1p-17, 0x1.a36e2eb1c432dp-14, 0x1.0624dd2f1a9fcp-10,
-                    0x1.47ae147ae147bp-7, 0x1.999999999999ap-4, 0x1p+0}},
+        {-5,
+         0,
+         6,
+         {0x1.4f8b588e368f1p-17, 0x1.a36e2eb1c432dp-14, 0x1.0624dd2f1a9fcp-10, 0x1.47ae147ae147bp-7,
+          0x1.999999999999ap-4, 0x1p+0}},
         /* 0.0001, 0.00031622776601683794, 0.001, 0.0031622776601683794, 0.01,
          * 0.03162277660168379, 0.1 */
-        {-4, -1, 7, {0x1.a36e2eb1c432dp-14, 0x1.4b96be9c2da2cp-12, 0x1.0624dd2f1a9fcp-10,
-                     0x1.9e7c6e43390b7p-9, 0x1.47ae147ae147bp-7, 0x1.030dc4ea03a72p-5,
-                     0x1.999999999999ap-4}},
+        {-4,
+         -1,
+         7,
+         {0x1.a36e2eb1c432dp-14, 0x1.4b96be9c2da2cp-12, 0x1.0624dd2f1a9fcp-10, 0x1.9e7c6e43390b7p-9,
+          0x1.47ae147ae147bp-7, 0x1.030dc4ea03a72p-5, 0x1.999999999999ap-4}},
         /* 3.1622776601683795, 10.0, 31.622776601683793, 100.0, 316.22776601683796 */
-        {0.5, 2.5, 5, {0x1.94c583ada5b53p+1, 0x1.4p+3, 0x1.f9f6e4990f227p+4, 0x1.9p+6,
-                       0x1.3c3a4edfa9759p+8}},
+        {0.5,
+         2.5,
+         5,
+         {0x1.94c583ada5b53p+1, 0x1.4p+3, 0x1.f9f6e4990f227p+4, 0x1.9p+6, 0x1.3c3a4edfa9759p+8}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         double *values = NULL;
         sweep_error err = {0};
-        assert_int_equal(grid_logspace(cases[c].start, cases[c].stop, cases[c].num, &values,
-                                       &err), 0);
+        assert_int_equal(grid_logspace(cases[c].start, cases[c].stop, cases[c].num, &values, &err),
+                         0);
         assert_same_doubles(values, cases[c].expected, cases[c].num);
         free(values);
     }
@@ -398,12 +421,12 @@ static void test_find_duplicate_and_locate(void **state)
     size_t first = 99, second = 99;
     sweep_error err = {0};
     assert_int_equal(grid_find_duplicate(runs, 6, &first, &second, &err), 0);
-    runs[5].seed = runs[3].seed;  /* 5 repeats 3 */
-    runs[4].seed = runs[1].seed;  /* 4 repeats 1: the earlier repeat */
+    runs[5].seed = runs[3].seed; /* 5 repeats 3 */
+    runs[4].seed = runs[1].seed; /* 4 repeats 1: the earlier repeat */
     assert_int_equal(grid_find_duplicate(runs, 6, &first, &second, &err), 1);
     assert_int_equal(first, 1);
     assert_int_equal(second, 4);
-    runs[2] = runs[1];            /* now 2 repeats 1, earlier still */
+    runs[2] = runs[1]; /* now 2 repeats 1, earlier still */
     assert_int_equal(grid_find_duplicate(runs, 6, &first, &second, &err), 1);
     assert_int_equal(first, 1);
     assert_int_equal(second, 2);

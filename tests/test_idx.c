@@ -21,8 +21,7 @@
 #include "temp_folder.h"
 
 /* Write `bytes` to temp_folder/name, gzip-compressed when `gzip`. */
-static const char *write_file(const char *name, const unsigned char *bytes, size_t size,
-                              int gzip)
+static const char *write_file(const char *name, const unsigned char *bytes, size_t size, int gzip)
 {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", temp_folder, name);
@@ -62,8 +61,8 @@ static void test_reads_plain_and_gzip(void **state)
 {
     (void)state;
     const unsigned char labels[] = {0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9};
-    const unsigned char images[] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3,
-                                    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255};
+    const unsigned char images[] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2,  0,  0,
+                                    0, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255};
     for (int gzip = 0; gzip <= 1; gzip++) {
         idx_array array;
         sweep_error err;
@@ -142,8 +141,8 @@ static void test_broken_gzip_and_missing_file(void **state)
 {
     (void)state;
     /* A gzip header followed by bytes that are no deflate stream. */
-    const unsigned char broken[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF, 0xFF,
-                                    0xFF, 0xFF, 0xFF, 0xFF};
+    const unsigned char broken[] = {0x1f, 0x8b, 8,    0,    0,    0,    0,    0,    0,
+                                    3,    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     const char *path = write_file("broken.gz", broken, sizeof broken, 0);
     idx_array array;
     sweep_error err;

@@ -45,7 +45,7 @@ static void test_second_writer_refused_until_release(void **state)
     assert_string_equal(err.message, expected);
 
     output_lock_release(first);
-    assert_false(exists(lock_path));   /* no clutter left behind */
+    assert_false(exists(lock_path)); /* no clutter left behind */
     assert_int_equal(output_lock_acquire(path, &second, &err), 0);
     output_lock_release(second);
 }
@@ -133,7 +133,7 @@ static void test_link_planted_at_lock_name_left_alone(void **state)
     assert_int_equal(output_lock_acquire(path, &lock, &err), 0);
     struct stat info;
     assert_int_equal(lstat(lock_path, &info), 0);
-    assert_true(S_ISREG(info.st_mode));   /* a lock file of its own took the name */
+    assert_true(S_ISREG(info.st_mode)); /* a lock file of its own took the name */
     output_lock_release(lock);
     assert_victim_unchanged(victim);
     assert_false(exists(lock_path));
@@ -165,7 +165,7 @@ static void test_links_and_spellings_share_the_lock(void **state)
     snprintf(sub, sizeof sub, "%s/spell", temp_folder);
     assert_int_equal(mkdir(sub, 0777), 0);
     snprintf(real, sizeof real, "%s/real.h5", temp_folder);
-    write_victim(real);   /* the link must lead to an existing file */
+    write_victim(real); /* the link must lead to an existing file */
     snprintf(link_path, sizeof link_path, "%s/spell/link.h5", temp_folder);
     assert_int_equal(symlink("../real.h5", link_path), 0);
     snprintf(spelled, sizeof spelled, "%s/spell/../real.h5", temp_folder);
@@ -202,7 +202,7 @@ static void test_dangling_link_refused(void **state)
     assert_null(lock);
     assert_int_equal(err.kind, ERROR_INPUT);
     snprintf(lock_path, sizeof lock_path, "%s/elsewhere", temp_folder);
-    assert_false(exists(lock_path));   /* no folder made for it either */
+    assert_false(exists(lock_path)); /* no folder made for it either */
 }
 
 /* Folders made for an output that was never created are removed on
@@ -221,7 +221,7 @@ static void test_made_folders_removed_unless_output_made(void **state)
     assert_false(exists(top));
 
     assert_int_equal(output_lock_acquire(path, &lock, &err), 0);
-    write_victim(path);   /* the sweep made its output */
+    write_victim(path); /* the sweep made its output */
     output_lock_release(lock);
     assert_true(exists(path));
 }

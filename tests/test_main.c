@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 typedef struct {
-    char dir[256];     /* a fresh temporary folder per test */
-    int status;        /* exit status of the last command */
-    char out[65536];   /* its stdout */
-    char err[65536];   /* its stderr */
+    char dir[256];   /* a fresh temporary folder per test */
+    int status;      /* exit status of the last command */
+    char out[65536]; /* its stdout */
+    char err[65536]; /* its stderr */
 } cli_state;
 
 static int setup(void **state)
@@ -100,12 +100,11 @@ static int count_lines(const char *text)
     return lines;
 }
 
-static const char SMALL_CONFIG[] =
-    "name: small\n"
-    "model: {epochs: 3, l2: 0.01}\n"
-    "grid:\n"
-    "  batch_size: [32, 128]\n"
-    "  seed: [1, 2]\n";
+static const char SMALL_CONFIG[] = "name: small\n"
+                                   "model: {epochs: 3, l2: 0.01}\n"
+                                   "grid:\n"
+                                   "  batch_size: [32, 128]\n"
+                                   "  seed: [1, 2]\n";
 
 static void test_version_and_help(void **state)
 {
@@ -139,7 +138,8 @@ static void test_usage_errors_exit_2_with_one_line(void **state)
         {"a.yaml -o", "sweep: -o needs a value\n"},
         {"a.yaml b.yaml", "sweep: unexpected argument 'b.yaml' (one CONFIG only)\n"},
         {"a.yaml --set epochs", "sweep: --set epochs: expected KEY=VALUE\n"},
-        {"a.yaml --max-runs 0", "sweep: --max-runs: expected a whole number in 1..9223372036854775807, got '0'\n"},
+        {"a.yaml --max-runs 0",
+         "sweep: --max-runs: expected a whole number in 1..9223372036854775807, got '0'\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_sweep(cli, cases[i].args);
@@ -271,7 +271,7 @@ static void test_lost_summary_is_reported(void **state)
                                   "device\n");
     run_sweep(cli, "small.yaml -q --resume");
     assert_int_equal(cli->status, 0);
-    assert_int_equal(count_lines(cli->out), 3);  /* every run was done: nothing to train */
+    assert_int_equal(count_lines(cli->out), 3); /* every run was done: nothing to train */
     snprintf(command, sizeof command, "cd '%s' && '%s' --help >/dev/full 2>/dev/null", cli->dir,
              SWEEP_BINARY);
     raw = system(command);
@@ -317,7 +317,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_version_and_help, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors_exit_2_with_one_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_config_errors_exit_2_and_create_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_errors_exit_2_and_create_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_run_refuse_overwrite_then_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_trains_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_and_output_option, setup, teardown),

@@ -35,7 +35,7 @@
 #define TEST_DATA_DIR "tests/data"
 #endif
 
-static const double CURVE_TOLERANCE = 1e-9;   /* absolute, at every epoch */
+static const double CURVE_TOLERANCE = 1e-9; /* absolute, at every epoch */
 
 enum { MAX_LINE = 1 << 16, MAX_EPOCHS = 200 };
 
@@ -43,8 +43,7 @@ enum { MAX_LINE = 1 << 16, MAX_EPOCHS = 200 };
 
 /* ---- the data sets: features..., target, split ---- */
 
-static void append_row(double **x, double **y, int *n, const double *values, int d,
-                       double target)
+static void append_row(double **x, double **y, int *n, const double *values, int d, double target)
 {
     *x = realloc(*x, (size_t)(*n + 1) * (size_t)d * sizeof(double));
     *y = realloc(*y, (size_t)(*n + 1) * sizeof(double));
@@ -209,9 +208,9 @@ static void check_numpy(const dataset *data, const train_params *params, const c
                      result.train_loss[e], numpy.train_loss[e], result.val_loss[e],
                      numpy.val_loss[e]);
     }
-    printf("%s: worst difference %.3g; scores train %.17g val %.17g test %.17g\n", file_name,
-           worst, result.train_score, result.val_score, result.test_score);
-    if (isnan(numpy.val_score)) {   /* the book's run: its printed val accuracy */
+    printf("%s: worst difference %.3g; scores train %.17g val %.17g test %.17g\n", file_name, worst,
+           result.train_score, result.val_score, result.test_score);
+    if (isnan(numpy.val_score)) { /* the book's run: its printed val accuracy */
         assert_true(result.val_score == 0.8150833333333334);
     } else {
         assert_true(result.train_score == numpy.train_score);
@@ -276,8 +275,8 @@ static void check_same_as_reference(const run_result *fast, const refmc_result *
     if (fast->epochs_done != reference->epochs_done ||
         !same_doubles(fast->train_loss, reference->train_loss, params->epochs) ||
         !same_doubles(fast->val_loss, reference->val_loss, params->epochs))
-        fail_msg("%s: curves differ from the reference (epochs %d vs %d)", label,
-                 fast->epochs_done, reference->epochs_done);
+        fail_msg("%s: curves differ from the reference (epochs %d vs %d)", label, fast->epochs_done,
+                 reference->epochs_done);
     if (!same_doubles(&fast->train_score, &reference->train_score, 1) ||
         !same_doubles(&fast->val_score, &reference->val_score, 1) ||
         !same_doubles(&fast->test_score, &reference->test_score, 1))
@@ -355,7 +354,7 @@ static void test_divergence(void **state)
 /* Runs trained two at a time on two threads give the bits of one thread. */
 typedef struct {
     const sets *all;
-    int first;           /* cases first, first + 2, ... */
+    int first; /* cases first, first + 2, ... */
     run_result results[FAST_CASES];
 } thread_job;
 

@@ -42,10 +42,10 @@ static void test_network_init(test_network *t, simd_isa isa, int n_features, int
                               int capacity)
 {
     memset(t, 0, sizeof *t);
-    t->net = (network){n_features, units, network_stride(isa, units), isa, t->w1, t->b1, t->w2,
-                       0.0};
-    t->scratch = (network_scratch){capacity, t->a1, t->e1, t->z2, t->a, t->err, t->loss,
-                                   t->sum_w2, t->sum_b1, t->sum_w1};
+    t->net =
+        (network){n_features, units, network_stride(isa, units), isa, t->w1, t->b1, t->w2, 0.0};
+    t->scratch = (network_scratch){capacity, t->a1,   t->e1,     t->z2,     t->a,
+                                   t->err,   t->loss, t->sum_w2, t->sum_b1, t->sum_w1};
     assert_true(t->net.stride <= MAX_UNITS);
     assert_true((size_t)capacity * t->net.stride <= MAX_ROWS * MAX_UNITS);
     assert_true(network_row_doubles(isa, capacity) <= MAX_ROWS);
@@ -53,8 +53,8 @@ static void test_network_init(test_network *t, simd_isa isa, int n_features, int
 
 /* One training step; returns the batch's cross-entropy the way train.c sums
  * it (network_cross_entropy_rows of the outputs, rows in order from 0.0). */
-static double train_step(test_network *t, const double *x, const double *y, const int *rows,
-                         int m, const train_params *params)
+static double train_step(test_network *t, const double *x, const double *y, const int *rows, int m,
+                         const train_params *params)
 {
     network_train_batch(&t->net, x, y, rows, m, params, &t->scratch, t->outputs);
     double targets[MAX_ROWS], losses[MAX_ROWS];
@@ -68,10 +68,7 @@ static double train_step(test_network *t, const double *x, const double *y, cons
 }
 
 static const double TINY_X[N_ROWS * N_FEATURES] = {
-    0.5, -1.25, 2.0,
-    -0.75, 0.25, 1.5,
-    1.0, 1.0, -2.5,
-    0.0, -0.5, 0.125,
+    0.5, -1.25, 2.0, -0.75, 0.25, 1.5, 1.0, 1.0, -2.5, 0.0, -0.5, 0.125,
 };
 static const double TINY_Y[N_ROWS] = {1.0, 0.0, 1.0, 0.0};
 static const int TINY_ROWS[N_ROWS] = {0, 1, 2, 3};
@@ -112,9 +109,12 @@ static void test_one_batch_vs_numpy(void **state)
     (void)state;
     static const double a_expected[N_ROWS] = {0.25221263004770295, 0.25992657397653524,
                                               0.7833265233062879, 0.4420062853653983};
-    static const double w1_expected[N_FEATURES * N_UNITS] = {
-        0.2567223168110551, -0.5302741339114614, 0.7379878388066654,
-        0.03891056813944241, -0.9863662727973992, 0.44251532845594277};
+    static const double w1_expected[N_FEATURES * N_UNITS] = {0.2567223168110551,
+                                                             -0.5302741339114614,
+                                                             0.7379878388066654,
+                                                             0.03891056813944241,
+                                                             -0.9863662727973992,
+                                                             0.44251532845594277};
     static const double b1_expected[N_UNITS] = {0.10653343059828041, -0.2587429239463248};
     static const double w2_expected[N_UNITS] = {1.483274241417153, -1.9603126915325577};
     const double b2_expected = 0.09531599841300945;
@@ -126,8 +126,13 @@ static void test_one_batch_vs_numpy(void **state)
             continue;
         static test_network t;
         tiny_network_init(&t, (simd_isa)isa);
-        train_params params = {.batch_size = N_ROWS, .learning_rate = 0.5, .l1 = 0.01,
-                               .l2 = 0.1, .units = N_UNITS, .epochs = 1, .seed = 0};
+        train_params params = {.batch_size = N_ROWS,
+                               .learning_rate = 0.5,
+                               .l1 = 0.01,
+                               .l2 = 0.1,
+                               .units = N_UNITS,
+                               .epochs = 1,
+                               .seed = 0};
         double loss = train_step(&t, TINY_X, TINY_Y, TINY_ROWS, N_ROWS, &params);
         double w1[N_FEATURES * N_UNITS], b1[N_UNITS], w2[N_UNITS];
         network_get_weights(&t.net, w1, b1, w2);
@@ -145,7 +150,8 @@ static void test_one_batch_vs_numpy(void **state)
             if (!(diffs[i] <= worst))
                 worst = diffs[i];
         printf("%s: one batch vs numpy: max abs diff %.3g (a, w1, b1, w2, b2, loss, reg; "
-               "tolerance 1e-15)\n", simd_name((simd_isa)isa), worst);
+               "tolerance 1e-15)\n",
+               simd_name((simd_isa)isa), worst);
         assert_true(worst <= 1e-15);
     }
 }
@@ -178,11 +184,16 @@ static void test_gradients_vs_finite_differences(void **state)
     static test_network stepped;
     stepped = t;
     stepped.net.w1 = stepped.w1, stepped.net.b1 = stepped.b1, stepped.net.w2 = stepped.w2;
-    stepped.scratch = (network_scratch){N_ROWS, stepped.a1, stepped.e1, stepped.z2, stepped.a,
-                                        stepped.err, stepped.loss, stepped.sum_w2,
+    stepped.scratch = (network_scratch){N_ROWS,         stepped.a1,    stepped.e1,   stepped.z2,
+                                        stepped.a,      stepped.err,   stepped.loss, stepped.sum_w2,
                                         stepped.sum_b1, stepped.sum_w1};
-    train_params params = {.batch_size = N_ROWS, .learning_rate = rate, .l1 = l1, .l2 = l2,
-                           .units = N_UNITS, .epochs = 1, .seed = 0};
+    train_params params = {.batch_size = N_ROWS,
+                           .learning_rate = rate,
+                           .l1 = l1,
+                           .l2 = l2,
+                           .units = N_UNITS,
+                           .epochs = 1,
+                           .seed = 0};
     train_step(&stepped, TINY_X, TINY_Y, TINY_ROWS, N_ROWS, &params);
     double new_w1[N_FEATURES * N_UNITS], new_b1[N_UNITS], new_w2[N_UNITS];
     network_get_weights(&stepped.net, new_w1, new_b1, new_w2);
@@ -229,12 +240,14 @@ static void test_sigmoid(void **state)
 
     enum { N = 4096 };
     static double z[N], scalar[N], vector[N];
-    static const double edges[] = {0.0, -0.0, -100.0, -100.5, -99.5, 700.0, 699.9, 700.1, 745.5,
-                                   1e300, -1e300, INFINITY, -INFINITY, NAN, 36.0, 38.0, -36.0};
+    static const double edges[] = {0.0,       -0.0,  -100.0, -100.5, -99.5,  700.0,
+                                   699.9,     700.1, 745.5,  1e300,  -1e300, INFINITY,
+                                   -INFINITY, NAN,   36.0,   38.0,   -36.0};
     const int n_edges = (int)(sizeof edges / sizeof edges[0]);
     uint64_t state_bits = 88172645463325252ULL;
     for (int i = 0; i < N; i++) {
-        state_bits ^= state_bits << 13, state_bits ^= state_bits >> 7, state_bits ^= state_bits << 17;
+        state_bits ^= state_bits << 13, state_bits ^= state_bits >> 7,
+            state_bits ^= state_bits << 17;
         z[i] = i < n_edges ? edges[i] : ((double)(state_bits >> 11) * 0x1p-53 - 0.5) * 1800.0;
         scalar[i] = network_sigmoid(z[i]);
     }
@@ -265,8 +278,9 @@ static void test_cross_entropy_clipping(void **state)
                 test_network_init(&t, (simd_isa)isa, N_FEATURES, N_UNITS, 2);
                 t.net.b2 = 1000.0 * sign;
                 int correct;
-                double total = network_evaluate(&t.net, x, targets[k], 2, 0.0, &correct, &t.scratch);
-                double a = sign > 0 ? 1.0 : 0.0;   /* sigmoid(+-1000) */
+                double total =
+                    network_evaluate(&t.net, x, targets[k], 2, 0.0, &correct, &t.scratch);
+                double a = sign > 0 ? 1.0 : 0.0; /* sigmoid(+-1000) */
                 double outputs[2] = {a, a};
                 double expected = ref_cross_entropy_add(0.0, outputs, targets[k], 2);
                 assert_true(isfinite(expected));
@@ -291,8 +305,13 @@ static void test_penalty_and_padding(void **state)
         test_network_init(&t, (simd_isa)isa, 2, 1, 2);
         const double w1[2] = {0.0, -2.0}, b1[1] = {0.0}, w2[1] = {0.5};
         network_set_weights(&t.net, w1, b1, w2);
-        train_params params = {.batch_size = 2, .learning_rate = 0.5, .l1 = 0.25, .l2 = 0.5,
-                               .units = 1, .epochs = 1, .seed = 0};
+        train_params params = {.batch_size = 2,
+                               .learning_rate = 0.5,
+                               .l1 = 0.25,
+                               .l2 = 0.5,
+                               .units = 1,
+                               .epochs = 1,
+                               .seed = 0};
         train_step(&t, x, y, rows, 2, &params);
         assert_true(t.w1[0] == 0.0);
         double dw = 0.0 / 2.0 + (0.25 * -1.0 + 0.5 * -2.0) / 2.0;
@@ -325,7 +344,7 @@ static void test_init(void **state)
         network_init(&net, &rng);
         assert_true(w1[0] == 0.4967141530112327);
         assert_true(w1[1] == -0.13826430117118466);
-        assert_true(w1[stride] == -0.46341769281246226);   /* row 1, column 0 */
+        assert_true(w1[stride] == -0.46341769281246226); /* row 1, column 0 */
         assert_true(w2[0] == -0.8289950109220723);
         for (int h = 0; h < stride; h++)
             assert_true(b1[h] == 0.0);
@@ -345,11 +364,11 @@ static void test_count_correct(void **state)
     static const double x[5 * N_FEATURES] = {0};
     static const double y[5] = {1.0, 0.0, 0.0, 1.0, 0.0};
     static test_network t;
-    test_network_init(&t, simd_best(), N_FEATURES, N_UNITS, 4);   /* 2 chunks */
+    test_network_init(&t, simd_best(), N_FEATURES, N_UNITS, 4); /* 2 chunks */
     int correct;
     network_evaluate(&t.net, x, y, 5, 0.0, &correct, &t.scratch);
     assert_int_equal(correct, 3);
-    t.net.b2 = 0x1p-1074;   /* the smallest z2 > 0 */
+    t.net.b2 = 0x1p-1074; /* the smallest z2 > 0 */
     network_evaluate(&t.net, x, y, 5, 0.0, &correct, &t.scratch);
     assert_int_equal(correct, 2);
 }
@@ -382,7 +401,7 @@ static void test_batches_equal_reference(void **state)
         for (int n_features = 1; n_features <= MAX_FEATURES; n_features += 3)
             for (int m = 1; m <= MAX_ROWS; m += (m < 10 ? 1 : 7)) {
                 const int soft = (units + m) % 4 == 0;
-                const double spread = (units + m) % 5 == 0 ? 30.0 : 2.0;   /* saturation */
+                const double spread = (units + m) % 5 == 0 ? 30.0 : 2.0; /* saturation */
                 for (int i = 0; i < N_DATA * n_features; i++)
                     x[i] = random_uniform(-spread, spread);
                 for (int i = 0; i < N_DATA; i++)
@@ -395,9 +414,13 @@ static void test_batches_equal_reference(void **state)
                     w2[h] = h % 4 == 1 ? 0.0 : random_uniform(-1.5, 1.5);
                 }
                 int rows[MAX_ROWS];
-                train_params params = {.batch_size = m, .learning_rate = 0.3,
-                                       .l1 = (m % 2) * 0.01, .l2 = (m % 3 != 0) * 0.05,
-                                       .units = units, .epochs = 1, .seed = 0};
+                train_params params = {.batch_size = m,
+                                       .learning_rate = 0.3,
+                                       .l1 = (m % 2) * 0.01,
+                                       .l2 = (m % 3 != 0) * 0.05,
+                                       .units = units,
+                                       .epochs = 1,
+                                       .seed = 0};
 
                 ref_model reference;
                 assert_int_equal(ref_model_new(&reference, n_features, units, m, 1), 0);
@@ -481,10 +504,14 @@ static void test_single_rows_equal_reference(void **state)
                 }
                 int rows[N_DATA];
                 for (int r = 0; r < N_DATA; r++)
-                    rows[r] = (r * 7 + 3) % N_DATA;   /* a permutation */
-                train_params params = {.batch_size = 1, .learning_rate = 0.5,
-                                       .l1 = with_l1 ? 0.01 : 0.0, .l2 = 0.02, .units = units,
-                                       .epochs = 1, .seed = 0};
+                    rows[r] = (r * 7 + 3) % N_DATA; /* a permutation */
+                train_params params = {.batch_size = 1,
+                                       .learning_rate = 0.5,
+                                       .l1 = with_l1 ? 0.01 : 0.0,
+                                       .l2 = 0.02,
+                                       .units = units,
+                                       .epochs = 1,
+                                       .seed = 0};
 
                 ref_model reference;
                 assert_int_equal(ref_model_new(&reference, n_features, units, 1, 1), 0);

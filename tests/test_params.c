@@ -29,8 +29,8 @@ static void test_defaults_are_the_textbooks(void **state)
 static void test_names_and_order(void **state)
 {
     (void)state;
-    const char *names[PARAM_COUNT] = {"batch_size", "learning_rate", "l1", "l2",
-                                      "units", "epochs", "seed"};
+    const char *names[PARAM_COUNT] = {"batch_size", "learning_rate", "l1",  "l2",
+                                      "units",      "epochs",        "seed"};
     for (int id = 0; id < PARAM_COUNT; id++) {
         assert_string_equal(PARAM_INFO[id].name, names[id]);
         assert_int_equal(params_find(names[id]), id);
@@ -102,7 +102,7 @@ static void test_compare_and_describe(void **state)
     assert_int_equal(params_compare(&a, &b), 0);
     b.seed = 43;
     assert_true(params_compare(&a, &b) < 0);
-    a.batch_size = 64;   /* an earlier key outweighs the seed */
+    a.batch_size = 64; /* an earlier key outweighs the seed */
     assert_true(params_compare(&a, &b) > 0);
     char text[256];
     train_params defaults = params_defaults();

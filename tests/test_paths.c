@@ -30,7 +30,7 @@ static void test_creates_every_missing_level(void **state)
     assert_int_equal(stat(created, &info), 0);
     assert_true(S_ISDIR(info.st_mode));
     snprintf(created, sizeof created, "%s/a/b/c/out.h5", temp_folder);
-    assert_int_not_equal(stat(created, &info), 0);   /* the file itself is not made */
+    assert_int_not_equal(stat(created, &info), 0); /* the file itself is not made */
     /* Again: nothing to do. */
     assert_int_equal(paths_make_parent_folders(path, &err), 0);
 }
@@ -184,8 +184,10 @@ static void test_dangling_and_looping_links_refused(void **state)
     assert_int_equal(paths_follow_links(link, &target, &err), -1);
     assert_null(target);
     assert_int_equal(err.kind, ERROR_INPUT);
-    snprintf(expected, sizeof expected, "%s: a symbolic link to a missing file (%s/nowhere/x.h5); "
-             "sweep writes through a link only into an existing file", link, temp_folder);
+    snprintf(expected, sizeof expected,
+             "%s: a symbolic link to a missing file (%s/nowhere/x.h5); "
+             "sweep writes through a link only into an existing file",
+             link, temp_folder);
     assert_string_equal(err.message, expected);
 
     snprintf(link, sizeof link, "%s/loop_a", temp_folder);

@@ -38,11 +38,11 @@ typedef struct message {
 } message;
 
 typedef struct {
-    pthread_mutex_t lock;   /* the whole-rank test sends from two threads */
+    pthread_mutex_t lock; /* the whole-rank test sends from two threads */
     message *head;
     int n_ranks;
-    int n_sent[8][8];       /* [tag][to] */
-    bool gave_up[8];        /* [rank] */
+    int n_sent[8][8]; /* [tag][to] */
+    bool gave_up[8];  /* [rank] */
 } fake_network;
 
 typedef struct {
@@ -78,8 +78,7 @@ static message *take_message(fake_link *self, bool broadcast)
     fake_network *network = self->network;
     pthread_mutex_lock(&network->lock);
     message **at = &network->head;
-    while (*at != NULL &&
-           ((*at)->to != self->rank || ((*at)->tag == BROADCAST_TAG) != broadcast))
+    while (*at != NULL && ((*at)->to != self->rank || ((*at)->tag == BROADCAST_TAG) != broadcast))
         at = &(*at)->next;
     message *item = *at;
     if (item != NULL)
@@ -196,7 +195,7 @@ static void free_network(fake_network *network)
 
 typedef struct {
     int n_stored[N_RUNS];
-    run_result last[N_RUNS];   /* the last result stored for each run */
+    run_result last[N_RUNS]; /* the last result stored for each run */
 } store_log;
 
 static void log_store(void *context, size_t index, const run_result *result)
@@ -220,7 +219,7 @@ typedef struct {
     fake_link links[MAX_RANKS];
     train_params runs[N_RUNS];
     size_t schedule[N_RUNS];
-    sweep_team teams[MAX_RANKS];          /* [0]: rank 0's */
+    sweep_team teams[MAX_RANKS]; /* [0]: rank 0's */
     protocol_coordinator coordinator;
     protocol_courier couriers[MAX_RANKS]; /* [0] unused */
     sweep_error failure;
@@ -240,24 +239,27 @@ static sweep_job *job_new(int n_ranks, int n_workers)
         job->runs[run] = params_defaults();
         job->runs[run].epochs = 3;
         job->runs[run].seed = (uint32_t)run;
-        job->schedule[run] = N_RUNS - 1 - run;   /* any order: the schedule's */
+        job->schedule[run] = N_RUNS - 1 - run; /* any order: the schedule's */
     }
     sweep_team *rank0 = &job->teams[0];
-    *rank0 = (sweep_team){.runs = job->runs, .schedule = job->schedule, .n_runs = N_RUNS,
-                          .n_scheduled = N_RUNS, .interrupt = &job->interrupt[0], .talks = true};
+    *rank0 = (sweep_team){.runs = job->runs,
+                          .schedule = job->schedule,
+                          .n_runs = N_RUNS,
+                          .n_scheduled = N_RUNS,
+                          .interrupt = &job->interrupt[0],
+                          .talks = true};
     team_init(rank0);
     sweep_error err = {0};
     for (int rank = 0; rank < n_ranks; rank++)
         job->links[rank] = (fake_link){&job->network, rank};
     assert_int_equal(protocol_coordinator_init(&job->coordinator, fake_transport(&job->links[0]),
-                                               rank0, log_store, &job->log, &job->failure,
-                                               &err),
+                                               rank0, log_store, &job->log, &job->failure, &err),
                      0);
     for (int rank = 1; rank < n_ranks; rank++) {
         sweep_team *team = &job->teams[rank];
         *team = (sweep_team){.interrupt = &job->interrupt[rank], .talks = true};
         team_init(team);
-        team->active_workers = n_workers;   /* played by step_workers */
+        team->active_workers = n_workers; /* played by step_workers */
         job->workers_left[rank] = n_workers > 0;
         protocol_courier_init(&job->couriers[rank], fake_transport(&job->links[rank]), team);
         assert_int_equal(protocol_courier_ready(&job->couriers[rank], n_workers, &err), 0);
@@ -368,7 +370,7 @@ static void test_every_run_is_stored_once(void **state)
 static void test_runs_follow_the_credit(void **state)
 {
     (void)state;
-    sweep_job *job = job_new(2, 1);   /* one worker: room for 2 */
+    sweep_job *job = job_new(2, 1); /* one worker: room for 2 */
     assert_false(protocol_serve_ranks(&job->coordinator));
     assert_int_equal(messages_waiting(&job->network, 1, PROTOCOL_WORK), 2);
     assert_false(protocol_serve_ranks(&job->coordinator));
@@ -397,7 +399,7 @@ static void test_an_interrupt_elsewhere_stops_all(void **state)
     (void)state;
     sweep_job *job = job_new(3, 1);
     assert_false(protocol_serve_ranks(&job->coordinator));
-    assert_false(protocol_courier_step(&job->couriers[1], false));   /* takes 2 runs */
+    assert_false(protocol_courier_step(&job->couriers[1], false)); /* takes 2 runs */
     job->interrupt[1] = SIGTERM;
     assert_false(protocol_courier_step(&job->couriers[1], false));
     assert_int_equal(job->network.n_sent[PROTOCOL_INTERRUPTED][0], 1);
@@ -452,7 +454,7 @@ static void check_refused(int from, int tag, void *bytes, size_t size, const cha
     assert_int_equal(job->failure.kind, ERROR_RUNTIME);
     assert_string_equal(job->failure.message, expected);
     assert_true(team_stopped(&job->teams[0]));
-    assert_true(protocol_serve_ranks(&job->coordinator));   /* and stays over */
+    assert_true(protocol_serve_ranks(&job->coordinator)); /* and stays over */
     job_free(job);
 }
 
@@ -523,8 +525,7 @@ typedef struct {
 static void *serve(void *argument)
 {
     serving_rank *rank = argument;
-    rank->status = protocol_serve(fake_transport(rank->link), NULL, &rank->exit_status,
-                                  &rank->err);
+    rank->status = protocol_serve(fake_transport(rank->link), NULL, &rank->exit_status, &rank->err);
     return NULL;
 }
 
@@ -613,8 +614,8 @@ static void test_a_bad_start_packet_is_reported(void **state)
     unsigned char packet[sizeof(int64_t) + 1] = {0};
     int64_t kind = WIRE_START;
     memcpy(packet, &kind, sizeof kind);
-    assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link,
-                                                           packet, sizeof packet, &err),
+    assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link, packet,
+                                                          sizeof packet, &err),
                      0);
     serve_until_done(job);
     assert_int_equal(protocol_conclude(job->coordinator.transport, 2, &err), 0);
@@ -635,12 +636,11 @@ static void test_a_malformed_packet_ends_serving(void **state)
     sweep_error err = {0};
     sweep_job *job = job_new(2, 1);
     unsigned char packet[] = {9, 9, 9};
-    assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link,
-                                                           packet, sizeof packet, &err),
+    assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link, packet,
+                                                          sizeof packet, &err),
                      0);
     int exit_status = 0;
-    assert_int_equal(protocol_serve(fake_transport(&job->links[1]), NULL, &exit_status, &err),
-                     -1);
+    assert_int_equal(protocol_serve(fake_transport(&job->links[1]), NULL, &exit_status, &err), -1);
     assert_string_equal(err.message, "a malformed packet from rank 0 (3 bytes)");
     assert_true(job->network.gave_up[1]);
     assert_int_equal(exit_status, 1);

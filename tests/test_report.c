@@ -57,11 +57,11 @@ static void test_runs_table(void **state)
 static void test_summary_groups_and_orders(void **state)
 {
     (void)state;
-    train_params runs[6] = {run_with(32, 0, 0), run_with(32, 0, 1), run_with(32, 0, 2),
+    train_params runs[6] = {run_with(32, 0, 0),  run_with(32, 0, 1),  run_with(32, 0, 2),
                             run_with(128, 0, 0), run_with(128, 0, 1), run_with(128, 0, 2)};
-    run_summary summaries[6] = {
-        {RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.92, 0.80, 0.3}, {RUN_DONE, 0.94, 0.80, 0.3},
-        {RUN_DONE, 0.97, 0.90, 0.1}, {RUN_DONE, 0.99, 0.90, 0.2}, {RUN_FAILED, NAN, NAN, NAN}};
+    run_summary summaries[6] = {{RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.92, 0.80, 0.3},
+                                {RUN_DONE, 0.94, 0.80, 0.3}, {RUN_DONE, 0.97, 0.90, 0.1},
+                                {RUN_DONE, 0.99, 0.90, 0.2}, {RUN_FAILED, NAN, NAN, NAN}};
     FILE *out = tmpfile();
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
@@ -81,11 +81,11 @@ static void test_summary_groups_and_orders(void **state)
 static void test_summary_groups_whatever_the_key_order(void **state)
 {
     (void)state;
-    train_params runs[6] = {run_with(32, 0, 0), run_with(128, 0, 0), run_with(32, 0, 1),
-                            run_with(128, 0, 1), run_with(32, 0, 2), run_with(128, 0, 2)};
-    run_summary summaries[6] = {
-        {RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.97, 0.90, 0.1}, {RUN_DONE, 0.92, 0.80, 0.3},
-        {RUN_DONE, 0.99, 0.90, 0.2}, {RUN_DONE, 0.94, 0.80, 0.3}, {RUN_FAILED, NAN, NAN, NAN}};
+    train_params runs[6] = {run_with(32, 0, 0),  run_with(128, 0, 0), run_with(32, 0, 1),
+                            run_with(128, 0, 1), run_with(32, 0, 2),  run_with(128, 0, 2)};
+    run_summary summaries[6] = {{RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.97, 0.90, 0.1},
+                                {RUN_DONE, 0.92, 0.80, 0.3}, {RUN_DONE, 0.99, 0.90, 0.2},
+                                {RUN_DONE, 0.94, 0.80, 0.3}, {RUN_FAILED, NAN, NAN, NAN}};
     FILE *out = tmpfile();
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
@@ -110,10 +110,9 @@ static void test_summary_single_seed_without_test_rows(void **state)
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 2, &err), 0);
     char *text = stream_text(out);
-    const char *expected =
-        "   batch_size  done  val_acc (mean ± std)    val_loss\n"
-        "           32     1       0.9780               0.0700\n"
-        "          128     1       0.9780               0.0800\n";
+    const char *expected = "   batch_size  done  val_acc (mean ± std)    val_loss\n"
+                           "           32     1       0.9780               0.0700\n"
+                           "          128     1       0.9780               0.0800\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -126,8 +125,10 @@ static void test_summary_names_failed_and_pending_counts(void **state)
     (void)state;
     train_params runs[4] = {run_with(32, 0, 0), run_with(32, 0, 1), run_with(128, 0, 0),
                             run_with(128, 0, 1)};
-    run_summary summaries[4] = {{RUN_DONE, 0.90, 0.80, 0.3}, {RUN_FAILED, NAN, NAN, NAN},
-                                {RUN_DONE, 0.95, 0.85, 0.2}, {RUN_PENDING, NAN, NAN, NAN}};
+    run_summary summaries[4] = {{RUN_DONE, 0.90, 0.80, 0.3},
+                                {RUN_FAILED, NAN, NAN, NAN},
+                                {RUN_DONE, 0.95, 0.85, 0.2},
+                                {RUN_PENDING, NAN, NAN, NAN}};
     FILE *out = tmpfile();
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 4, &err), 0);

@@ -34,8 +34,8 @@
 #define MAX_EPOCHS 5
 
 typedef struct {
-    char folder[256];   /* a fresh temporary folder per test */
-    char path[512];     /* folder/results.h5 */
+    char folder[256]; /* a fresh temporary folder per test */
+    char path[512];   /* folder/results.h5 */
 } fixture;
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -47,7 +47,7 @@ static void remove_tree(const char *path)
     if (lstat(path, &info) != 0)
         return;
     if (S_ISDIR(info.st_mode)) {
-        chmod(path, 0700);   /* in case a test took the permissions away */
+        chmod(path, 0700); /* in case a test took the permissions away */
         DIR *folder = opendir(path);
         if (folder != NULL) {
             struct dirent *entry;
@@ -117,14 +117,34 @@ static results_meta test_meta(void)
 static void test_runs(train_params runs[N_RUNS])
 {
     const train_params values[N_RUNS] = {
-        {.batch_size = 32, .learning_rate = 0.1, .l1 = 0.0, .l2 = 0.01, .units = 10,
-         .epochs = 3, .seed = 0},
-        {.batch_size = 128, .learning_rate = 0.05, .l1 = 1e-3, .l2 = 0.0, .units = 7,
-         .epochs = 5, .seed = 4294967295u},
-        {.batch_size = 1, .learning_rate = 1e-3, .l1 = 0.0, .l2 = 0.0, .units = 1,
-         .epochs = 4, .seed = 42},
-        {.batch_size = 364, .learning_rate = 0.1 + 0.2, .l1 = 0.0, .l2 = 5e-324, .units = 1000,
-         .epochs = 2, .seed = 7},
+        {.batch_size = 32,
+         .learning_rate = 0.1,
+         .l1 = 0.0,
+         .l2 = 0.01,
+         .units = 10,
+         .epochs = 3,
+         .seed = 0},
+        {.batch_size = 128,
+         .learning_rate = 0.05,
+         .l1 = 1e-3,
+         .l2 = 0.0,
+         .units = 7,
+         .epochs = 5,
+         .seed = 4294967295u},
+        {.batch_size = 1,
+         .learning_rate = 1e-3,
+         .l1 = 0.0,
+         .l2 = 0.0,
+         .units = 1,
+         .epochs = 4,
+         .seed = 42},
+        {.batch_size = 364,
+         .learning_rate = 0.1 + 0.2,
+         .l1 = 0.0,
+         .l2 = 5e-324,
+         .units = 1000,
+         .epochs = 2,
+         .seed = 7},
     };
     memcpy(runs, values, sizeof values);
 }
@@ -143,7 +163,8 @@ static const double VAL_LOSS[N_RUNS][MAX_EPOCHS] = {
     {0},
     {4.9406564584124654e-324, 1e-300},
 };
-static const double SCORES[N_RUNS][3] = {   /* train, val, test */
+static const double SCORES[N_RUNS][3] = {
+    /* train, val, test */
     {0.9917582417582418, 0.978021978021978, 0.9736842105263158},
     {NAN, NAN, NAN},
     {0},
@@ -274,7 +295,7 @@ static void assert_text_attribute(hid_t object, const char *name, const char *ex
     assert_true(attribute >= 0);
     hid_t stored = H5Aget_type(attribute);
     assert_int_equal(H5Tget_class(stored), H5T_STRING);
-    assert_true(H5Tis_variable_str(stored) > 0);   /* h5py returns these as str */
+    assert_true(H5Tis_variable_str(stored) > 0); /* h5py returns these as str */
     assert_int_equal(H5Tget_cset(stored), H5T_CSET_UTF8);
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, H5T_VARIABLE);
@@ -326,7 +347,7 @@ static void curves_round_trip_bitwise(void **state)
     write_test_file(f->path);
     hid_t file = open_file(f->path);
     const char *names[2] = {"train_loss", "val_loss"};
-    const double (*written[2])[MAX_EPOCHS] = {TRAIN_LOSS, VAL_LOSS};
+    const double(*written[2])[MAX_EPOCHS] = {TRAIN_LOSS, VAL_LOSS};
     for (int curve = 0; curve < 2; curve++) {
         assert_shape_and_type(file, names[curve], 2, N_RUNS, MAX_EPOCHS, H5T_FLOAT, 8);
         /* Expected: the written values, NaN past each run's epochs (3, 5, -, 2)
@@ -352,7 +373,7 @@ static void per_run_results_round_trip_bitwise(void **state)
     for (int column = 0; column < 4; column++) {
         assert_shape_and_type(file, names[column], 1, N_RUNS, 0, H5T_FLOAT, 8);
         double expected[N_RUNS], actual[N_RUNS];
-        for (int run = 0; run < N_RUNS; run++)   /* pending run 2: the NaN fill */
+        for (int run = 0; run < N_RUNS; run++) /* pending run 2: the NaN fill */
             expected[run] = run == 2 ? NAN : column < 3 ? SCORES[run][column] : SECONDS[run];
         read_all(file, names[column], H5T_NATIVE_DOUBLE, actual);
         assert_same_bits(expected, actual, N_RUNS, names[column]);
@@ -363,17 +384,17 @@ static void per_run_results_round_trip_bitwise(void **state)
     read_all(file, "status", H5T_NATIVE_INT8, status);
     assert_int_equal(status[0], 1);
     assert_int_equal(status[1], 2);
-    assert_int_equal(status[2], 0);   /* pending: the fill */
+    assert_int_equal(status[2], 0); /* pending: the fill */
     assert_int_equal(status[3], 1);
 
     /* Fixed-length, NUL-padded UTF-8 of the run_result buffer's size. */
-    const size_t width = sizeof ((run_result *)0)->failure;
+    const size_t width = sizeof((run_result *)0)->failure;
     assert_shape_and_type(file, "failure", 1, N_RUNS, 0, H5T_STRING, width);
     hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, width + 1);   /* room for a terminator in memory */
+    H5Tset_size(type, width + 1); /* room for a terminator in memory */
     H5Tset_strpad(type, H5T_STR_NULLTERM);
     H5Tset_cset(type, H5T_CSET_UTF8);
-    char failure[N_RUNS][sizeof ((run_result *)0)->failure + 1];
+    char failure[N_RUNS][sizeof((run_result *)0)->failure + 1];
     read_all(file, "failure", type, failure);
     const char *expected_failure[N_RUNS] = {"", FAILURE_1, "", ""};
     for (int run = 0; run < N_RUNS; run++)
@@ -403,8 +424,7 @@ static void hyperparameters_stored_with_their_types(void **state)
             assert_same_bits(expected, actual, N_RUNS, name);
         } else {
             /* int64 only where int32 cannot hold the range: the seed. */
-            assert_shape_and_type(file, name, 1, N_RUNS, 0, H5T_INTEGER,
-                                  id == PARAM_SEED ? 8 : 4);
+            assert_shape_and_type(file, name, 1, N_RUNS, 0, H5T_INTEGER, id == PARAM_SEED ? 8 : 4);
             int64_t actual[N_RUNS];
             read_all(file, name, H5T_NATIVE_INT64, actual);
             for (int run = 0; run < N_RUNS; run++)
@@ -420,7 +440,7 @@ static void root_attributes_stored(void **state)
     write_test_file(f->path);
     hid_t file = open_file(f->path);
     results_meta meta = test_meta();
-    assert_text_attribute(file, "config", CONFIG_TEXT);   /* UTF-8 intact */
+    assert_text_attribute(file, "config", CONFIG_TEXT); /* UTF-8 intact */
     assert_text_attribute(file, "config_path", meta.config_path);
     assert_text_attribute(file, "overrides", meta.overrides);
     assert_text_attribute(file, "effective_config", meta.effective_config);
@@ -485,9 +505,9 @@ static void dimension_scales_attached(void **state)
     for (int i = 0; i < MAX_EPOCHS; i++)
         assert_int_equal(epochs[i], i);
 
-    const char *per_run[] = {"batch_size", "learning_rate", "l1", "l2", "units", "epochs",
-                             "seed", "status", "train_score", "val_score", "test_score",
-                             "seconds", "failure", "train_loss", "val_loss"};
+    const char *per_run[] = {"batch_size", "learning_rate", "l1",      "l2",          "units",
+                             "epochs",     "seed",          "status",  "train_score", "val_score",
+                             "test_score", "seconds",       "failure", "train_loss",  "val_loss"};
     for (size_t i = 0; i < sizeof per_run / sizeof per_run[0]; i++) {
         hid_t variable = H5Dopen2(file, per_run[i], H5P_DEFAULT);
         assert_true(variable >= 0);
@@ -597,9 +617,9 @@ static void chunk_shape_follows_curve_length(void **state)
         size_t n_runs;
         hsize_t chunk_runs, chunk_epochs;
     } cases[] = {
-        {5, MAX_CASE_RUNS, 102, 5},  /* short curves grouped to >= 512 values */
-        {1000, 2, 1, 1000},          /* one run per chunk */
-        {200000, 2, 1, 131072},      /* split at 131072 epochs (1 MiB) */
+        {5, MAX_CASE_RUNS, 102, 5}, /* short curves grouped to >= 512 values */
+        {1000, 2, 1, 1000},         /* one run per chunk */
+        {200000, 2, 1, 131072},     /* split at 131072 epochs (1 MiB) */
     };
     results_meta meta = test_meta();
     train_params runs[MAX_CASE_RUNS];
@@ -626,7 +646,7 @@ static void existing_file_refused(void **state)
     train_params runs[N_RUNS];
     test_runs(runs);
     results_meta meta = test_meta();
-    results_writer *writer = (results_writer *)&meta;   /* must be reset to NULL */
+    results_writer *writer = (results_writer *)&meta; /* must be reset to NULL */
     sweep_error err = {0};
     assert_int_equal(results_create(f->path, false, &meta, runs, 1, &writer, &err), -1);
     assert_null(writer);
@@ -693,13 +713,13 @@ static void overwrite_leaves_readers_of_the_old_file_alone(void **state)
         print_error("%s\n", err.message);
     assert_int_equal(rc, 0);
     assert_int_equal(results_close(writer, false, &err), 0);
-    assert_int_attribute(reader, "n_runs", N_RUNS, 8);   /* the old file, intact */
+    assert_int_attribute(reader, "n_runs", N_RUNS, 8); /* the old file, intact */
     int8_t status[N_RUNS];
     read_all(reader, "status", H5T_NATIVE_INT8, status);
     assert_int_equal(status[0], 1);
     H5Fclose(reader);
     hid_t file = open_file(f->path);
-    assert_int_attribute(file, "n_runs", 1, 8);          /* the new one */
+    assert_int_attribute(file, "n_runs", 1, 8); /* the new one */
     H5Fclose(file);
 }
 
@@ -803,7 +823,7 @@ static create_outcome create_in_child(const char *path, bool overwrite, rlim_t f
         train_params runs[N_RUNS];
         test_runs(runs);
         results_meta meta = test_meta();
-        results_writer *writer = (results_writer *)&meta;   /* must be reset to NULL */
+        results_writer *writer = (results_writer *)&meta; /* must be reset to NULL */
         create_outcome result = {.rc = 0};
         result.rc = results_create(path, overwrite, &meta, runs, N_RUNS, &writer, &result.err);
         result.writer_null = writer == NULL;
@@ -875,11 +895,11 @@ static void write_run_rejects_bad_input(void **state)
 
     assert_int_equal(results_write_run(writer, N_RUNS, &result, &err), -1);
     assert_int_equal(err.kind, ERROR_RUNTIME);
-    snprintf(expected, sizeof expected,
-             "cannot write results file %s: no run 4 (the file has 4)", f->path);
+    snprintf(expected, sizeof expected, "cannot write results file %s: no run 4 (the file has 4)",
+             f->path);
     assert_string_equal(err.message, expected);
 
-    assert_int_equal(results_write_run(writer, 1, &result, &err), -1);   /* 3 epochs, not 5 */
+    assert_int_equal(results_write_run(writer, 1, &result, &err), -1); /* 3 epochs, not 5 */
     snprintf(expected, sizeof expected,
              "cannot write results file %s: run 1 has curves of 3 epochs, expected 5", f->path);
     assert_string_equal(err.message, expected);
@@ -996,7 +1016,7 @@ static void shard_file_keeps_run_numbers(void **state)
     assert_int_equal(results_read_index(whole, &index, &err), 0);
     assert_string_equal(index.shard, "");
     assert_int_equal(index.grid_runs, -1);
-    assert_int_equal(index.ranks, 1);   /* meta.ranks 0 is stored as 1 */
+    assert_int_equal(index.ranks, 1); /* meta.ranks 0 is stored as 1 */
     for (int run = 0; run < N_RUNS; run++)
         assert_int_equal(index.run_numbers[run], run);
     results_index_free(&index);
@@ -1036,8 +1056,9 @@ static void merged_file_takes_each_run_from_its_source(void **state)
 
     const char *sources[2] = {source_a, source_b};
     const results_origin origins[N_RUNS] = {{0, 0}, {0, 1}, {1, 2}, {-1, -1}};
-    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2,
-                                           origins, &writer, &err), 0);
+    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2, origins,
+                                           &writer, &err),
+                     0);
     assert_int_equal(results_close(writer, false, &err), 0);
 
     hid_t file = open_file(merged);
@@ -1046,7 +1067,7 @@ static void merged_file_takes_each_run_from_its_source(void **state)
     assert_int_equal(status[0], RUN_DONE);
     assert_int_equal(status[1], RUN_FAILED);
     assert_int_equal(status[2], RUN_DONE);
-    assert_int_equal(status[3], RUN_PENDING);   /* no origin: pending */
+    assert_int_equal(status[3], RUN_PENDING); /* no origin: pending */
     double curve[N_RUNS][MAX_EPOCHS];
     read_all(file, "train_loss", H5T_NATIVE_DOUBLE, curve);
     assert_same_bits(TRAIN_LOSS[0], curve[0], 3, "train_loss[0]");
@@ -1062,8 +1083,9 @@ static void merged_file_takes_each_run_from_its_source(void **state)
     free_result(&result);
 
     writer = NULL;
-    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2,
-                                           origins, &writer, &err), -1);
+    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2, origins,
+                                           &writer, &err),
+                     -1);
     assert_null(writer);
     assert_int_equal(err.kind, ERROR_INPUT);
     char expected[700];
@@ -1076,8 +1098,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(curves_round_trip_bitwise, setup, teardown),
         cmocka_unit_test_setup_teardown(per_run_results_round_trip_bitwise, setup, teardown),
-        cmocka_unit_test_setup_teardown(hyperparameters_stored_with_their_types, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(hyperparameters_stored_with_their_types, setup, teardown),
         cmocka_unit_test_setup_teardown(root_attributes_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(null_meta_strings_stored_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(dimension_scales_attached, setup, teardown),
@@ -1094,8 +1115,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(failed_create_removes_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(no_runs_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(write_run_rejects_bad_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(failure_text_bounded_and_kept_for_failed_runs_only,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(failure_text_bounded_and_kept_for_failed_runs_only, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(shard_file_keeps_run_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(merged_file_takes_each_run_from_its_source, setup,
                                         teardown),
@@ -1104,8 +1125,7 @@ int main(void)
     const struct CMUnitTest final_form[] = {
         cmocka_unit_test_setup_teardown(curves_round_trip_bitwise, setup, teardown),
         cmocka_unit_test_setup_teardown(per_run_results_round_trip_bitwise, setup, teardown),
-        cmocka_unit_test_setup_teardown(hyperparameters_stored_with_their_types, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(hyperparameters_stored_with_their_types, setup, teardown),
         cmocka_unit_test_setup_teardown(root_attributes_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(dimension_scales_attached, setup, teardown),
         cmocka_unit_test_setup_teardown(curves_chunked_and_compressed, setup, teardown),

@@ -31,12 +31,27 @@
 static char path[512];
 
 static const train_params RUNS[N_RUNS] = {
-    {.batch_size = 32, .learning_rate = 0.1, .l1 = 0.0, .l2 = 0.01, .units = 10,
-     .epochs = EPOCHS, .seed = 0},
-    {.batch_size = 64, .learning_rate = 0.5, .l1 = 0.0, .l2 = 0.0, .units = 2,
-     .epochs = 2, .seed = 4294967295u},
-    {.batch_size = 1, .learning_rate = 1e-3, .l1 = 1e-4, .l2 = 0.0, .units = 1,
-     .epochs = 3, .seed = 42},
+    {.batch_size = 32,
+     .learning_rate = 0.1,
+     .l1 = 0.0,
+     .l2 = 0.01,
+     .units = 10,
+     .epochs = EPOCHS,
+     .seed = 0},
+    {.batch_size = 64,
+     .learning_rate = 0.5,
+     .l1 = 0.0,
+     .l2 = 0.0,
+     .units = 2,
+     .epochs = 2,
+     .seed = 4294967295u},
+    {.batch_size = 1,
+     .learning_rate = 1e-3,
+     .l1 = 1e-4,
+     .l2 = 0.0,
+     .units = 1,
+     .epochs = 3,
+     .seed = 42},
 };
 
 /* A file of N_RUNS runs, run 0 done, run 1 failed, run 2 pending. */
@@ -44,20 +59,33 @@ static int write_real_file(void **state)
 {
     (void)state;
     snprintf(path, sizeof path, "%s/results.h5", temp_folder);
-    results_meta meta = {.effective_config = "model:\n  epochs: 4\n", .version = "test",
-                         .dataset_name = "wdbc", .data_checksum = "0123456789abcdef",
-                         .n_train = 364, .n_val = 91, .n_test = 114, .n_features = 30};
+    results_meta meta = {.effective_config = "model:\n  epochs: 4\n",
+                         .version = "test",
+                         .dataset_name = "wdbc",
+                         .data_checksum = "0123456789abcdef",
+                         .n_train = 364,
+                         .n_val = 91,
+                         .n_test = 114,
+                         .n_features = 30};
     results_writer *writer = NULL;
     sweep_error err = {0};
     if (results_create(path, true, &meta, RUNS, N_RUNS, &writer, &err) != 0)
         return -1;
     double train_loss[EPOCHS] = {0.7, 0.6, 0.5, 0.4}, val_loss[EPOCHS] = {0.8, 0.7, 0.6, 0.55};
-    run_result result = {.status = RUN_DONE, .epochs = EPOCHS, .train_loss = train_loss,
-                         .val_loss = val_loss, .train_score = 0.9, .val_score = 0.95,
-                         .test_score = 0.875, .seconds = 0.25};
+    run_result result = {.status = RUN_DONE,
+                         .epochs = EPOCHS,
+                         .train_loss = train_loss,
+                         .val_loss = val_loss,
+                         .train_score = 0.9,
+                         .val_score = 0.95,
+                         .test_score = 0.875,
+                         .seconds = 0.25};
     int rc = results_write_run(writer, 0, &result, &err);
-    result = (run_result){.status = RUN_FAILED, .epochs = 2, .train_loss = train_loss,
-                          .val_loss = val_loss, .failure = "loss is NaN at epoch 2"};
+    result = (run_result){.status = RUN_FAILED,
+                          .epochs = 2,
+                          .train_loss = train_loss,
+                          .val_loss = val_loss,
+                          .failure = "loss is NaN at epoch 2"};
     if (rc == 0)
         rc = results_write_run(writer, 1, &result, &err);
     if (results_close(writer, false, &err) != 0 || rc != 0)
@@ -104,8 +132,8 @@ static void replace_with_int8(const char *file, const char *name, hsize_t length
     assert_true(handle >= 0);
     assert_true(H5Ldelete(handle, name, H5P_DEFAULT) >= 0);
     hid_t space = H5Screate_simple(1, &length, NULL);
-    hid_t variable = H5Dcreate2(handle, name, H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                                H5P_DEFAULT);
+    hid_t variable =
+        H5Dcreate2(handle, name, H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(variable >= 0);
     int8_t values[8] = {1, 1, 1, 1, 1, 1, 1, 1};
     assert_true(length <= 8);
@@ -161,7 +189,7 @@ static void real_file_reads_back(void **state)
     assert_true(index.summaries[0].final_val_loss == 0.55);
     assert_string_equal(index.data_checksum, "0123456789abcdef");
     assert_int_equal(index.n_train, 364);
-    assert_int_equal(index.grid_runs, -1);   /* not a shard */
+    assert_int_equal(index.grid_runs, -1); /* not a shard */
     results_index_free(&index);
 }
 
@@ -218,8 +246,10 @@ static void truncated_file_named_truncated(void **state)
     assert_int_equal(stat(file, &info), 0);
     assert_int_equal(truncate(file, info.st_size - 1), 0);
     char what[256];
-    snprintf(what, sizeof what, "truncated or damaged (%lld bytes, of the %lld its HDF5 "
-             "superblock records)", (long long)info.st_size - 1, (long long)info.st_size);
+    snprintf(what, sizeof what,
+             "truncated or damaged (%lld bytes, of the %lld its HDF5 "
+             "superblock records)",
+             (long long)info.st_size - 1, (long long)info.st_size);
     assert_refused(file, what);
 }
 
@@ -261,12 +291,13 @@ static void curve_rows_bounded_by_the_file(void **state)
     double row[EPOCHS + 1];
     assert_int_equal(results_source_read_curve(source, "val_loss", 0, EPOCHS, row, &err), 0);
     assert_true(row[3] == 0.55);
-    assert_int_equal(results_source_read_curve(source, "val_loss", 0, EPOCHS + 1, row, &err),
-                     -1);
+    assert_int_equal(results_source_read_curve(source, "val_loss", 0, EPOCHS + 1, row, &err), -1);
     assert_int_equal(err.kind, ERROR_INPUT);
     char expected[1024];
-    snprintf(expected, sizeof expected, "%s: not a valid sweep results file: run 0 of 3 has 5 "
-             "epochs, but its curves hold 4", path);
+    snprintf(expected, sizeof expected,
+             "%s: not a valid sweep results file: run 0 of 3 has 5 "
+             "epochs, but its curves hold 4",
+             path);
     assert_string_equal(err.message, expected);
     assert_int_equal(results_source_read_curve(source, "val_loss", N_RUNS, 1, row, &err), -1);
     results_source_close(source);

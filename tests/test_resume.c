@@ -45,21 +45,22 @@ static void test_runs_are_matched_by_their_hyperparameters(void **state)
     config_runs(ours);
     /* The file holds runs 3, 0 and 1 of the config, in that order. */
     train_params theirs[3] = {ours[3], ours[0], ours[1]};
-    run_summary summaries[3] = {{.status = RUN_DONE}, {.status = RUN_FAILED},
+    run_summary summaries[3] = {{.status = RUN_DONE},
+                                {.status = RUN_FAILED},
                                 {.status = RUN_PENDING}};
     results_index index = file_of(theirs, summaries, 3);
     long long copy_from[4];
     size_t n_kept = 99;
     sweep_error err = {0};
     assert_int_equal(resume_match("f.h5", &index, ours, 4, false, copy_from, &n_kept, &err), 0);
-    assert_int_equal(copy_from[0], 1);    /* failed: kept */
-    assert_int_equal(copy_from[1], -1);   /* pending: trained */
-    assert_int_equal(copy_from[2], -1);   /* new: trained */
-    assert_int_equal(copy_from[3], 0);    /* done: kept */
+    assert_int_equal(copy_from[0], 1);  /* failed: kept */
+    assert_int_equal(copy_from[1], -1); /* pending: trained */
+    assert_int_equal(copy_from[2], -1); /* new: trained */
+    assert_int_equal(copy_from[3], 0);  /* done: kept */
     assert_int_equal(n_kept, 2);
 
     assert_int_equal(resume_match("f.h5", &index, ours, 4, true, copy_from, &n_kept, &err), 0);
-    assert_int_equal(copy_from[0], -1);   /* failed, with --retry-failed: trained again */
+    assert_int_equal(copy_from[0], -1); /* failed, with --retry-failed: trained again */
     assert_int_equal(copy_from[3], 0);
     assert_int_equal(n_kept, 1);
 }
@@ -70,8 +71,8 @@ static void test_a_run_missing_from_the_config_is_refused(void **state)
     train_params ours[4];
     config_runs(ours);
     train_params theirs[3] = {ours[2], ours[0], ours[1]};
-    theirs[1].units = 11;   /* not in the config */
-    theirs[2].units = 12;   /* nor this; the first one (run 1) is named */
+    theirs[1].units = 11; /* not in the config */
+    theirs[2].units = 12; /* nor this; the first one (run 1) is named */
     run_summary summaries[3] = {{.status = RUN_DONE}, {.status = RUN_DONE}, {.status = RUN_DONE}};
     results_index index = file_of(theirs, summaries, 3);
     long long copy_from[4];
@@ -109,15 +110,21 @@ static void test_the_file_must_come_from_the_same_data_and_shard(void **state)
     results_index index = file_of(NULL, NULL, 0);
     dataset data = {.name = "iris"};
     sweep_error err = {0};
-    assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "0123456789abcdef", "", &err), 0);
-    assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "fedcba9876543210", "", &err), -1);
+    assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "0123456789abcdef", "",
+                                         &err),
+                     0);
+    assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "fedcba9876543210", "",
+                                         &err),
+                     -1);
     assert_int_equal(err.kind, ERROR_INPUT);
     assert_string_equal(err.message, "f.h5: cannot resume: it was made from other data (wdbc, "
                                      "checksum 0123456789abcdef; the config's data iris has "
                                      "checksum fedcba9876543210)");
     /* A file without a checksum (an older one) is taken on trust. */
     index.data_checksum = "";
-    assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "fedcba9876543210", "", &err), 0);
+    assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "fedcba9876543210", "",
+                                         &err),
+                     0);
 
     assert_int_equal(resume_check_origin("f.h5", &index, &data, "minibatch", "x", "1/4", &err), -1);
     assert_string_equal(err.message, "f.h5: cannot resume it as shard 1/4: it holds the whole "

@@ -203,7 +203,7 @@ static void test_small_shuffles(void **state)
 
     int twenty[20];
     const int twenty_expected[20] = {11, 17, 19, 15, 1, 5, 8, 16, 13, 18,
-                                     14, 9, 10, 6, 0, 4, 7, 12, 2, 3};
+                                     14, 9,  10, 6,  0, 4, 7, 12, 2,  3};
     rng_seed(&rng, 4294967295U);
     rng_permutation(&rng, twenty, 20);
     assert_memory_equal(twenty, twenty_expected, sizeof twenty);
@@ -248,8 +248,8 @@ static void test_interval(void **state)
     for (int i = 0; i < 6; i++)
         assert_int_equal(rng_interval(&rng, (1ULL << 33) + 12345), pow33[i]);
 
-    const uint64_t pow62[4] = {191369442034012508ULL, 34580184003183093ULL,
-                               2468719144077628310ULL, 2621486946197246529ULL};
+    const uint64_t pow62[4] = {191369442034012508ULL, 34580184003183093ULL, 2468719144077628310ULL,
+                               2621486946197246529ULL};
     rng_seed(&rng, 9);
     for (int i = 0; i < 4; i++)
         assert_int_equal(rng_interval(&rng, (1ULL << 62) + 4), pow62[i]);

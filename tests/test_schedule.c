@@ -112,7 +112,7 @@ static void shards_cover_the_grid_disjoint_and_balanced(void **state)
             assert_true(n >= 1);
             for (size_t i = 0; i < n; i++) {
                 assert_true(members[i] < N);
-                assert_int_equal(owner[members[i]], -1);   /* disjoint */
+                assert_int_equal(owner[members[i]], -1); /* disjoint */
                 owner[members[i]] = shard;
                 load[shard] += schedule_cost(&runs[members[i]], &DATA);
                 if (i > 0)
@@ -126,7 +126,7 @@ static void shards_cover_the_grid_disjoint_and_balanced(void **state)
             free(again);
         }
         for (int i = 0; i < N; i++)
-            assert_true(owner[i] >= 0);   /* covering */
+            assert_true(owner[i] >= 0); /* covering */
         double low = load[0], high = load[0];
         for (int shard = 1; shard < count; shard++) {
             low = load[shard] < low ? load[shard] : low;
@@ -150,7 +150,7 @@ static void impossible_shards_refused(void **state)
     assert_int_equal(schedule_shard(runs, 3, &DATA, 3, 3, &members, &n, &err), -1);
     assert_string_equal(err.message, "--shard 3/3: expected K/N with 0 <= K < N");
     assert_int_equal(schedule_shard(runs, 3, &DATA, 0, 1, &members, &n, &err), 0);
-    assert_int_equal(n, 3);   /* one shard: the whole grid */
+    assert_int_equal(n, 3); /* one shard: the whole grid */
     free(members);
 }
 

@@ -48,8 +48,8 @@ static void test_max_runs_bounds(void **state)
     (void)state;
     assert_false(settings_allows(SETTING_MAX_RUNS, 0));
     assert_true(settings_allows(SETTING_MAX_RUNS, 1));
-    assert_true(settings_allows(SETTING_MAX_RUNS, 4611686018427387904.0));   /* 2^62 */
-    assert_false(settings_allows(SETTING_MAX_RUNS, 9223372036854775808.0));  /* 2^63 */
+    assert_true(settings_allows(SETTING_MAX_RUNS, 4611686018427387904.0));  /* 2^62 */
+    assert_false(settings_allows(SETTING_MAX_RUNS, 9223372036854775808.0)); /* 2^63 */
     assert_true(CONFIG_DEFAULT_MAX_RUNS >= SETTING_INFO[SETTING_MAX_RUNS].min);
 }
 

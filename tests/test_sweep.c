@@ -22,14 +22,16 @@
 #include "temp_folder.h"
 
 /* Run `config_text` with `threads` workers into temp_folder/name. */
-static void run_config(const char *config_text, int threads, const char *name, sweep_outcome *outcome)
+static void run_config(const char *config_text, int threads, const char *name,
+                       sweep_outcome *outcome)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", temp_folder, name);
     sweep_config config = {0};
     sweep_error err = {0};
     config_options options = {0};
-    int rc = config_load_text(config_text, strlen(config_text), "test.yaml", &options, &config, &err);
+    int rc =
+        config_load_text(config_text, strlen(config_text), "test.yaml", &options, &config, &err);
     if (rc != 0)
         fail_msg("%s", err.message);
     sweep_options run = {.output = path, .threads = threads, .overwrite = true, .quiet = true};
@@ -62,13 +64,12 @@ static double *read_doubles(const char *name, const char *dataset_name, size_t *
     return values;
 }
 
-static const char GRID_CONFIG[] =
-    "model: {epochs: 40}\n"
-    "grid:\n"
-    "  batch_size: [1, 3, 32, 364]\n"
-    "  l1: [0.0, 0.001]\n"
-    "  l2: [0.0, 0.01]\n"
-    "  seed: [0, 7]\n";
+static const char GRID_CONFIG[] = "model: {epochs: 40}\n"
+                                  "grid:\n"
+                                  "  batch_size: [1, 3, 32, 364]\n"
+                                  "  l1: [0.0, 0.001]\n"
+                                  "  l2: [0.0, 0.01]\n"
+                                  "  seed: [0, 7]\n";
 
 /* Tolerance: none. Same runs, 1 vs 2 workers: every value bitwise equal. */
 static void test_threads_do_not_change_results(void **state)
@@ -80,8 +81,8 @@ static void test_threads_do_not_change_results(void **state)
     assert_int_equal(one.n_runs, 32);
     assert_int_equal(one.n_done, 32);
     assert_int_equal(two.n_done, 32);
-    const char *datasets[] = {"train_loss", "val_loss", "train_score", "val_score", "test_score",
-                              "status", "batch_size", "l1", "l2", "seed"};
+    const char *datasets[] = {"train_loss", "val_loss",   "train_score", "val_score", "test_score",
+                              "status",     "batch_size", "l1",          "l2",        "seed"};
     for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++) {
         size_t n_one, n_two;
         double *a = read_doubles("one.h5", datasets[i], &n_one);
@@ -103,7 +104,8 @@ static void test_file_equals_direct_training(void **state)
     sweep_error err = {0};
     config_options options = {0};
     assert_int_equal(config_load_text(GRID_CONFIG, strlen(GRID_CONFIG), "test.yaml", &options,
-                                      &config, &err), 0);
+                                      &config, &err),
+                     0);
     dataset data = {0};
     assert_int_equal(dataset_load(&config.dataset, &data, &err), 0);
     size_t n_loss, n_score;
@@ -135,11 +137,10 @@ static void test_file_equals_direct_training(void **state)
 static void test_diverging_run_is_failed_not_fatal(void **state)
 {
     (void)state;
-    const char *config_text =
-        "model: {epochs: 200, batch_size: 364}\n"
-        "grid:\n"
-        "  learning_rate: [0.1, 1.0e+300]\n"
-        "  l2: [1.0]\n";
+    const char *config_text = "model: {epochs: 200, batch_size: 364}\n"
+                              "grid:\n"
+                              "  learning_rate: [0.1, 1.0e+300]\n"
+                              "  l2: [1.0]\n";
     sweep_outcome outcome;
     run_config(config_text, 2, "diverge.h5", &outcome);
     assert_int_equal(outcome.n_runs, 2);

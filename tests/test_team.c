@@ -43,10 +43,13 @@ static int setup(void **state)
         f->runs[run].epochs = 2 + (int)(run % 3);
         f->runs[run].units = 3;
         f->runs[run].seed = (uint32_t)(100 + run);
-        f->schedule[run] = (run * 4) % N_RUNS;   /* a permutation: 0 4 8 3 7 2 6 1 5 */
+        f->schedule[run] = (run * 4) % N_RUNS; /* a permutation: 0 4 8 3 7 2 6 1 5 */
     }
-    f->team = (sweep_team){.runs = f->runs, .schedule = f->schedule, .n_runs = N_RUNS,
-                           .n_scheduled = N_RUNS, .data = &f->data};
+    f->team = (sweep_team){.runs = f->runs,
+                           .schedule = f->schedule,
+                           .n_runs = N_RUNS,
+                           .n_scheduled = N_RUNS,
+                           .data = &f->data};
     team_init(&f->team);
     *state = f;
     return 0;
@@ -75,7 +78,7 @@ static bool collect(void *context, bool wait)
         assert_true(item->index < N_RUNS);
         f->n_stored[item->index]++;
         run_result_free(&f->stored[item->index]);
-        f->stored[item->index] = item->result;   /* takes the curves */
+        f->stored[item->index] = item->result; /* takes the curves */
         free(item);
     }
     f->n_steps++;
@@ -148,7 +151,7 @@ static void test_the_inbox(void **state)
 {
     fixture *f = *state;
     sweep_team *team = &f->team;
-    team->runs = NULL;   /* a rank other than 0 */
+    team->runs = NULL; /* a rank other than 0 */
     size_t index = 0;
     train_params params;
     assert_int_equal(team_take_run(team, false, &index, &params), 2);
@@ -165,7 +168,7 @@ static void test_the_inbox(void **state)
     assert_int_equal(team_take_run(team, true, &index, &params), 0);
     assert_int_equal(index, 11);
     assert_false(team_inbox_closed(team));
-    team_close_inbox(team, false);   /* drain: what waits is still trained */
+    team_close_inbox(team, false); /* drain: what waits is still trained */
     assert_true(team_inbox_closed(team));
     assert_int_equal(team_take_run(team, true, &index, &params), 0);
     assert_int_equal(index, 12);
@@ -227,7 +230,7 @@ static void test_the_finished_queue(void **state)
     sweep_team *team = &f->team;
     team->active_workers = 1;
     bool workers_gone = true;
-    assert_null(team_take_finished(team, true, 0.001, &workers_gone));   /* times out */
+    assert_null(team_take_finished(team, true, 0.001, &workers_gone)); /* times out */
     assert_false(workers_gone);
     for (size_t run = 0; run < 3; run++) {
         finished_run *item = calloc(1, sizeof *item);
@@ -253,7 +256,8 @@ static void test_worker_count(void **state)
     assert_int_equal(team_worker_count(4, 2), 2);
     assert_int_equal(team_worker_count(3, 100), 3);
     assert_int_equal(team_worker_count(0, 1), 1);
-    assert_int_equal(team_worker_count(0, 0), omp_get_max_threads() > 0 ? omp_get_max_threads() : 1);
+    assert_int_equal(team_worker_count(0, 0),
+                     omp_get_max_threads() > 0 ? omp_get_max_threads() : 1);
 }
 
 int main(void)

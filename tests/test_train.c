@@ -43,7 +43,7 @@
 
 enum { WDBC_FEATURES = 30, WDBC_ROWS = 569, MAX_EPOCHS = 1000 };
 
-static const double CURVE_TOLERANCE = 1e-9;   /* absolute, at every epoch */
+static const double CURVE_TOLERANCE = 1e-9; /* absolute, at every epoch */
 
 /* ---- the data set, read once for all tests ---- */
 
@@ -106,7 +106,7 @@ static int load_wdbc(void **state)
     }
     static split_rows splits[3];
     static char line[8192];
-    if (fgets(line, sizeof line, file) == NULL) {   /* header */
+    if (fgets(line, sizeof line, file) == NULL) { /* header */
         fclose(file);
         return -1;
     }
@@ -164,7 +164,7 @@ typedef struct {
     int n_epochs;
     double train_loss[MAX_EPOCHS];
     double val_loss[MAX_EPOCHS];
-    double train_score, val_score, test_score;   /* NaN when the file has none */
+    double train_score, val_score, test_score; /* NaN when the file has none */
 } reference_run;
 
 /* Read "epoch,train_loss,val_loss" rows and "# name value" score lines. */
@@ -209,7 +209,7 @@ static void read_reference(const char *file_name, reference_run *out)
 
 static train_params textbook_params(int batch_size, double l1, double l2, int units, int epochs)
 {
-    train_params params = params_defaults();   /* learning rate 0.1, seed 42 */
+    train_params params = params_defaults(); /* learning rate 0.1, seed 42 */
     params.batch_size = batch_size;
     params.l1 = l1;
     params.l2 = l2;
@@ -641,7 +641,8 @@ static void test_fast_equals_reference(void **state)
                 runs++;
             }
     printf("fast path vs plain reference: %d parameter sets x every supported level, %d "
-           "differ (tolerance: none)\n", runs, differences);
+           "differ (tolerance: none)\n",
+           runs, differences);
     assert_int_equal(differences, 0);
 }
 

@@ -92,11 +92,11 @@ static void results_arrive_bit_for_bit_and_compact(void **state)
     failed.epochs_done = 1;
     snprintf(failed.failure, sizeof failed.failure, "train loss became inf at epoch 1 (0-based)");
     round_trip(&failed, 3, &size);
-    assert_true(size < 250);   /* 3 values, not 1000 */
+    assert_true(size < 250); /* 3 values, not 1000 */
 
     done.val_loss[499] = other_nan();
     round_trip(&done, 0, &size);
-    memset(done.failure, 'x', sizeof done.failure);   /* no terminator: sent bounded */
+    memset(done.failure, 'x', sizeof done.failure); /* no terminator: sent bounded */
     done.failure[sizeof done.failure - 1] = '\0';
     round_trip(&done, 1, &size);
     run_result_free(&done);
@@ -107,9 +107,14 @@ static void work_and_small_messages_round_trip(void **state)
 {
     (void)state;
     sweep_error err = {0};
-    train_params params = {.batch_size = 364, .learning_rate = 0.1 + 0.2, .l1 = 5e-324,
-                           .l2 = 0.0, .units = 1000000, .epochs = 10000000,
-                           .seed = 4294967295u, .model = MODEL_MULTICLASS};
+    train_params params = {.batch_size = 364,
+                           .learning_rate = 0.1 + 0.2,
+                           .l1 = 5e-324,
+                           .l2 = 0.0,
+                           .units = 1000000,
+                           .epochs = 10000000,
+                           .seed = 4294967295u,
+                           .model = MODEL_MULTICLASS};
     void *bytes = NULL;
     size_t size = 0, index = 0;
     assert_int_equal(wire_pack_work(17, &params, &bytes, &size, &err), 0);
@@ -122,7 +127,7 @@ static void work_and_small_messages_round_trip(void **state)
     assert_int_equal(received.units, 1000000);
     assert_int_equal(received.epochs, 10000000);
     assert_int_equal(received.seed, 4294967295u);
-    assert_int_equal(received.model, MODEL_MULTICLASS);   /* the rank trains the same network */
+    assert_int_equal(received.model, MODEL_MULTICLASS); /* the rank trains the same network */
     free(bytes);
 
     long long number = 0;
@@ -155,9 +160,17 @@ static void start_packet_carries_the_data_set(void **state)
     double x_train[6] = {1.5, -0.0, 3.0, NAN, 5.0, 6.25}, y_train[3] = {0, 1, 1};
     double x_val[2] = {7.0, 8.0}, y_val[1] = {1};
     char *class_names[2] = {"no", "T-shirt/top"};
-    dataset data = {.name = "my data.csv", .n_features = 2, .n_train = 3, .n_val = 1,
-                    .n_test = 0, .x_train = x_train, .y_train = y_train, .x_val = x_val,
-                    .y_val = y_val, .n_classes = 2, .class_names = class_names};
+    dataset data = {.name = "my data.csv",
+                    .n_features = 2,
+                    .n_train = 3,
+                    .n_val = 1,
+                    .n_test = 0,
+                    .x_train = x_train,
+                    .y_train = y_train,
+                    .x_val = x_val,
+                    .y_val = y_val,
+                    .n_classes = 2,
+                    .class_names = class_names};
     wire_settings settings = {.threads = 4, .n_runs = 123456};
     void *bytes = NULL;
     size_t size = 0;
@@ -233,20 +246,20 @@ static void malformed_messages_refused(void **state)
     fields[1] = RUN_PENDING;
     assert_int_equal(wire_unpack_result(bytes, size, &index, &result, &err), -1);
     fields[1] = RUN_DONE;
-    fields[2] = 3;   /* epochs 3, but 4 values follow */
+    fields[2] = 3; /* epochs 3, but 4 values follow */
     assert_int_equal(wire_unpack_result(bytes, size, &index, &result, &err), -1);
     free(bytes);
 
     train_params params = params_defaults();
     params.epochs = 1;
     assert_int_equal(wire_pack_work(0, &params, &bytes, &size, &err), 0);
-    double zero = 0.0;   /* epochs 0 is no run */
+    double zero = 0.0; /* epochs 0 is no run */
     memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &zero, sizeof zero);
     train_params got;
     assert_int_equal(wire_unpack_work(bytes, size, &index, &got, &err), -1);
     assert_string_equal(err.message, "a malformed work message (72 bytes)");
     memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &(double){1.0}, sizeof(double));
-    int64_t model = MODEL_COUNT;   /* no such model */
+    int64_t model = MODEL_COUNT; /* no such model */
     memcpy((char *)bytes + 8 + PARAM_COUNT * 8, &model, sizeof model);
     assert_int_equal(wire_unpack_work(bytes, size, &index, &got, &err), -1);
     free(bytes);

@@ -162,14 +162,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "corpus_driver: %s: %s\n", argv[i], strerror(errno));
             return 1;
         }
-        if (S_ISDIR(info.st_mode) ? run_folder(argv[i], &n_inputs) != 0
-                                  : run_file(argv[i]) != 0)
+        if (S_ISDIR(info.st_mode) ? run_folder(argv[i], &n_inputs) != 0 : run_file(argv[i]) != 0)
             return 1;
         if (!S_ISDIR(info.st_mode))
             n_inputs++;
     }
     clock_gettime(CLOCK_MONOTONIC, &end);
-    double seconds = (double)(end.tv_sec - start.tv_sec) + 1e-9 * (double)(end.tv_nsec - start.tv_nsec);
+    double seconds =
+        (double)(end.tv_sec - start.tv_sec) + 1e-9 * (double)(end.tv_nsec - start.tv_nsec);
     if (n_inputs == 0) {
         fprintf(stderr, "corpus_driver: no inputs found\n");
         return 1;

@@ -38,13 +38,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_OVERRIDES 8
-#define MAX_RELOADED_TEXT (64 * 1024)  /* bytes of effective text loaded again */
+#define MAX_RELOADED_TEXT (64 * 1024) /* bytes of effective text loaded again */
 /* A path with a folder, so that relative data paths are resolved. */
 #define FUZZ_CONFIG_PATH "fuzz/config.yaml"
 
 /* Options read from the "#set" / "#max-runs" lines at the top of the input. */
 typedef struct {
-    char *overrides[MAX_OVERRIDES];  /* NUL-terminated copies of the lines' rest */
+    char *overrides[MAX_OVERRIDES]; /* NUL-terminated copies of the lines' rest */
     int n_overrides;
     size_t max_runs;
 } header_options;
@@ -77,7 +77,7 @@ static void read_header(const char *text, size_t size, header_options *header)
             if (copy == NULL)
                 abort();
             memcpy(copy, line + 5, n);
-            copy[n] = '\0';  /* a NUL inside the line simply ends the override early */
+            copy[n] = '\0'; /* a NUL inside the line simply ends the override early */
             header->overrides[header->n_overrides++] = copy;
         } else if (starts_with(line, length, "#max-runs ")) {
             char digits[24] = "";
@@ -115,8 +115,7 @@ static void check_error(const sweep_error *err)
         fprintf(stderr, "fuzz_config: runtime error: %s\n", err->message);
         abort();
     }
-    if (err->kind == ERROR_NONE || err->message[0] == '\0' ||
-        strchr(err->message, '\n') != NULL) {
+    if (err->kind == ERROR_NONE || err->message[0] == '\0' || strchr(err->message, '\n') != NULL) {
         fprintf(stderr, "fuzz_config: bad error report (kind %d): '%s'\n", (int)err->kind,
                 err->message);
         abort();
@@ -135,8 +134,8 @@ static void check_loaded(const sweep_config *config, size_t max_runs)
     train_params *runs = NULL;
     size_t n_runs = 0;
     sweep_error err = {0};
-    if (grid_expand(&config->model, config->grids, config->n_grids, limit, &runs, &n_runs,
-                    &err) != 0 ||
+    if (grid_expand(&config->model, config->grids, config->n_grids, limit, &runs, &n_runs, &err) !=
+            0 ||
         n_runs != config->n_runs) {
         fprintf(stderr, "fuzz_config: grid_expand gave %zu runs for %zu: %s\n", n_runs,
                 config->n_runs, err.message);
@@ -161,8 +160,8 @@ static void check_loaded(const sweep_config *config, size_t max_runs)
     train_params *runs_again = NULL;
     size_t n_again = 0;
     if (strcmp(again.effective, config->effective) != 0 ||
-        grid_expand(&again.model, again.grids, again.n_grids, limit, &runs_again, &n_again,
-                    &err) != 0 ||
+        grid_expand(&again.model, again.grids, again.n_grids, limit, &runs_again, &n_again, &err) !=
+            0 ||
         n_again != n_runs) {
         fprintf(stderr, "fuzz_config: the effective text reads back differently:\n--\n%s--\n%s--\n",
                 config->effective, again.effective);
@@ -185,12 +184,13 @@ static void load_and_check(const char *text, size_t size, const char *const *ove
 {
     sweep_config config;
     sweep_error err = {0};
-    config_options options = {
-        .overrides = overrides, .n_overrides = n_overrides, .max_runs = max_runs};
+    config_options options = {.overrides = overrides,
+                              .n_overrides = n_overrides,
+                              .max_runs = max_runs};
     if (config_load_text(text, size, FUZZ_CONFIG_PATH, &options, &config, &err) != 0) {
         check_error(&err);
         check_empty(&config);
-        config_free(&config);  /* must be harmless on the empty config */
+        config_free(&config); /* must be harmless on the empty config */
         return;
     }
     check_loaded(&config, max_runs);

@@ -37,8 +37,7 @@ static void check_error(const sweep_error *err, const dataset *data)
         fprintf(stderr, "fuzz_csv: runtime error: %s\n", err->message);
         abort();
     }
-    if (err->kind == ERROR_NONE || err->message[0] == '\0' ||
-        strchr(err->message, '\n') != NULL) {
+    if (err->kind == ERROR_NONE || err->message[0] == '\0' || strchr(err->message, '\n') != NULL) {
         fprintf(stderr, "fuzz_csv: bad error report (kind %d): '%s'\n", (int)err->kind,
                 err->message);
         abort();
@@ -49,8 +48,8 @@ static void check_error(const sweep_error *err, const dataset *data)
     }
 }
 
-static void check_block(const double *x, const double *y, int n_rows, int n_features,
-                        int n_classes, const char *block)
+static void check_block(const double *x, const double *y, int n_rows, int n_features, int n_classes,
+                        const char *block)
 {
     for (size_t i = 0; i < (size_t)n_rows * (size_t)n_features; i++)
         if (!isfinite(x[i])) {
@@ -58,8 +57,7 @@ static void check_block(const double *x, const double *y, int n_rows, int n_feat
             abort();
         }
     for (int i = 0; i < n_rows; i++)
-        if (!(y[i] >= 0.0 && y[i] < (double)n_classes && y[i] == floor(y[i]) &&
-              !signbit(y[i]))) {
+        if (!(y[i] >= 0.0 && y[i] < (double)n_classes && y[i] == floor(y[i]) && !signbit(y[i]))) {
             fprintf(stderr, "fuzz_csv: %s target %d is %g\n", block, i, y[i]);
             abort();
         }
@@ -122,8 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         dataset loaded;
         sweep_error err = {0};
-        if (dataset_load_csv_text((const char *)data, size, "fuzz.csv", &specs[s], &loaded,
-                                  &err) != 0) {
+        if (dataset_load_csv_text((const char *)data, size, "fuzz.csv", &specs[s], &loaded, &err) !=
+            0) {
             check_error(&err, &loaded);
         } else {
             check_loaded(&loaded);

@@ -31,8 +31,7 @@ static void check(const char *path, const idx_shape *shape, int status, const id
 {
     if (status != 0) {
         if (err->kind != ERROR_INPUT || strncmp(err->message, path, strlen(path)) != 0 ||
-            strchr(err->message, '\n') != NULL || array->values != NULL ||
-            array->n_values != 0) {
+            strchr(err->message, '\n') != NULL || array->values != NULL || array->n_values != 0) {
             fprintf(stderr, "fuzz_idx: bad error report (kind %d): '%s'\n", (int)err->kind,
                     err->message);
             abort();
@@ -47,10 +46,8 @@ static void check(const char *path, const idx_shape *shape, int status, const id
         }
         product *= array->dims[d];
     }
-    if (array->n_dims != shape->n_dims || array->n_values != product ||
-        array->values == NULL) {
-        fprintf(stderr, "fuzz_idx: %d dimensions, %zu values\n", array->n_dims,
-                array->n_values);
+    if (array->n_dims != shape->n_dims || array->n_values != product || array->values == NULL) {
+        fprintf(stderr, "fuzz_idx: %d dimensions, %zu values\n", array->n_dims, array->n_values);
         abort();
     }
 }

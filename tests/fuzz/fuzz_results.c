@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char folder[64];
 static char part_path[128], out_path[128];
-static FILE *report;   /* merge's report of missing runs: /dev/null */
+static FILE *report; /* merge's report of missing runs: /dev/null */
 
 static void remove_folder(void)
 {
@@ -65,7 +65,9 @@ static void set_up(void)
 {
     struct stat info;
     const char *base = stat("/dev/shm", &info) == 0 && S_ISDIR(info.st_mode) &&
-                       access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+                               access("/dev/shm", W_OK) == 0
+                           ? "/dev/shm"
+                           : "/tmp";
     snprintf(folder, sizeof folder, "%s/fuzz_results.XXXXXX", base);
     if (mkdtemp(folder) == NULL)
         fail("cannot make a temporary folder", folder);
@@ -95,8 +97,7 @@ static void write_input(const uint8_t *data, size_t size)
 
 static void check_error(const sweep_error *err, const char *stage)
 {
-    if (err->kind != ERROR_INPUT || err->message[0] == '\0' ||
-        strchr(err->message, '\n') != NULL) {
+    if (err->kind != ERROR_INPUT || err->message[0] == '\0' || strchr(err->message, '\n') != NULL) {
         fprintf(stderr, "fuzz_results: %s: bad error report (kind %d): '%s'\n", stage,
                 (int)err->kind, err->message);
         abort();
