@@ -4,17 +4,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "grid.h"
-
-double report_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
-}
 
 void progress_start(progress *state, FILE *stream, size_t n_runs, bool quiet)
 {
@@ -22,7 +15,7 @@ void progress_start(progress *state, FILE *stream, size_t n_runs, bool quiet)
     state->quiet = quiet;
     state->is_terminal = isatty(fileno(stream)) != 0;
     state->n_runs = n_runs;
-    state->start_seconds = report_now();
+    state->start_seconds = clock_seconds();
     state->last_print = state->start_seconds;
     state->last_width = 0;
     state->last_finished = 0;
@@ -49,7 +42,7 @@ void progress_update(progress *state, size_t n_finished, size_t n_failed)
 {
     if (state->quiet)
         return;
-    double now = report_now();
+    double now = clock_seconds();
     bool last = n_finished >= state->n_runs;
     double since_print = now - state->last_print;
     if (state->is_terminal) {

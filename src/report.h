@@ -26,8 +26,6 @@ typedef struct {
     size_t last_tenth;    /* tenths of the runs finished at the last plain line */
 } progress;
 
-/* Seconds on a monotonic clock. */
-double report_now(void);
 
 void progress_start(progress *state, FILE *stream, size_t n_runs, bool quiet);
 

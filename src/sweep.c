@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dataset.h"
 #include "grid.h"
 #include "lock.h"
@@ -404,11 +405,11 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
         return -1;
     progress_start(&state->writer.progress, stderr, team->n_scheduled, options->quiet);
 
-    double started_seconds = report_now();
+    double started_seconds = clock_seconds();
     if (team->n_scheduled > 0 || state->distributed)
         team_run(team, sweep_worker_count(state->requested, team->n_scheduled), coordinate,
                  &state->writer);
-    outcome->seconds = report_now() - started_seconds;
+    outcome->seconds = clock_seconds() - started_seconds;
     progress_finish(&state->writer.progress);
     count_outcome(state, options, outcome);
     return 0;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "report.h"
+#include "clock.h"
 
 /* A worker wakes thread 0 only once WAKE_BACKLOG finished runs wait (see
  * team_push_finished); otherwise thread 0 looks at its own pace. */
@@ -221,7 +221,7 @@ static int train_next(sweep_team *team, train_workspace *workspace, bool may_wai
     item->index = index;
     if (run_result_init(&item->result, params.epochs, &err) != 0)
         goto fail;
-    double started = report_now();
+    double started = clock_seconds();
     if (train_run(workspace, team->data, &params, &item->result, &err) != 0)
         goto fail;
     if (item->result.status == RUN_PENDING) {
@@ -230,7 +230,7 @@ static int train_next(sweep_team *team, train_workspace *workspace, bool may_wai
         free(item);
         return 1;
     }
-    item->result.seconds = report_now() - started;
+    item->result.seconds = clock_seconds() - started;
     team_push_finished(team, item);
     return 0;
 fail:

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "model.h"
 #include "simd.h"
 
@@ -43,13 +43,6 @@ train_workspace *train_workspace_new(void)
 void train_workspace_set_cancel(train_workspace *workspace, const volatile sig_atomic_t *cancel)
 {
     workspace->cancel = cancel;
-}
-
-static double monotonic_seconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
 }
 
 void train_workspace_delete(train_workspace *workspace)
@@ -141,7 +134,7 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
     for (int epoch = 0; epoch < params->epochs; epoch++) {
         /* One volatile load per epoch; the clock only once cancelled. */
         if (workspace->cancel != NULL && *workspace->cancel != 0) {
-            double now = monotonic_seconds();
+            double now = clock_seconds();
             if (cancel_deadline == 0.0)
                 cancel_deadline = now + TRAIN_CANCEL_GRACE_SECONDS;
             else if (now > cancel_deadline) {
