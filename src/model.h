@@ -19,6 +19,15 @@
 #include "params.h"
 #include "simd.h"
 
+/* What one epoch of a run gives: its losses and accuracies. The train
+ * numbers come from the batches' forward passes (the weights change between
+ * batches, as in the textbook's loss); the val numbers from the
+ * end-of-epoch weights. */
+typedef struct {
+    double train_loss, val_loss;
+    double train_acc, val_acc; /* correct predictions / rows */
+} epoch_outcome;
+
 typedef struct {
     const char *name; /* model.type in the config and the results file's `model` */
     /* 0 when the model can train on `data`, else ERROR_INPUT with a message */
@@ -30,9 +39,9 @@ typedef struct {
     void (*state_delete)(void *state);
     /* size the state for the run and initialize the weights (-1 on error) */
     int (*start)(void *state, const dataset *data, const train_params *params, sweep_error *err);
-    /* one epoch: the train loss from the batches, the val loss after it */
-    void (*epoch)(void *state, const dataset *data, const train_params *params, double *train_loss,
-                  double *val_loss);
+    /* one epoch: the train loss and accuracy from the batches, val after it */
+    void (*epoch)(void *state, const dataset *data, const train_params *params,
+                  epoch_outcome *outcome);
     /* accuracies after the last epoch; test NaN without test rows */
     void (*scores)(void *state, const dataset *data, double *train, double *val, double *test);
 } model_ops;

@@ -174,7 +174,7 @@ static int minibatch_start(void *opaque, const dataset *data, const train_params
 }
 
 static void minibatch_epoch(void *opaque, const dataset *data, const train_params *params,
-                            double *train_loss, double *val_loss)
+                            epoch_outcome *outcome)
 {
     minibatch_state *ws = opaque;
     network *net = &ws->net;
@@ -197,8 +197,11 @@ static void minibatch_epoch(void *opaque, const dataset *data, const train_param
     }
     /* the batches' losses from their outputs, summed as the textbook does:
      * each batch's rows from 0.0, then the batches in order */
-    for (int i = 0; i < n_train; i++)
+    int train_correct = 0;
+    for (int i = 0; i < n_train; i++) {
         epoch_targets[i] = data->y_train[order[i]];
+        train_correct += (epoch_outputs[i] > 0.5) == (epoch_targets[i] == 1.0);
+    }
     network_cross_entropy_rows(net->isa, epoch_outputs, epoch_targets, n_train, epoch_losses);
     double loss = 0.0;
     for (int start = 0; start < n_train; start += batch_rows) {
@@ -209,12 +212,14 @@ static void minibatch_epoch(void *opaque, const dataset *data, const train_param
         loss += batch_loss;
     }
     double reg = network_reg_loss(net, params->l1, params->l2);
-    *train_loss = (loss + reg) / n_train;
+    outcome->train_loss = (loss + reg) / n_train;
+    outcome->train_acc = (double)train_correct / n_train;
 
-    int unused_correct;
+    int val_correct;
     double val_total = network_evaluate(net, data->x_val, data->y_val, data->n_val, 0.0,
-                                        &unused_correct, &ws->scratch);
-    *val_loss = (val_total + reg) / data->n_val;
+                                        &val_correct, &ws->scratch);
+    outcome->val_loss = (val_total + reg) / data->n_val;
+    outcome->val_acc = (double)val_correct / data->n_val;
 }
 
 static void minibatch_scores(void *opaque, const dataset *data, double *train, double *val,

@@ -218,23 +218,28 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
 }
 
 static void multiclass_epoch(void *opaque, const dataset *data, const train_params *params,
-                             double *train_loss, double *val_loss)
+                             epoch_outcome *outcome)
 {
     multiclass_state *ws = opaque;
     const int n_train = data->n_train, batch_rows = ws->batch_rows;
     rng_permutation(&ws->rng, ws->order, n_train);
     double loss = 0.0;
+    int train_correct = 0;
     for (int start = 0; start < n_train; start += batch_rows) {
         int m = n_train - start < batch_rows ? n_train - start : batch_rows;
+        int batch_correct;
         loss += multiclass_train_batch(&ws->net, data->x_train, data->y_train, ws->order + start, m,
-                                       params, &ws->scratch);
+                                       params, &ws->scratch, &batch_correct);
+        train_correct += batch_correct;
     }
     double reg = multiclass_reg_loss(&ws->net, params->l1, params->l2);
-    *train_loss = (loss + reg) / n_train;
-    int unused_correct;
+    outcome->train_loss = (loss + reg) / n_train;
+    outcome->train_acc = (double)train_correct / n_train;
+    int val_correct;
     double val_total = multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, 0.0,
-                                           &unused_correct, &ws->scratch);
-    *val_loss = (val_total + reg) / data->n_val;
+                                           &val_correct, &ws->scratch);
+    outcome->val_loss = (val_total + reg) / data->n_val;
+    outcome->val_acc = (double)val_correct / data->n_val;
 }
 
 static void multiclass_scores(void *opaque, const dataset *data, double *train, double *val,

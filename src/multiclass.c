@@ -322,7 +322,7 @@ static void apply_sgd(multiclass_net *net, int m, const multiclass_scratch *s,
 
 double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
                               const int *rows, int m, const train_params *params,
-                              multiclass_scratch *scratch)
+                              multiclass_scratch *scratch, int *correct)
 {
     const size_t class_stride = (size_t)net->class_stride;
     scratch->input_stride = net->stride;
@@ -331,9 +331,12 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
     forward(net, m, scratch);
     exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
+    int right = 0;
     for (int r = 0; r < m; r++) {
         double *err_row = scratch->err + (size_t)r * class_stride;
-        loss += softmax_row(net, err_row, (int)y[rows[r]]);
+        const int target = (int)y[rows[r]];
+        right += argmax_row(scratch->z2 + (size_t)r * class_stride, net->classes) == target;
+        loss += softmax_row(net, err_row, target);
         for (int k = 0; k < net->classes; k++)
             err_total += err_row[k];
     }
@@ -344,6 +347,7 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
     for (int k = 0; k < net->classes; k++)
         net->b2[k] = net->b2[k] - params->learning_rate * db2;
     transpose_w2(net);
+    *correct = right;
     return loss;
 }
 

@@ -111,10 +111,11 @@ void multiclass_init(multiclass_net *net, numpy_rng *rng);
  * row-major, y (n) the classes as doubles; scratch->masks those of x): forward, softmax, backward,
  * penalties, SGD update. Returns the batch's loss, Σ over its rows in order
  * (from 0.0) of -log(clip(softmax_class, 1e-10, 1 - 1e-10)) with the
- * outputs before the update. m <= scratch->capacity. */
+ * outputs before the update; *correct counts the rows whose argmax of z2
+ * (the first maximum) is their class. m <= scratch->capacity. */
 double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
                               const int *rows, int m, const train_params *params,
-                              multiclass_scratch *scratch);
+                              multiclass_scratch *scratch, int *correct);
 
 /* Forward pass over the n rows of x, in chunks of the scratch's capacity:
  * adds each row's loss (as above) to `loss_total` in row order and returns

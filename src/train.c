@@ -55,6 +55,14 @@ void train_workspace_delete(train_workspace *workspace)
     free(workspace);
 }
 
+/* Every epoch of every curve NaN: not trained. */
+static void clear_curves(run_result *result)
+{
+    for (int e = 0; e < result->epochs; e++)
+        result->train_loss[e] = result->val_loss[e] = result->train_acc[e] = result->val_acc[e] =
+            NAN;
+}
+
 int run_result_init(run_result *result, int epochs, sweep_error *err)
 {
     memset(result, 0, sizeof *result);
@@ -63,16 +71,16 @@ int run_result_init(run_result *result, int epochs, sweep_error *err)
                          epochs);
     result->train_loss = malloc((size_t)epochs * sizeof(double));
     result->val_loss = malloc((size_t)epochs * sizeof(double));
-    if (result->train_loss == NULL || result->val_loss == NULL) {
+    result->train_acc = malloc((size_t)epochs * sizeof(double));
+    result->val_acc = malloc((size_t)epochs * sizeof(double));
+    if (result->train_loss == NULL || result->val_loss == NULL || result->train_acc == NULL ||
+        result->val_acc == NULL) {
         run_result_free(result);
         return error_set(err, ERROR_RUNTIME, "out of memory for the loss curves of %d epochs",
                          epochs);
     }
     result->epochs = epochs;
-    for (int e = 0; e < epochs; e++) {
-        result->train_loss[e] = NAN;
-        result->val_loss[e] = NAN;
-    }
+    clear_curves(result);
     result->train_score = NAN;
     result->val_score = NAN;
     result->test_score = NAN;
@@ -86,8 +94,12 @@ void run_result_free(run_result *result)
         return;
     free(result->train_loss);
     free(result->val_loss);
+    free(result->train_acc);
+    free(result->val_acc);
     result->train_loss = NULL;
     result->val_loss = NULL;
+    result->train_acc = NULL;
+    result->val_acc = NULL;
     result->epochs = 0;
 }
 
@@ -113,10 +125,7 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
         return error_set(err, ERROR_RUNTIME,
                          "train_run: batch_size, units and epochs must be >= 1");
 
-    for (int e = 0; e < result->epochs; e++) {
-        result->train_loss[e] = NAN;
-        result->val_loss[e] = NAN;
-    }
+    clear_curves(result);
     result->epochs_done = 0;
     result->train_score = result->val_score = result->test_score = NAN;
     result->status = RUN_PENDING;
@@ -138,15 +147,15 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
             if (cancel_deadline == 0.0)
                 cancel_deadline = now + TRAIN_CANCEL_GRACE_SECONDS;
             else if (now > cancel_deadline) {
-                for (int e = 0; e < result->epochs; e++)
-                    result->train_loss[e] = result->val_loss[e] = NAN;
+                clear_curves(result);
                 result->epochs_done = 0;
                 result->status = RUN_PENDING;
                 return 0;
             }
         }
-        double train_loss, val_loss;
-        model->epoch(*state, data, params, &train_loss, &val_loss);
+        epoch_outcome outcome;
+        model->epoch(*state, data, params, &outcome);
+        const double train_loss = outcome.train_loss, val_loss = outcome.val_loss;
         if (!isfinite(train_loss) || !isfinite(val_loss)) {
             /* Diverged: the numbers from here on mean nothing. Not an error
              * of the program: the run is recorded as failed. */
@@ -161,6 +170,8 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
         }
         result->train_loss[epoch] = train_loss;
         result->val_loss[epoch] = val_loss;
+        result->train_acc[epoch] = outcome.train_acc;
+        result->val_acc[epoch] = outcome.val_acc;
         result->epochs_done = epoch + 1;
     }
 

@@ -30,6 +30,8 @@ typedef struct {
     int epochs_done;    /* epochs actually trained (< epochs when failed) */
     double *train_loss; /* (epochs) NaN past epochs_done */
     double *val_loss;   /* (epochs) NaN past epochs_done */
+    double *train_acc;  /* (epochs) accuracy in the epoch's batches; NaN past epochs_done */
+    double *val_acc;    /* (epochs) val accuracy after the epoch; NaN past epochs_done */
     double train_score; /* accuracy on the train rows (z2 > 0, or argmax z2); NaN when failed */
     double val_score;   /* the same on the val rows */
     double test_score;  /* the same on the test rows; NaN without test rows */

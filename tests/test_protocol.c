@@ -206,12 +206,17 @@ static void log_store(void *context, size_t index, const run_result *result)
     run_result_free(&log->last[index]);
     sweep_error err = {0};
     assert_int_equal(run_result_init(&log->last[index], result->epochs, &err), 0);
-    double *train_loss = log->last[index].train_loss, *val_loss = log->last[index].val_loss;
-    memcpy(train_loss, result->train_loss, (size_t)result->epochs * sizeof *train_loss);
-    memcpy(val_loss, result->val_loss, (size_t)result->epochs * sizeof *val_loss);
+    run_result owned = log->last[index]; /* its curves, to keep past the struct copy */
+    const size_t bytes = (size_t)result->epochs * sizeof(double);
+    memcpy(owned.train_loss, result->train_loss, bytes);
+    memcpy(owned.val_loss, result->val_loss, bytes);
+    memcpy(owned.train_acc, result->train_acc, bytes);
+    memcpy(owned.val_acc, result->val_acc, bytes);
     log->last[index] = *result;
-    log->last[index].train_loss = train_loss;
-    log->last[index].val_loss = val_loss;
+    log->last[index].train_loss = owned.train_loss;
+    log->last[index].val_loss = owned.val_loss;
+    log->last[index].train_acc = owned.train_acc;
+    log->last[index].val_acc = owned.val_acc;
 }
 
 typedef struct {
