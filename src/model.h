@@ -12,6 +12,7 @@
 #ifndef SWEEP_MODEL_H
 #define SWEEP_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dataset.h"
@@ -27,6 +28,27 @@ typedef struct {
     double train_loss, val_loss;
     double train_acc, val_acc; /* correct predictions / rows */
 } epoch_outcome;
+
+/* Several runs of one model trained side by side, one run per vector lane:
+ * runs that share the data set, batch_size, units and epochs (their seeds,
+ * L1/L2 and learning rates may differ). Every lane does its run's
+ * operations in the order the run alone does them, so each lane's numbers
+ * are bit for bit those of the run trained alone. */
+typedef struct {
+    /* runs per pack with `isa` */
+    int (*width)(simd_isa isa);
+    /* whether runs like `params` gain from packing on `data` */
+    bool (*worthwhile)(const train_params *params, const dataset *data);
+    void *(*state_new)(simd_isa isa);
+    void (*state_delete)(void *state);
+    /* size the state for n_lanes (1 ... width) runs and initialize their weights */
+    int (*start)(void *state, const dataset *data, const train_params *const *lanes, int n_lanes,
+                 sweep_error *err);
+    /* one epoch of every lane: outcomes[lane] */
+    void (*epoch)(void *state, const dataset *data, epoch_outcome *outcomes);
+    /* each lane's accuracies after the last epoch (arrays of n_lanes) */
+    void (*scores)(void *state, const dataset *data, double *train, double *val, double *test);
+} model_pack_ops;
 
 typedef struct {
     const char *name; /* model.type in the config and the results file's `model` */
@@ -44,6 +66,8 @@ typedef struct {
                   epoch_outcome *outcome);
     /* accuracies after the last epoch; test NaN without test rows */
     void (*scores)(void *state, const dataset *data, double *train, double *val, double *test);
+    /* runs trained side by side; NULL: one at a time */
+    const model_pack_ops *pack;
 } model_ops;
 
 /* The entry of `id` (MODEL_MINIBATCH ... MODEL_COUNT - 1). */
