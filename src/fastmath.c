@@ -129,6 +129,13 @@ double fastmath_log(double x)
 #include "fastmath_simd.inc"
 #include "simd_end.inc"
 
+#define SIMD_SUFFIX avx512
+#define SIMD_LANES 8
+#define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx512f,avx2")))
+#include "simd_begin.inc"
+#include "fastmath_simd.inc"
+#include "simd_end.inc"
+
 #endif
 
 void fastmath_exp_array(simd_isa isa, const double *x, double *out, size_t n)
@@ -137,6 +144,9 @@ void fastmath_exp_array(simd_isa isa, const double *x, double *out, size_t n)
 #ifdef SIMD_X86_LEVELS
     case SIMD_AVX2:
         fastmath_exp_array_avx2(x, out, n);
+        return;
+    case SIMD_AVX512:
+        fastmath_exp_array_avx512(x, out, n);
         return;
 #endif
     default:
@@ -151,6 +161,9 @@ void fastmath_log_array(simd_isa isa, const double *x, double *out, size_t n)
 #ifdef SIMD_X86_LEVELS
     case SIMD_AVX2:
         fastmath_log_array_avx2(x, out, n);
+        return;
+    case SIMD_AVX512:
+        fastmath_log_array_avx512(x, out, n);
         return;
 #endif
     default:

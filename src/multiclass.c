@@ -278,7 +278,7 @@ static int argmax_row(const double *z2_row, int classes)
 static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2) {
+    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
         mc_forward_avx2(net, m, s);
         return;
     }
@@ -289,7 +289,7 @@ static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
 static void exp_rows(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2) {
+    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
         mc_exp_rows_avx2(net, m, s->z2, s->err);
         return;
     }
@@ -300,7 +300,7 @@ static void exp_rows(const multiclass_net *net, int m, multiclass_scratch *s)
 static void backward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2) {
+    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
         mc_backward_avx2(net, m, s);
         return;
     }
@@ -312,7 +312,7 @@ static void apply_sgd(multiclass_net *net, int m, const multiclass_scratch *s,
                       const train_params *params)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2) {
+    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
         mc_apply_sgd_avx2(net, m, s, params);
         return;
     }

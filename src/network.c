@@ -180,6 +180,7 @@ void network_train_batch(network *net, const double *x, const double *y, const i
 {
     switch (net->isa) {
 #ifdef NETWORK_X86_LEVELS
+    case SIMD_AVX512: /* no AVX-512 body: the AVX2 one (simd.h) */
     case SIMD_AVX2:
         train_batch_avx2(net, x, y, rows, m, params, scratch, batch_outputs);
         return;
@@ -197,6 +198,7 @@ void network_train_single_rows(network *net, const double *x, const double *y, c
     int status;
     switch (net->isa) {
 #ifdef NETWORK_X86_LEVELS
+    case SIMD_AVX512: /* no AVX-512 body: the AVX2 one (simd.h) */
     case SIMD_AVX2:
         status = train_single_rows_avx2(net, x, y, rows, n, params, scratch, outputs);
         break;
@@ -214,6 +216,7 @@ void network_cross_entropy_rows(simd_isa isa, const double *a, const double *y, 
 {
     switch (isa) {
 #ifdef NETWORK_X86_LEVELS
+    case SIMD_AVX512: /* no AVX-512 body: the AVX2 one (simd.h) */
     case SIMD_AVX2:
         cross_entropy_rows_avx2(a, y, n, loss);
         return;
@@ -229,6 +232,7 @@ double network_evaluate(const network *net, const double *x, const double *y, in
 {
     switch (net->isa) {
 #ifdef NETWORK_X86_LEVELS
+    case SIMD_AVX512: /* no AVX-512 body: the AVX2 one (simd.h) */
     case SIMD_AVX2:
         return evaluate_avx2(net, x, y, n, loss_total, correct, scratch);
 #endif
@@ -241,6 +245,7 @@ void network_sigmoid_array(simd_isa isa, const double *z, double *out, size_t n)
 {
     switch (isa) {
 #ifdef NETWORK_X86_LEVELS
+    case SIMD_AVX512: /* no AVX-512 body: the AVX2 one (simd.h) */
     case SIMD_AVX2:
         sigmoid_array_avx2(z, out, n);
         return;

@@ -15,6 +15,8 @@ bool simd_supported(simd_isa isa)
 #if SIMD_X86
     case SIMD_AVX2:
         return __builtin_cpu_supports("avx2");
+    case SIMD_AVX512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2");
 #endif
     default:
         return false;
@@ -31,11 +33,12 @@ simd_isa simd_best(void)
 
 const char *simd_name(simd_isa isa)
 {
-    static const char *const names[SIMD_ISA_COUNT] = {"generic", "avx2"};
+    static const char *const names[SIMD_ISA_COUNT] = {"generic", "avx2", "avx512"};
     return isa >= 0 && isa < SIMD_ISA_COUNT ? names[isa] : "unknown";
 }
 
 int simd_lanes(simd_isa isa)
 {
-    return isa == SIMD_GENERIC ? 2 : 4;
+    static const int lanes[SIMD_ISA_COUNT] = {2, 4, 8};
+    return isa >= 0 && isa < SIMD_ISA_COUNT ? lanes[isa] : 2;
 }

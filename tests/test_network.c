@@ -333,10 +333,11 @@ static void test_init(void **state)
         if (!simd_supported((simd_isa)isa))
             continue;
         const int stride = network_stride((simd_isa)isa, 10);
-        double w1[30 * 12], b1[12], w2[12];
-        for (int i = 0; i < 30 * 12; i++)
+        double w1[30 * 16], b1[16], w2[16]; /* 10 units padded to at most 16 lanes */
+        assert_true(stride <= 16);
+        for (int i = 0; i < 30 * 16; i++)
             w1[i] = 7.0;
-        for (int h = 0; h < 12; h++)
+        for (int h = 0; h < 16; h++)
             b1[h] = w2[h] = 7.0;
         network net = {30, 10, stride, (simd_isa)isa, w1, b1, w2, 7.0};
         numpy_rng rng;
