@@ -192,7 +192,8 @@ static results_writer *writer_new(const char *path, const char *target, const re
     hid_t *ids[] = {&writer->file,        &writer->string_type, &writer->failure_type,
                     &writer->transfer,    &writer->train_loss,  &writer->val_loss,
                     &writer->train_score, &writer->val_score,   &writer->test_score,
-                    &writer->seconds,     &writer->failure,     &writer->status};
+                    &writer->seconds,     &writer->failure,     &writer->status,
+                    &writer->train_acc,   &writer->val_acc};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         *ids[i] = H5I_INVALID_HID;
     writer->n_runs = n_runs;
@@ -233,7 +234,8 @@ static int writer_close_file(results_writer *writer, sweep_error *err)
     int status = 0;
     hid_t *datasets[] = {&writer->train_loss, &writer->val_loss,   &writer->train_score,
                          &writer->val_score,  &writer->test_score, &writer->seconds,
-                         &writer->failure,    &writer->status};
+                         &writer->failure,    &writer->status,     &writer->train_acc,
+                         &writer->val_acc};
     for (size_t i = 0; i < sizeof datasets / sizeof datasets[0]; i++) {
         if (*datasets[i] >= 0 && H5Dclose(*datasets[i]) < 0 && status == 0)
             status = results_hdf5_error(err, writer->path, "closing a dataset");
@@ -558,7 +560,7 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                          "cannot write results file %s: run %zu is not finished", writer->path,
                          run_index);
     if (result->epochs != writer->run_epochs[run_index] || result->train_loss == NULL ||
-        result->val_loss == NULL)
+        result->val_loss == NULL || result->train_acc == NULL || result->val_acc == NULL)
         return error_set(err, ERROR_RUNTIME,
                          "cannot write results file %s: run %zu has curves of %d epochs, "
                          "expected %d",
@@ -579,6 +581,10 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                            H5T_NATIVE_DOUBLE, result->train_loss, err) < 0 ||
         results_write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
                            result->val_loss, err) < 0 ||
+        results_write_slab(writer, writer->train_acc, "train_acc", 2, run, epochs,
+                           H5T_NATIVE_DOUBLE, result->train_acc, err) < 0 ||
+        results_write_slab(writer, writer->val_acc, "val_acc", 2, run, epochs, H5T_NATIVE_DOUBLE,
+                           result->val_acc, err) < 0 ||
         results_write_slab(writer, writer->train_score, "train_score", 1, run, 1, H5T_NATIVE_DOUBLE,
                            &result->train_score, err) < 0 ||
         results_write_slab(writer, writer->val_score, "val_score", 1, run, 1, H5T_NATIVE_DOUBLE,

@@ -5,8 +5,8 @@
  * (with results_bytes.c; results_source.h is the internal interface of
  * reading, used by the writer to copy rows). The layout is
  * netCDF-4 compatible so that xarray.open_dataset(path, engine="h5netcdf")
- * opens it: dimension scales `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss` (chunked,
- * compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
+ * opens it: dimension scales `run` and `epoch`; (run, epoch) float64 `train_loss`, `val_loss`,
+ * `train_acc`, `val_acc` (chunked, compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
  * `val_score`, `test_score`, `seconds`; (run) int8 `status` (0 pending,
  * 1 done, 2 failed) and `failure` (text); one (run) dataset per
  * hyperparameter. Every object is created up front with each run pending;
@@ -60,6 +60,7 @@ typedef struct {
 /* What a resuming sweep needs to know of an existing results file. */
 typedef struct {
     size_t n_runs;
+    bool has_accuracy;      /* it has the accuracy curves (earlier versions' files do not) */
     train_params *runs;     /* (n_runs) hyperparameters */
     run_summary *summaries; /* (n_runs) status, scores, val loss of the last epoch */
     char *dataset_name;     /* root attribute `dataset` */

@@ -45,15 +45,19 @@ static int read_old_values(results_source *old, old_values *values, sweep_error 
     return 0;
 }
 
-/* Both curves of old run `from` into row `run` of the new file, through
- * `row` (max_epochs). */
+/* The curves of old run `from` into row `run` of the new file, through
+ * `row` (max_epochs). An old file made before the accuracy curves existed
+ * gives only its loss curves: the run's accuracy curves stay the NaN fill,
+ * "not recorded", rather than the run being dropped and trained again. */
 static int copy_curves(results_writer *writer, results_source *old, size_t run, size_t from,
                        double *row, sweep_error *err)
 {
-    const char *curve_names[2] = {"train_loss", "val_loss"};
-    hid_t new_curves[2] = {writer->train_loss, writer->val_loss};
+    const char *curve_names[4] = {"train_loss", "val_loss", "train_acc", "val_acc"};
+    hid_t new_curves[4] = {writer->train_loss, writer->val_loss, writer->train_acc,
+                           writer->val_acc};
+    int n_curves = results_source_has_accuracy(old) ? 4 : 2;
     size_t epochs = (size_t)writer->run_epochs[run];
-    for (int c = 0; c < 2; c++)
+    for (int c = 0; c < n_curves; c++)
         if (results_source_read_curve(old, curve_names[c], from, epochs, row, err) != 0 ||
             results_write_slab(writer, new_curves[c], curve_names[c], 2, run, epochs,
                                H5T_NATIVE_DOUBLE, row, err) < 0)

@@ -503,6 +503,16 @@ int results_create_layout(results_writer *writer, const train_params *runs, swee
                                          "loss on the val rows after each epoch", run_scale,
                                          epoch_scale, err)) < 0)
         goto cleanup;
+    /* After the loss curves, so that the variables older files have keep
+     * their order. */
+    if ((writer->train_acc = create_curve(writer, "train_acc",
+                                          "accuracy on the train rows during each epoch's "
+                                          "batches (the weights moving)",
+                                          run_scale, epoch_scale, err)) < 0 ||
+        (writer->val_acc = create_curve(writer, "val_acc",
+                                        "accuracy on the val rows after each epoch", run_scale,
+                                        epoch_scale, err)) < 0)
+        goto cleanup;
     status = 0;
 cleanup:
     /* Closing writes out what HDF5 still buffers of the coordinates. */

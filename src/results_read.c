@@ -29,14 +29,19 @@
  * would take time and memory out of all proportion to its size. */
 #define MAX_VALUES_PER_BYTE 256
 
-#define CURVE_COUNT 2
-static const char *const CURVE_NAMES[CURVE_COUNT] = {"train_loss", "val_loss"};
+/* The loss curves are in every file; the accuracy curves only in files of
+ * later versions, which have both or neither. */
+#define CURVE_COUNT 4
+#define LOSS_CURVES 2
+static const char *const CURVE_NAMES[CURVE_COUNT] = {"train_loss", "val_loss", "train_acc",
+                                                     "val_acc"};
 
 struct results_source {
     char *path;           /* as given, for messages */
     long long file_bytes; /* its size when opened */
     hid_t file;
-    hid_t curves[CURVE_COUNT]; /* (n_runs, n_epochs) train_loss, val_loss */
+    hid_t curves[CURVE_COUNT]; /* (n_runs, n_epochs) in CURVE_NAMES' order; accuracy maybe absent */
+    bool has_accuracy;
     size_t n_runs;
     size_t n_epochs;
 };
@@ -271,28 +276,33 @@ static int check_layout(results_source *source, sweep_error *err)
     for (int id = 0; id < PARAM_COUNT; id++)
         if (check_per_run(source, PARAM_INFO[id].name, HOLDS_NUMBERS, err) != 0)
             return -1;
-    hsize_t widths[CURVE_COUNT] = {0, 0};
-    for (int c = 0; c < CURVE_COUNT; c++) {
+    htri_t found[2] = {H5Lexists(source->file, CURVE_NAMES[2], H5P_DEFAULT),
+                       H5Lexists(source->file, CURVE_NAMES[3], H5P_DEFAULT)};
+    if (found[0] < 0 || found[1] < 0)
+        return damaged(err, path, "looking for the accuracy curves");
+    if (found[0] != found[1])
+        return not_valid(err, path, "'%s' without '%s'", CURVE_NAMES[found[0] > 0 ? 2 : 3],
+                         CURVE_NAMES[found[0] > 0 ? 3 : 2]);
+    source->has_accuracy = found[0] > 0;
+    int n_curves = source->has_accuracy ? CURVE_COUNT : LOSS_CURVES;
+    for (int c = 0; c < n_curves; c++) {
         source->curves[c] = open_checked(source, CURVE_NAMES[c], 2, HOLDS_FLOATS, dims, err);
         if (source->curves[c] < 0)
             return -1;
         if (dims[0] != source->n_runs || dims[1] < 1)
-            return not_valid(err, path,
-                             "'%s' has shape (%llu, %llu), but 'status' has %zu "
-                             "runs",
+            return not_valid(err, path, "'%s' has shape (%llu, %llu), but 'status' has %zu runs",
                              CURVE_NAMES[c], (unsigned long long)dims[0],
                              (unsigned long long)dims[1], source->n_runs);
-        widths[c] = dims[1];
+        if (c > 0 && dims[1] != source->n_epochs)
+            return not_valid(err, path, "'train_loss' has %zu epochs, '%s' %llu", source->n_epochs,
+                             CURVE_NAMES[c], (unsigned long long)dims[1]);
+        source->n_epochs = (size_t)dims[1];
     }
-    if (widths[0] != widths[1])
-        return not_valid(err, path, "'train_loss' has %llu epochs, 'val_loss' %llu",
-                         (unsigned long long)widths[0], (unsigned long long)widths[1]);
-    if (widths[0] > (unsigned long long)source->file_bytes * MAX_VALUES_PER_BYTE / source->n_runs)
+    if (source->n_epochs >
+        (unsigned long long)source->file_bytes * MAX_VALUES_PER_BYTE / source->n_runs)
         return not_valid(err, path,
-                         "its curves claim %zu runs of %llu epochs in a file of "
-                         "%lld bytes",
-                         source->n_runs, (unsigned long long)widths[0], source->file_bytes);
-    source->n_epochs = (size_t)widths[0];
+                         "its curves claim %zu runs of %zu epochs in a file of %lld bytes",
+                         source->n_runs, source->n_epochs, source->file_bytes);
     return 0;
 }
 
@@ -375,6 +385,11 @@ size_t results_source_epochs(const results_source *source)
     return source->n_epochs;
 }
 
+bool results_source_has_accuracy(const results_source *source)
+{
+    return source->has_accuracy;
+}
+
 void results_source_close(results_source *source)
 {
     if (source == NULL)
@@ -437,9 +452,8 @@ int results_source_read_status(const results_source *source, int8_t *status, swe
     for (size_t run = 0; rc == 0 && run < source->n_runs; run++) {
         if (wide[run] != RUN_PENDING && wide[run] != RUN_DONE && wide[run] != RUN_FAILED)
             rc = not_valid(err, source->path,
-                           "the status of run %zu is %lld (0 pending, 1 "
-                           "done or 2 failed)",
-                           run, wide[run]);
+                           "the status of run %zu is %lld (0 pending, 1 done or 2 failed)", run,
+                           wide[run]);
         status[run] = (int8_t)wide[run];
     }
     free(wide);
@@ -480,13 +494,12 @@ int results_source_read_curve(const results_source *source, const char *name, si
                               size_t count, double *values, sweep_error *err)
 {
     int c = curve_index(name);
-    if (c < 0)
+    if (c < 0 || source->curves[c] < 0)
         return error_set(err, ERROR_RUNTIME, "%s: no curve '%s' to read", source->path, name);
     if (row >= source->n_runs || count < 1 || count > source->n_epochs)
         return not_valid(err, source->path,
-                         "run %zu of %zu has %zu epochs, but its curves "
-                         "hold %zu",
-                         row, source->n_runs, count, source->n_epochs);
+                         "run %zu of %zu has %zu epochs, but its curves hold %zu", row,
+                         source->n_runs, count, source->n_epochs);
     int status = -1;
     hsize_t offset[2] = {row, 0}, extent[2] = {1, count}, length = count;
     hid_t space = H5Dget_space(source->curves[c]);
@@ -761,9 +774,7 @@ static int read_hyperparameters(const results_source *source, results_index *ind
     }
     for (size_t run = 0; run < index->n_runs; run++)
         if ((size_t)index->runs[run].epochs > source->n_epochs)
-            return not_valid(err, source->path,
-                             "run %zu has %d epochs, but its curves hold "
-                             "%zu",
+            return not_valid(err, source->path, "run %zu has %d epochs, but its curves hold %zu",
                              run, index->runs[run].epochs, source->n_epochs);
     return 0;
 }
@@ -841,6 +852,7 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
         goto cleanup;
     size_t n = source->n_runs;
     out->n_runs = n;
+    out->has_accuracy = source->has_accuracy;
     out->runs = calloc(n, sizeof *out->runs);
     out->summaries = malloc(n * sizeof *out->summaries);
     out->run_numbers = malloc(n * sizeof *out->run_numbers);

@@ -13,6 +13,7 @@
 #ifndef SWEEP_RESULTS_SOURCE_H
 #define SWEEP_RESULTS_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,10 @@ int results_source_open(const char *path, results_source **out, sweep_error *err
 /* The runs of the file (>= 1) and the width of its curves (epochs, >= 1). */
 size_t results_source_runs(const results_source *source);
 size_t results_source_epochs(const results_source *source);
+
+/* Whether the file has the accuracy curves train_acc and val_acc (files of
+ * earlier versions have only the loss curves). */
+bool results_source_has_accuracy(const results_source *source);
 
 /* A whole (run) float dataset (the scores, `seconds`) into values[n_runs]. */
 int results_source_read_reals(const results_source *source, const char *name, double *values,
@@ -41,7 +46,8 @@ int results_source_read_failures(const results_source *source, char *texts, size
                                  sweep_error *err);
 
 /* The first `count` epochs of run `row` of curve `name` (train_loss,
- * val_loss) into values[count]. */
+ * val_loss, and where the file has them train_acc, val_acc) into
+ * values[count]. */
 int results_source_read_curve(const results_source *source, const char *name, size_t row,
                               size_t count, double *values, sweep_error *err);
 

@@ -34,6 +34,8 @@ struct results_writer {
     hid_t transfer;     /* dataset-transfer properties of every write */
     hid_t train_loss;   /* (n_runs, max_epochs) float64 */
     hid_t val_loss;     /* (n_runs, max_epochs) float64 */
+    hid_t train_acc;    /* (n_runs, max_epochs) float64 */
+    hid_t val_acc;      /* (n_runs, max_epochs) float64 */
     hid_t train_score;  /* (n_runs) float64 */
     hid_t val_score;    /* (n_runs) float64 */
     hid_t test_score;   /* (n_runs) float64 */

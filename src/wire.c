@@ -311,8 +311,8 @@ int wire_pack_result(size_t index, const run_result *result, void **bytes, size_
 {
     packer out = {0};
     size_t failure_length = strnlen(result->failure, sizeof result->failure);
-    size_t train_length = curve_length(result->train_loss, result->epochs);
-    size_t val_length = curve_length(result->val_loss, result->epochs);
+    const double *curves[4] = {result->train_loss, result->val_loss, result->train_acc,
+                               result->val_acc};
     put_int(&out, (int64_t)index);
     put_int(&out, result->status);
     put_int(&out, result->epochs);
@@ -323,10 +323,11 @@ int wire_pack_result(size_t index, const run_result *result, void **bytes, size_
     put_double(&out, result->seconds);
     put_int(&out, (int64_t)failure_length);
     put(&out, result->failure, failure_length);
-    put_int(&out, (int64_t)train_length);
-    put(&out, result->train_loss, train_length * sizeof(double));
-    put_int(&out, (int64_t)val_length);
-    put(&out, result->val_loss, val_length * sizeof(double));
+    for (int c = 0; c < 4; c++) {
+        size_t length = curve_length(curves[c], result->epochs);
+        put_int(&out, (int64_t)length);
+        put(&out, curves[c], length * sizeof(double));
+    }
     return finish_packing(&out, bytes, size, err);
 }
 
@@ -354,8 +355,8 @@ int wire_unpack_result(const void *bytes, size_t size, size_t *index, run_result
     result->seconds = scores[3];
     size_t failure_length = get_count(&in, (int64_t)sizeof result->failure - 1);
     get(&in, result->failure, failure_length);
-    double *curves[2] = {result->train_loss, result->val_loss};
-    for (int c = 0; c < 2; c++) {
+    double *curves[4] = {result->train_loss, result->val_loss, result->train_acc, result->val_acc};
+    for (int c = 0; c < 4; c++) {
         size_t length = get_count(&in, (int64_t)epochs);
         get(&in, curves[c], length * sizeof(double));
     }

@@ -4,9 +4,10 @@
  * so that no other rank reads a file) and, at the very end, a finish packet
  * (the exit status every rank returns). In between it sends each rank runs
  * one at a time (index and hyperparameters), and each rank sends back every
- * finished run: index, status, scores, seconds, failure text and the two
- * loss curves without their trailing NaN fill (the values run_result_init
- * puts there), so that a failed run costs only the epochs it trained.
+ * finished run: index, status, scores, seconds, failure text and the four
+ * curves (losses, accuracies) without their trailing NaN fill (the values
+ * run_result_init puts there), so that a failed run costs only the epochs it
+ * trained.
  *
  * Numbers travel in their memory form (see cluster.h), so a run's results
  * arrive bit for bit. Every unpack checks sizes and counts and refuses a

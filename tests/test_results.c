@@ -163,6 +163,19 @@ static const double VAL_LOSS[N_RUNS][MAX_EPOCHS] = {
     {0},
     {4.9406564584124654e-324, 1e-300},
 };
+/* Accuracies: fractions of rows, NaN where the run stopped. */
+static const double TRAIN_ACC[N_RUNS][MAX_EPOCHS] = {
+    {0.5, 0.75, 0.9917582417582418},
+    {0.625, 0.5, NAN, NAN, NAN},
+    {0},
+    {1.0, 0.0},
+};
+static const double VAL_ACC[N_RUNS][MAX_EPOCHS] = {
+    {0.25, 0.5, 0.978021978021978},
+    {0.375, NAN, NAN, NAN, NAN},
+    {0},
+    {0.125, 0.25},
+};
 static const double SCORES[N_RUNS][3] = {
     /* train, val, test */
     {0.9917582417582418, 0.978021978021978, 0.9736842105263158},
@@ -181,10 +194,16 @@ static run_result make_result(size_t run, const train_params *params)
     result.epochs_done = run == 1 ? 2 : params->epochs;
     result.train_loss = malloc((size_t)params->epochs * sizeof(double));
     result.val_loss = malloc((size_t)params->epochs * sizeof(double));
+    result.train_acc = malloc((size_t)params->epochs * sizeof(double));
+    result.val_acc = malloc((size_t)params->epochs * sizeof(double));
     assert_non_null(result.train_loss);
     assert_non_null(result.val_loss);
+    assert_non_null(result.train_acc);
+    assert_non_null(result.val_acc);
     memcpy(result.train_loss, TRAIN_LOSS[run], (size_t)params->epochs * sizeof(double));
     memcpy(result.val_loss, VAL_LOSS[run], (size_t)params->epochs * sizeof(double));
+    memcpy(result.train_acc, TRAIN_ACC[run], (size_t)params->epochs * sizeof(double));
+    memcpy(result.val_acc, VAL_ACC[run], (size_t)params->epochs * sizeof(double));
     result.train_score = SCORES[run][0];
     result.val_score = SCORES[run][1];
     result.test_score = SCORES[run][2];
@@ -199,6 +218,8 @@ static void free_result(run_result *result)
 {
     free(result->train_loss);
     free(result->val_loss);
+    free(result->train_acc);
+    free(result->val_acc);
 }
 
 /* Whether write_test_file closes the file with compaction (the final form)
@@ -346,9 +367,9 @@ static void curves_round_trip_bitwise(void **state)
     fixture *f = *state;
     write_test_file(f->path);
     hid_t file = open_file(f->path);
-    const char *names[2] = {"train_loss", "val_loss"};
-    const double(*written[2])[MAX_EPOCHS] = {TRAIN_LOSS, VAL_LOSS};
-    for (int curve = 0; curve < 2; curve++) {
+    const char *names[4] = {"train_loss", "val_loss", "train_acc", "val_acc"};
+    const double(*written[4])[MAX_EPOCHS] = {TRAIN_LOSS, VAL_LOSS, TRAIN_ACC, VAL_ACC};
+    for (int curve = 0; curve < 4; curve++) {
         assert_shape_and_type(file, names[curve], 2, N_RUNS, MAX_EPOCHS, H5T_FLOAT, 8);
         /* Expected: the written values, NaN past each run's epochs (3, 5, -, 2)
          * and everywhere in the pending run 2 (the fill value). */
@@ -1043,14 +1064,16 @@ static void merged_file_takes_each_run_from_its_source(void **state)
     assert_int_equal(results_create(source_b, false, &meta, runs, N_RUNS, &writer, &err), 0);
     run_result result = make_result(0, &runs[0]);
     result.epochs = result.epochs_done = runs[2].epochs;
-    double *grown[2] = {realloc(result.train_loss, 4 * sizeof(double)),
-                        realloc(result.val_loss, 4 * sizeof(double))};
-    assert_non_null(grown[0]);
-    assert_non_null(grown[1]);
-    result.train_loss = grown[0];
-    result.val_loss = grown[1];
+    double **curves[4] = {&result.train_loss, &result.val_loss, &result.train_acc, &result.val_acc};
+    for (int c = 0; c < 4; c++) {
+        double *grown = realloc(*curves[c], 4 * sizeof(double));
+        assert_non_null(grown);
+        *curves[c] = grown;
+    }
     result.train_loss[3] = 0.125;
     result.val_loss[3] = -0.0;
+    result.train_acc[3] = 0.75;
+    result.val_acc[3] = 0.5;
     assert_int_equal(results_write_run(writer, 2, &result, &err), 0);
     assert_int_equal(results_close(writer, false, &err), 0);
 
@@ -1075,6 +1098,11 @@ static void merged_file_takes_each_run_from_its_source(void **state)
     assert_same_bits(result.train_loss, curve[2], 4, "train_loss[2]");
     const double nan_row[MAX_EPOCHS] = {NAN, NAN, NAN, NAN, NAN};
     assert_same_bits(nan_row, curve[3], MAX_EPOCHS, "train_loss[3]");
+    read_all(file, "val_acc", H5T_NATIVE_DOUBLE, curve);
+    assert_same_bits(VAL_ACC[0], curve[0], 3, "val_acc[0]");
+    assert_same_bits(VAL_ACC[1], curve[1], MAX_EPOCHS, "val_acc[1]");
+    assert_same_bits(result.val_acc, curve[2], 4, "val_acc[2]");
+    assert_same_bits(nan_row, curve[3], MAX_EPOCHS, "val_acc[3]");
     double seconds[N_RUNS];
     read_all(file, "seconds", H5T_NATIVE_DOUBLE, seconds);
     const double expected_seconds[N_RUNS] = {SECONDS[0], SECONDS[1], SECONDS[0], NAN};
@@ -1091,6 +1119,80 @@ static void merged_file_takes_each_run_from_its_source(void **state)
     char expected[700];
     snprintf(expected, sizeof expected, "%s: exists (use --overwrite to replace it)", merged);
     assert_string_equal(err.message, expected);
+}
+
+/* A file of an earlier version: the accuracy curves removed. */
+static void drop_accuracy_curves(const char *path)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    assert_true(H5Ldelete(file, "train_acc", H5P_DEFAULT) >= 0);
+    assert_true(H5Ldelete(file, "val_acc", H5P_DEFAULT) >= 0);
+    assert_true(H5Fclose(file) >= 0);
+}
+
+/* Merging a file without accuracy curves (an earlier version's) with one
+ * that has them: every finished run is kept, its loss curves bit for bit;
+ * the runs of the old file have NaN accuracy curves ("not recorded"), the
+ * others theirs. The merged file has the accuracy curves. */
+static void merge_keeps_runs_of_a_file_without_accuracy(void **state)
+{
+    fixture *f = *state;
+    train_params runs[N_RUNS];
+    test_runs(runs);
+    results_meta meta = test_meta();
+    sweep_error err = {0};
+    char old_file[600], new_file[600], merged[600];
+    snprintf(old_file, sizeof old_file, "%s/old.h5", f->folder);
+    snprintf(new_file, sizeof new_file, "%s/new.h5", f->folder);
+    snprintf(merged, sizeof merged, "%s/merged.h5", f->folder);
+    write_test_file(old_file);
+    drop_accuracy_curves(old_file);
+    write_test_file(new_file);
+    const char *sources[2] = {old_file, new_file};
+    const results_origin origins[N_RUNS] = {{0, 0}, {1, 1}, {-1, -1}, {0, 3}};
+    results_writer *writer = NULL;
+    assert_int_equal(results_create_merged(merged, false, &meta, runs, N_RUNS, sources, 2, origins,
+                                           &writer, &err),
+                     0);
+    assert_int_equal(results_close(writer, true, &err), 0);
+
+    hid_t file = open_file(merged);
+    double curve[N_RUNS][MAX_EPOCHS];
+    const double nan_row[MAX_EPOCHS] = {NAN, NAN, NAN, NAN, NAN};
+    read_all(file, "val_loss", H5T_NATIVE_DOUBLE, curve);
+    assert_same_bits(VAL_LOSS[0], curve[0], 3, "val_loss[0]");
+    assert_same_bits(VAL_LOSS[3], curve[3], 2, "val_loss[3]");
+    const char *names[2] = {"train_acc", "val_acc"};
+    const double(*written[2])[MAX_EPOCHS] = {TRAIN_ACC, VAL_ACC};
+    for (int c = 0; c < 2; c++) {
+        read_all(file, names[c], H5T_NATIVE_DOUBLE, curve);
+        assert_same_bits(nan_row, curve[0], MAX_EPOCHS, names[c]); /* from the old file */
+        assert_same_bits(written[c][1], curve[1], MAX_EPOCHS, names[c]);
+        assert_same_bits(nan_row, curve[2], MAX_EPOCHS, names[c]); /* pending */
+        assert_same_bits(nan_row, curve[3], MAX_EPOCHS, names[c]); /* from the old file */
+    }
+    int8_t status[N_RUNS];
+    read_all(file, "status", H5T_NATIVE_INT8, status);
+    assert_int_equal(status[0], RUN_DONE);
+    assert_int_equal(status[1], RUN_FAILED);
+    assert_int_equal(status[2], RUN_PENDING);
+    assert_int_equal(status[3], RUN_DONE);
+    H5Fclose(file);
+
+    /* Resuming the old file itself: its runs kept, the file gains the curves. */
+    const long long copy_from[N_RUNS] = {0, 1, -1, 3};
+    assert_int_equal(results_create_resumed(old_file, &meta, runs, N_RUNS, copy_from, &writer,
+                                            &err),
+                     0);
+    assert_int_equal(results_close(writer, false, &err), 0);
+    file = open_file(old_file);
+    read_all(file, "train_acc", H5T_NATIVE_DOUBLE, curve);
+    for (int run = 0; run < N_RUNS; run++)
+        assert_same_bits(nan_row, curve[run], MAX_EPOCHS, "train_acc");
+    read_all(file, "train_loss", H5T_NATIVE_DOUBLE, curve);
+    assert_same_bits(TRAIN_LOSS[0], curve[0], 3, "train_loss[0]");
+    H5Fclose(file);
 }
 
 int main(void)
@@ -1118,6 +1220,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(failure_text_bounded_and_kept_for_failed_runs_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(shard_file_keeps_run_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(merge_keeps_runs_of_a_file_without_accuracy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(merged_file_takes_each_run_from_its_source, setup,
                                         teardown),
     };

@@ -72,10 +72,13 @@ static int write_real_file(void **state)
     if (results_create(path, true, &meta, RUNS, N_RUNS, &writer, &err) != 0)
         return -1;
     double train_loss[EPOCHS] = {0.7, 0.6, 0.5, 0.4}, val_loss[EPOCHS] = {0.8, 0.7, 0.6, 0.55};
+    double train_acc[EPOCHS] = {0.5, 0.75, 0.875, 0.9}, val_acc[EPOCHS] = {0.6, 0.7, 0.9, 0.95};
     run_result result = {.status = RUN_DONE,
                          .epochs = EPOCHS,
                          .train_loss = train_loss,
                          .val_loss = val_loss,
+                         .train_acc = train_acc,
+                         .val_acc = val_acc,
                          .train_score = 0.9,
                          .val_score = 0.95,
                          .test_score = 0.875,
@@ -85,6 +88,8 @@ static int write_real_file(void **state)
                           .epochs = 2,
                           .train_loss = train_loss,
                           .val_loss = val_loss,
+                          .train_acc = train_acc,
+                          .val_acc = val_acc,
                           .failure = "loss is NaN at epoch 2"};
     if (rc == 0)
         rc = results_write_run(writer, 1, &result, &err);
@@ -140,6 +145,31 @@ static void replace_with_int8(const char *file, const char *name, hsize_t length
     assert_true(H5Dwrite(variable, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
     H5Dclose(variable);
     H5Sclose(space);
+    assert_true(H5Fclose(handle) >= 0);
+}
+
+/* Replace dataset `name` of `file` by a 2-D dataset of `type` and shape
+ * (rows, columns), every element 0.5 (converted). */
+static void replace_with_2d(const char *file, const char *name, hid_t type, hsize_t rows,
+                            hsize_t columns)
+{
+    hid_t handle = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(handle >= 0);
+    assert_true(H5Ldelete(handle, name, H5P_DEFAULT) >= 0);
+    hsize_t dims[2] = {rows, columns};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t variable = H5Dcreate2(handle, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(variable >= 0);
+    H5Dclose(variable);
+    H5Sclose(space);
+    assert_true(H5Fclose(handle) >= 0);
+}
+
+static void delete_dataset(const char *file, const char *name)
+{
+    hid_t handle = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(handle >= 0);
+    assert_true(H5Ldelete(handle, name, H5P_DEFAULT) >= 0);
     assert_true(H5Fclose(handle) >= 0);
 }
 
@@ -303,6 +333,78 @@ static void curve_rows_bounded_by_the_file(void **state)
     results_source_close(source);
 }
 
+/* The accuracy curves read back like the loss curves, and the index says
+ * the file has them. */
+static void accuracy_curves_read_back(void **state)
+{
+    (void)state;
+    results_source *source = NULL;
+    sweep_error err = {0};
+    assert_int_equal(results_source_open(path, &source, &err), 0);
+    assert_true(results_source_has_accuracy(source));
+    double row[EPOCHS];
+    assert_int_equal(results_source_read_curve(source, "val_acc", 0, EPOCHS, row, &err), 0);
+    assert_true(row[0] == 0.6 && row[3] == 0.95);
+    assert_int_equal(results_source_read_curve(source, "train_acc", 1, 2, row, &err), 0);
+    assert_true(row[0] == 0.5 && row[1] == 0.75);
+    results_source_close(source);
+    results_index index;
+    assert_int_equal(results_read_index(path, &index, &err), 0);
+    assert_true(index.has_accuracy);
+    results_index_free(&index);
+}
+
+/* A file of an earlier version has no accuracy curves: it is read (its
+ * finished runs are worth keeping), the index says so, and asking for such a
+ * curve is refused rather than read. */
+static void file_without_accuracy_curves_read(void **state)
+{
+    (void)state;
+    const char *file = fresh_copy();
+    delete_dataset(file, "train_acc");
+    delete_dataset(file, "val_acc");
+    results_index index;
+    sweep_error err = {0};
+    assert_int_equal(results_read_index(file, &index, &err), 0);
+    assert_false(index.has_accuracy);
+    assert_int_equal(index.n_runs, N_RUNS);
+    assert_true(index.summaries[0].final_val_loss == 0.55);
+    results_index_free(&index);
+    results_source *source = NULL;
+    assert_int_equal(results_source_open(file, &source, &err), 0);
+    assert_false(results_source_has_accuracy(source));
+    double row[EPOCHS];
+    assert_int_equal(results_source_read_curve(source, "val_acc", 0, EPOCHS, row, &err), -1);
+    results_source_close(source);
+}
+
+/* Hostile accuracy curves: one without the other, a wrong shape, a wrong
+ * type; each a one-line error, nothing read. */
+static void malformed_accuracy_curves_refused(void **state)
+{
+    (void)state;
+    const char *file = fresh_copy();
+    delete_dataset(file, "val_acc");
+    assert_refused(file, "not a valid sweep results file: 'train_acc' without 'val_acc'");
+    file = fresh_copy();
+    delete_dataset(file, "train_acc");
+    assert_refused(file, "not a valid sweep results file: 'val_acc' without 'train_acc'");
+    file = fresh_copy();
+    replace_with_2d(file, "train_acc", H5T_IEEE_F64LE, N_RUNS + 1, EPOCHS);
+    assert_refused(file, "not a valid sweep results file: 'train_acc' has shape (4, 4), but "
+                         "'status' has 3 runs");
+    file = fresh_copy();
+    replace_with_2d(file, "val_acc", H5T_IEEE_F64LE, N_RUNS, EPOCHS + 2);
+    assert_refused(file, "not a valid sweep results file: 'train_loss' has 4 epochs, 'val_acc' 6");
+    file = fresh_copy();
+    replace_with_2d(file, "val_acc", H5T_STD_I32LE, N_RUNS, EPOCHS);
+    assert_refused(file, "not a valid sweep results file: 'val_acc' holds whole numbers, not "
+                         "floats");
+    file = fresh_copy();
+    replace_with_int8(file, "train_acc", N_RUNS);
+    assert_refused(file, "not a valid sweep results file: 'train_acc' has 1 dimension, not 2");
+}
+
 static int make_temp_folder_and_file(void **state)
 {
     return make_temp_folder(state) != 0 ? -1 : write_real_file(state);
@@ -320,6 +422,9 @@ int main(void)
         cmocka_unit_test(impossible_superblock_refused),
         cmocka_unit_test(other_files_refused),
         cmocka_unit_test(curve_rows_bounded_by_the_file),
+        cmocka_unit_test(accuracy_curves_read_back),
+        cmocka_unit_test(file_without_accuracy_curves_read),
+        cmocka_unit_test(malformed_accuracy_curves_refused),
     };
     return cmocka_run_group_tests(tests, make_temp_folder_and_file, remove_temp_folder);
 }

@@ -44,6 +44,8 @@ static void assert_results_equal(const run_result *a, const run_result *b)
     assert_string_equal(a->failure, b->failure);
     assert_same_bits(a->train_loss, b->train_loss, (size_t)a->epochs);
     assert_same_bits(a->val_loss, b->val_loss, (size_t)a->epochs);
+    assert_same_bits(a->train_acc, b->train_acc, (size_t)a->epochs);
+    assert_same_bits(a->val_acc, b->val_acc, (size_t)a->epochs);
 }
 
 static void round_trip(const run_result *sent, size_t index, size_t *size)
@@ -72,6 +74,8 @@ static void results_arrive_bit_for_bit_and_compact(void **state)
     for (int e = 0; e < 500; e++) {
         done.train_loss[e] = 1.0 / (e + 3);
         done.val_loss[e] = e == 7 ? -0.0 : 0.1 + e * 1e-3;
+        done.train_acc[e] = (double)(e % 364) / 364.0;
+        done.val_acc[e] = e == 9 ? 1.0 : (double)(e % 91) / 91.0;
     }
     done.status = RUN_DONE;
     done.epochs_done = 500;
@@ -81,20 +85,23 @@ static void results_arrive_bit_for_bit_and_compact(void **state)
     done.seconds = 0.125;
     size_t size = 0;
     round_trip(&done, 4294967296ULL, &size);
-    assert_true(size > 2 * 500 * sizeof(double));
+    assert_true(size > 4 * 500 * sizeof(double)); /* the accuracy curves travel too */
 
     run_result failed;
     assert_int_equal(run_result_init(&failed, 500, &err), 0);
     failed.train_loss[0] = 0.7;
     failed.val_loss[0] = 0.71;
     failed.train_loss[1] = HUGE_VAL;
+    failed.train_acc[0] = 0.5;
+    failed.val_acc[0] = 0.625;
     failed.status = RUN_FAILED;
     failed.epochs_done = 1;
     snprintf(failed.failure, sizeof failed.failure, "train loss became inf at epoch 1 (0-based)");
     round_trip(&failed, 3, &size);
-    assert_true(size < 250); /* 3 values, not 1000 */
+    assert_true(size < 300); /* 5 values, not 2000 */
 
     done.val_loss[499] = other_nan();
+    done.val_acc[499] = other_nan();
     round_trip(&done, 0, &size);
     memset(done.failure, 'x', sizeof done.failure); /* no terminator: sent bounded */
     done.failure[sizeof done.failure - 1] = '\0';
@@ -229,7 +236,7 @@ static void malformed_messages_refused(void **state)
     result.status = RUN_DONE;
     result.epochs_done = 4;
     for (int e = 0; e < 4; e++)
-        result.train_loss[e] = result.val_loss[e] = e;
+        result.train_loss[e] = result.val_loss[e] = result.train_acc[e] = result.val_acc[e] = e;
     void *bytes = NULL;
     size_t size = 0, index = 0;
     assert_int_equal(wire_pack_result(9, &result, &bytes, &size, &err), 0);
