@@ -5,7 +5,9 @@ checking a results file, one table row per run, grouping runs over seeds,
 and the one-line error convention (``PROG: what is wrong``, exit status 2).
 
 The results file (see the README, "Results file") holds root-level datasets:
-``train_loss``, ``val_loss`` (run, epoch) with NaN past a run's epochs;
+``train_loss``, ``val_loss``, ``train_acc``, ``val_acc`` (run, epoch) with NaN
+past a run's epochs (files of versions before the accuracy curves have only
+the loss curves: their accuracy curves read as NaN);
 ``train_score``, ``val_score``, ``test_score``, ``seconds``, ``status``
 (0 pending, 1 done, 2 failed), ``failure`` (run); one (run) dataset per
 hyperparameter; the config and run metadata as root attributes.
@@ -26,6 +28,10 @@ import pandas as pd
 HYPERPARAMETERS = ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed")
 PER_RUN = ("train_score", "val_score", "test_score", "seconds", "status")
 CURVES = ("train_loss", "val_loss")
+# Per-epoch accuracy: train_acc counted in the epoch's batches (weights
+# moving), val_acc on the val rows after the epoch. Absent from the files of
+# earlier versions, so optional (both or neither).
+ACCURACY_CURVES = ("train_acc", "val_acc")
 
 STATUS_PENDING, STATUS_DONE, STATUS_FAILED = 0, 1, 2
 
@@ -63,17 +69,26 @@ class Sweep:
 
     runs:        DataFrame, one row per run (index = run number): the
                  hyperparameters, status, scores, seconds, failure,
-                 epochs_done, final_train_loss, final_val_loss.
+                 epochs_done, final_train_loss, final_val_loss,
+                 final_train_acc (train_acc of the last epoch trained).
     train_loss:  (run, epoch) float64 array, NaN past a run's epochs.
     val_loss:    (run, epoch) float64 array.
+    train_acc:   (run, epoch) float64 array: accuracy in each epoch's batches.
+    val_acc:     (run, epoch) float64 array: val accuracy after each epoch
+                 (its last epoch is val_score).
+    has_accuracy: whether the file holds the accuracy curves (when not, an
+                 earlier version's file, train_acc and val_acc are all NaN).
     attrs:       root attributes, text decoded.
     """
 
-    def __init__(self, path, runs, train_loss, val_loss, attrs):
+    def __init__(self, path, runs, curves, attrs, has_accuracy=True):
         self.path = path
         self.runs = runs
-        self.train_loss = train_loss
-        self.val_loss = val_loss
+        self.train_loss = curves["train_loss"]
+        self.val_loss = curves["val_loss"]
+        self.train_acc = curves["train_acc"]
+        self.val_acc = curves["val_acc"]
+        self.has_accuracy = has_accuracy
         self.attrs = attrs
 
     @property
@@ -92,7 +107,8 @@ class Sweep:
         return [key for key in HYPERPARAMETERS if self.runs[key].nunique(dropna=False) > 1]
 
     def curve(self, metric):
-        return {"train_loss": self.train_loss, "val_loss": self.val_loss}[metric]
+        return {"train_loss": self.train_loss, "val_loss": self.val_loss,
+                "train_acc": self.train_acc, "val_acc": self.val_acc}[metric]
 
     def left_out_phrase(self):
         """'3 failed and 1 pending run left out' or '' when every run is done."""
@@ -197,16 +213,23 @@ def _read_columns(path, handle):
         columns[name] = data[()]
     for name in HYPERPARAMETERS:
         _check_hyperparameter(path, name, columns[name])
+    present = [name for name in ACCURACY_CURVES if name in handle]
+    if len(present) == 1:
+        missing = [name for name in ACCURACY_CURVES if name not in present][0]
+        raise _invalid(path, f"'{present[0]}' without '{missing}'")
     curves = {}
-    for name in CURVES:
+    for name in CURVES + tuple(present):
+        if not isinstance(handle[name], h5py.Dataset):
+            raise _invalid(path, f"no '{name}' dataset")
         data = handle[name]
         if data.ndim != 2 or data.shape[0] != n_runs:
             raise _invalid(path, f"'{name}' has shape {data.shape}, expected ({n_runs}, epochs)")
         if data.dtype.kind != "f":
             raise _invalid(path, f"'{name}' holds {data.dtype}, not floats")
         curves[name] = np.asarray(data[()], dtype=np.float64)
-    if curves["train_loss"].shape != curves["val_loss"].shape:
-        raise _invalid(path, "'train_loss' and 'val_loss' differ in shape")
+    for name in ("val_loss",) + tuple(present):
+        if curves[name].shape != curves["train_loss"].shape:
+            raise _invalid(path, f"'train_loss' and '{name}' differ in shape")
     longest = int(columns["epochs"].max()) if n_runs else 0
     if longest > curves["val_loss"].shape[1]:
         raise _invalid(path, f"a run has {longest} epochs, but the curves hold "
@@ -265,7 +288,11 @@ def open_results(path):
     runs["epochs_done"] = epochs_done
     runs["final_train_loss"] = _last_finite(curves["train_loss"], epochs_done)
     runs["final_val_loss"] = _last_finite(curves["val_loss"], epochs_done)
-    return Sweep(path, runs, curves["train_loss"], curves["val_loss"], attrs)
+    has_accuracy = all(name in curves for name in ACCURACY_CURVES)
+    for name in ACCURACY_CURVES:
+        curves.setdefault(name, np.full(curves["train_loss"].shape, np.nan))
+    runs["final_train_acc"] = _last_finite(curves["train_acc"], epochs_done)
+    return Sweep(path, runs, curves, attrs, has_accuracy)
 
 
 def check_keys(keys, option):

@@ -224,6 +224,30 @@ static void report_missing(FILE *report, const merge_options *options, const res
     free(command);
 }
 
+/* Parts written before the accuracy curves existed give their runs NaN
+ * train_acc and val_acc in OUT: said once, so that a reader of OUT knows
+ * those NaN mean "not recorded", not a failed run. */
+static void report_missing_accuracy(FILE *report, const merge_options *options,
+                                    const results_index *parts, const results_origin *origins,
+                                    size_t n_runs)
+{
+    size_t n_without = 0;
+    int first = -1;
+    for (size_t run = 0; run < n_runs; run++) {
+        int source = origins[run].source;
+        if (source < 0 || parts[source].has_accuracy)
+            continue;
+        n_without++;
+        if (first < 0)
+            first = source;
+    }
+    if (n_without > 0)
+        fprintf(report,
+                "sweep merge: %zu of %zu runs come from files without accuracy curves (made by "
+                "an earlier version, e.g. %s): their train_acc and val_acc are NaN in %s\n",
+                n_without, n_runs, options->parts[first], options->output);
+}
+
 /* The root attributes of the merged file: the sweep's from the first part;
  * the run-time ones over all parts (earliest start, every host, all
  * threads and ranks). */
@@ -354,6 +378,7 @@ int merge_parts(const merge_options *options, FILE *report, merge_outcome *outco
     writer = NULL;
     if (results_close(closing, outcome->n_missing == 0, err) != 0)
         goto cleanup;
+    report_missing_accuracy(report, options, parts, origins, n_runs);
     if (outcome->n_missing > 0)
         report_missing(report, options, parts, runs, n_runs, origins, outcome->n_missing);
     rc = 0;

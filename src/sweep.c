@@ -306,6 +306,13 @@ static int resume_results(sweep_state *state, const results_meta *meta,
     if (!options->quiet)
         fprintf(stderr, "sweep: resuming %s: %zu of %zu runs kept, %zu to train\n", output,
                 outcome->n_kept, n_runs, n_runs - outcome->n_kept);
+    /* Kept rather than trained again: the runs are whole but for curves the
+     * earlier version did not record. */
+    if (!options->quiet && !state->index.has_accuracy && outcome->n_kept > 0)
+        fprintf(stderr,
+                "sweep: %s was made by an earlier version without accuracy curves: its %zu kept "
+                "runs have NaN train_acc and val_acc (--overwrite trains them again)\n",
+                output, outcome->n_kept);
     return results_create_resumed(output, meta, state->runs, n_runs, state->copy_from,
                                   &state->writer.writer, err);
 }

@@ -22,7 +22,9 @@ test. Run by hand without it, the checks are reported as skipped, never as passe
 
 import os
 import re
+import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -31,6 +33,10 @@ import numpy as np
 import xarray as xr
 
 from check_cases import checks_case
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "scripts"))
+import sweep_results  # noqa: E402
 
 CONFIG = """\
 # test_results_file.py: eight short runs on the built-in data set.
@@ -54,6 +60,7 @@ HYPERPARAMETERS = ["batch_size", "learning_rate", "l1", "l2", "units", "epochs",
 PER_RUN = HYPERPARAMETERS + ["status", "train_score", "val_score", "test_score", "seconds",
                              "failure"]
 CURVES = ["train_loss", "val_loss"]
+ACC_CURVES = ["train_acc", "val_acc"]
 
 CHECKS = []
 
@@ -86,8 +93,9 @@ def make_results_file(folder):
 @check
 def h5py_datasets_shapes_and_dtypes(path, config_path):
     with h5py.File(path, "r") as f:
-        assert set(f.keys()) == set(["run", "epoch"] + PER_RUN + CURVES), sorted(f.keys())
-        for name in CURVES:
+        assert set(f.keys()) == set(["run", "epoch"] + PER_RUN + CURVES + ACC_CURVES), \
+            sorted(f.keys())
+        for name in CURVES + ACC_CURVES:
             assert f[name].shape == (N_RUNS, MAX_EPOCHS), (name, f[name].shape)
             assert f[name].dtype == np.float64, (name, f[name].dtype)
         for name in PER_RUN:
@@ -107,7 +115,7 @@ def h5py_datasets_shapes_and_dtypes(path, config_path):
 @check
 def h5py_curves_chunked_compressed_nan_filled(path, config_path):
     with h5py.File(path, "r") as f:
-        for name in CURVES:
+        for name in CURVES + ACC_CURVES:
             data = f[name]
             # 5 epochs: rows grouped to >= 512 values per chunk, capped by the 8 runs.
             assert data.chunks == (N_RUNS, MAX_EPOCHS), data.chunks
@@ -122,7 +130,7 @@ def h5py_dimension_scales_attached(path, config_path):
     with h5py.File(path, "r") as f:
         assert np.array_equal(f["run"][...], np.arange(N_RUNS))
         assert np.array_equal(f["epoch"][...], np.arange(MAX_EPOCHS))
-        for name in CURVES:
+        for name in CURVES + ACC_CURVES:
             assert f[name].dims[0][0].name == "/run"
             assert f[name].dims[1][0].name == "/epoch"
         for name in PER_RUN:
@@ -164,6 +172,102 @@ def h5py_curves_nan_exactly_past_each_runs_epochs(path, config_path):
                 assert np.all(np.isnan(past)), (name, run, past)
 
 
+def assert_accuracy_curves(f, epochs_done, done):
+    """The accuracy curves of an open file: fractions of the train or val
+    rows (tolerance 1e-9 on the row count) where trained, NaN exactly past
+    each run's epochs_done, and for every done run val_acc at its last epoch
+    equal to val_score bit for bit (both count the val rows with the final
+    weights)."""
+    rows = {"train_acc": int(f.attrs["n_train"]), "val_acc": int(f.attrs["n_val"])}
+    for name in ACC_CURVES:
+        curves = f[name][...]
+        assert curves.shape[0] == len(epochs_done), (name, curves.shape)
+        for run, trained_epochs in enumerate(epochs_done):
+            trained, past = curves[run, :trained_epochs], curves[run, trained_epochs:]
+            assert np.all(np.isfinite(trained) & (trained >= 0) & (trained <= 1)), \
+                (name, run, trained)
+            correct = trained * rows[name]
+            assert np.all(np.abs(correct - np.round(correct)) < 1e-9), (name, run, correct)
+            assert np.all(np.isnan(past)), (name, run, past)
+    val_acc, val_score = f["val_acc"][...], f["val_score"][...]
+    for run, trained_epochs in enumerate(epochs_done):
+        if done[run]:
+            last = val_acc[run, trained_epochs - 1:trained_epochs]
+            assert last.view(np.uint64)[0] == val_score[run:run + 1].view(np.uint64)[0], \
+                (run, last, val_score[run])
+
+
+@check
+def h5py_accuracy_curves_fractions_nan_fill_and_last_epoch(path, config_path):
+    with h5py.File(path, "r") as f:
+        assert_accuracy_curves(f, EPOCHS, [True] * N_RUNS)
+        assert f["train_acc"].attrs["long_name"].startswith("accuracy on the train rows")
+
+
+# Both models, with runs that fail (a learning rate that overflows the
+# weights): the multiclass network on iris, the minibatch network on wdbc.
+DIVERGING = {
+    "iris": ("dataset: iris\nmodel: {type: multiclass, epochs: 8, units: 6}\n"
+             "grid:\n  batch_size: [8, 200]\n  learning_rate: [0.1, 1e7]\n"),
+    "wdbc": ("dataset: wdbc\nmodel: {epochs: 6, l2: 0.01}\n"
+             "grid:\n  learning_rate: [0.1, 1e6]\n"),
+}
+
+
+@check
+def accuracy_curves_of_both_models_with_failed_runs(path, config_path):
+    binary = os.environ["SWEEP_BINARY"]
+    with tempfile.TemporaryDirectory(prefix="test_results_file.") as folder:
+        for name, config in DIVERGING.items():
+            config_path = os.path.join(folder, name + ".yaml")
+            with open(config_path, "w", encoding="utf-8") as handle:
+                handle.write(config)
+            out = os.path.join(folder, name + ".h5")
+            done = subprocess.run([binary, config_path, "-o", out, "-q"], capture_output=True,
+                                  text=True, timeout=240, check=False)
+            assert done.returncode == 3, (name, done.returncode, done.stderr)  # runs failed
+            with h5py.File(out, "r") as f:
+                status = f["status"][...]
+                assert (status == 1).any() and (status == 2).any(), (name, status)
+                epochs_done = np.sum(~np.isnan(f["val_loss"][...]), axis=1)
+                assert_accuracy_curves(f, epochs_done, status == 1)
+                if name == "wdbc":  # it failed at epoch 4: 4 epochs of accuracy
+                    assert epochs_done.tolist() == [6, 4], epochs_done
+
+
+@check
+def sweep_results_exposes_accuracy_curves(path, config_path):
+    with h5py.File(path, "r") as f:
+        train_acc, val_acc = f["train_acc"][...], f["val_acc"][...]
+    sweep = sweep_results.open_results(path)
+    assert sweep.has_accuracy
+    assert np.array_equal(sweep.train_acc, train_acc, equal_nan=True)
+    assert np.array_equal(sweep.curve("val_acc"), val_acc, equal_nan=True)
+    last = [train_acc[run, epochs - 1] for run, epochs in enumerate(EPOCHS)]
+    assert np.array_equal(sweep.runs["final_train_acc"].to_numpy(), last)
+    with tempfile.TemporaryDirectory(prefix="test_results_file.") as folder:
+        # An earlier version's file: no accuracy curves; read, all NaN.
+        old = os.path.join(folder, "old.h5")
+        shutil.copyfile(path, old)
+        with h5py.File(old, "r+") as f:
+            del f["train_acc"], f["val_acc"]
+        sweep = sweep_results.open_results(old)
+        assert not sweep.has_accuracy
+        assert sweep.val_acc.shape == (N_RUNS, MAX_EPOCHS) and np.isnan(sweep.val_acc).all()
+        assert np.isnan(sweep.runs["final_train_acc"]).all()
+        # One without the other: refused in one line.
+        half = os.path.join(folder, "half.h5")
+        shutil.copyfile(path, half)
+        with h5py.File(half, "r+") as f:
+            del f["val_acc"]
+        try:
+            sweep_results.open_results(half)
+            raise AssertionError("a file with train_acc but no val_acc was read")
+        except sweep_results.SweepError as error:
+            assert str(error) == f"{half}: not a valid sweep results file: 'train_acc' " \
+                "without 'val_acc'", str(error)
+
+
 # ---- pandas (through xarray) ----------------------------------------------
 
 @check
@@ -196,10 +300,10 @@ def pandas_one_row_per_run(path, config_path):
 def xarray_dims_coords_and_attrs(path, config_path):
     with xr.open_dataset(path, engine="h5netcdf") as ds:
         assert dict(ds.sizes) == {"run": N_RUNS, "epoch": MAX_EPOCHS}, dict(ds.sizes)
-        assert list(ds.data_vars) == PER_RUN + CURVES, list(ds.data_vars)
+        assert list(ds.data_vars) == PER_RUN + CURVES + ACC_CURVES, list(ds.data_vars)
         assert np.array_equal(ds["run"].values, np.arange(N_RUNS))
         assert np.array_equal(ds["epoch"].values, np.arange(MAX_EPOCHS))
-        for name in CURVES:
+        for name in CURVES + ACC_CURVES:
             assert ds[name].dims == ("run", "epoch") and ds[name].dtype == np.float64
         for name in PER_RUN:
             assert ds[name].dims == ("run",), (name, ds[name].dims)

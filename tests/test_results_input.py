@@ -81,8 +81,26 @@ def learning_rate_nan(handle):
 
 
 def curves_too_short(handle):
-    for name in ("train_loss", "val_loss"):
+    for name in ("train_loss", "val_loss", "train_acc", "val_acc"):
         replace(handle, name, handle[name][:, :2])
+
+
+def val_acc_missing(handle):
+    del handle["val_acc"]
+
+
+def train_acc_short(handle):
+    """Only the accuracy curve is cut: its width must match the losses'."""
+    replace(handle, "train_acc", handle["train_acc"][:, :2])
+
+
+def val_acc_text(handle):
+    shape = handle["val_acc"].shape
+    replace(handle, "val_acc", np.full(shape, b"0.5"))
+
+
+def train_acc_one_dimensional(handle):
+    replace(handle, "train_acc", handle["train_acc"][:, 0])
 
 
 def failure_variable_length(handle):
@@ -118,6 +136,14 @@ H5PY_CASES = [
      "not a valid sweep results file: 'learning_rate' of run 0 is nan: it must be a finite"),
     ("curves_too_short", curves_too_short,
      "not a valid sweep results file: run 0 has 3 epochs, but its curves hold 2"),
+    ("val_acc_missing", val_acc_missing,
+     "not a valid sweep results file: 'train_acc' without 'val_acc'"),
+    ("train_acc_short", train_acc_short,
+     "not a valid sweep results file: 'train_loss' has 3 epochs, 'train_acc' 2"),
+    ("val_acc_text", val_acc_text,
+     "not a valid sweep results file: 'val_acc' holds text, not floats"),
+    ("train_acc_1d", train_acc_one_dimensional,
+     "not a valid sweep results file: 'train_acc' has 1 dimension, not 2"),
     ("failure_vlen", failure_variable_length,
      "not a valid sweep results file: 'failure' holds variable-length text"),
     ("attribute_array", attribute_array,
@@ -248,6 +274,55 @@ def real_files_still_resume_and_merge(folder):
     assert finished.returncode == 0, finished.stderr
 
 
+def without_accuracy(path):
+    """Make `path` what an earlier version wrote: no accuracy curves."""
+    with h5py.File(path, "r+") as handle:
+        del handle["train_acc"], handle["val_acc"]
+
+
+def earlier_versions_files_resume_and_merge(folder):
+    """A file without accuracy curves (an earlier version's) is continued and
+    merged, not refused: its finished runs are kept whole, with NaN accuracy
+    curves, and stderr says so in one line."""
+    config, files = make_real_files(folder)
+    old = files["whole"]
+    without_accuracy(old)
+    with h5py.File(old, "r") as handle:
+        val_loss = handle["val_loss"][()]
+    finished = sweep([config, "-o", old, "--resume"])
+    assert finished.returncode == 0, finished.stderr
+    notes = [line for line in finished.stderr.splitlines() if "accuracy curves" in line]
+    assert notes == [f"sweep: {old} was made by an earlier version without accuracy curves: "
+                     "its 4 kept runs have NaN train_acc and val_acc (--overwrite trains them "
+                     "again)"], finished.stderr
+    with h5py.File(old, "r") as handle:
+        assert np.isnan(handle["train_acc"][()]).all() and np.isnan(handle["val_acc"][()]).all()
+        assert np.array_equal(handle["val_loss"][()], val_loss, equal_nan=True)
+        assert (handle["status"][()] == 1).all()
+    # Merge: shard 0 from an earlier version, shard 1 from this one.
+    without_accuracy(files["shard_0_of_2"])
+    shard_1 = os.path.join(folder, "shard_1_of_2.h5")
+    finished = sweep([config, "--shard", "1/2", "-o", shard_1, "-q"])
+    assert finished.returncode == 0, finished.stderr
+    out = os.path.join(folder, "out.h5")
+    finished = sweep(["merge", out, files["shard_0_of_2"], shard_1, "-q"])
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stderr == (f"sweep merge: 2 of 4 runs come from files without accuracy "
+                               f"curves (made by an earlier version, e.g. "
+                               f"{files['shard_0_of_2']}): their train_acc and val_acc are "
+                               f"NaN in {out}\n"), finished.stderr
+    with h5py.File(out, "r") as handle, h5py.File(shard_1, "r") as part:
+        numbers = list(part["run"][()])
+        val_acc = handle["val_acc"][()]
+        for run in range(4):
+            if run in numbers:
+                row = numbers.index(run)
+                assert np.array_equal(val_acc[run], part["val_acc"][row]), run
+                assert np.isfinite(val_acc[run]).all(), run
+            else:
+                assert np.isnan(val_acc[run]).all(), run
+
+
 # Damage the analysis scripts can read past: they do not read `failure` as
 # fixed-length text.
 READABLE_BY_SCRIPTS = {"failure_vlen"}
@@ -288,7 +363,7 @@ def write_corpus(target):
 
 CHECKS = [resume_refuses_damaged_files, merge_refuses_damaged_parts,
           merge_names_a_missing_part_in_its_own_terms, real_files_still_resume_and_merge,
-          summarize_never_tracebacks]
+          earlier_versions_files_resume_and_merge, summarize_never_tracebacks]
 
 ResultsInput = checks_case("ResultsInput", CHECKS, in_fresh_folder("test_results_input."))
 
