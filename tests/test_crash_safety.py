@@ -292,7 +292,9 @@ def full_disk_keeps_finished_runs(folder):
         raise AssertionError("mounting a tmpfs needs root (CI runs as root)")
     mount_point = os.path.join(folder, "small_disk")
     os.mkdir(mount_point)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mount_point], check=True)
+    # 800 KiB: room for the file as runs are written (four (40, 500) float64
+    # curves, ~660 KB), not for it and its compressed copy (~330 KB) together.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=800k", "tmpfs", mount_point], check=True)
     try:
         config = write(folder, "disk.yaml", "model: {epochs: 500, batch_size: 364}\n"
                        "grid: {seed: {range: [0, 40]}}\n")

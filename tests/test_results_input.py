@@ -35,7 +35,7 @@ SOURCE_DIR = os.environ.get("SOURCE_DIR",
 SCRIPTS = os.path.join(SOURCE_DIR, "scripts")
 PYTHON = "/usr/bin/python3"
 
-# Small and fast: 4 runs of 3 epochs (files of ~25 KB).
+# Small and fast: 4 runs of 3 epochs (files of ~33 KB).
 CONFIG = """\
 name: tiny
 model:
