@@ -235,33 +235,6 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
     return protocol_start_ranks(&state->coordinator, &settings, &state->data, err);
 }
 
-/* Under cross-validation every grid point is trained once per repeat and
- * fold: runs[] becomes grid point major, then repeat, then fold, so that a
- * point's runs are neighbours in the file and the order never depends on
- * the data. */
-static int expand_folds(sweep_state *state, const fold_settings *cv, sweep_error *err)
-{
-    size_t per_point = (size_t)cv->n_splits * (size_t)cv->n_repeats;
-    train_params *runs =
-        malloc((state->n_points > 0 ? state->n_points : 1) * per_point * sizeof *runs);
-    if (runs == NULL)
-        return error_set(err, ERROR_RUNTIME, "out of memory for %zu runs",
-                         state->n_points * per_point);
-    size_t run = 0;
-    for (size_t point = 0; point < state->n_points; point++)
-        for (int repeat = 0; repeat < cv->n_repeats; repeat++)
-            for (int fold = 0; fold < cv->n_splits; fold++) {
-                runs[run] = state->runs[point];
-                runs[run].repeat = repeat;
-                runs[run].fold = fold;
-                run++;
-            }
-    free(state->runs);
-    state->runs = runs;
-    state->n_runs = run;
-    return 0;
-}
-
 /* The folds' data sets, built from the rows before standardization (each
  * fold is standardized with its own train rows). A set that is not
  * standardized is its own raw rows, read once. */
@@ -289,7 +262,8 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
         return -1;
     state->n_points = state->n_runs;
     state->cv = config->cv;
-    if (state->cv.n_splits > 0 && expand_folds(state, &state->cv, err) != 0)
+    if (state->cv.n_splits > 0 &&
+        grid_cross_folds(&state->cv, &state->runs, &state->n_runs, err) != 0)
         return -1;
     state->n_grid_runs = state->n_runs;
     if (dataset_load(&config->dataset, &state->data, err) != 0)
@@ -357,7 +331,8 @@ static int resume_results(sweep_state *state, const results_meta *meta,
     size_t n_runs = state->n_runs;
     if (results_read_index(output, &state->index, err) != 0 ||
         resume_check_origin(output, &state->index, &state->data, state->model->name,
-                            state->checksum, state->shard, err) != 0)
+                            state->checksum, state->shard, err) != 0 ||
+        resume_check_cv(output, &state->index, &state->cv, err) != 0)
         return -1;
     if (resume_match(output, &state->index, state->runs, n_runs, options->retry_failed,
                      state->copy_from, &outcome->n_kept, err) != 0)
