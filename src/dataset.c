@@ -279,7 +279,9 @@ static int fill_fold(const dataset *rows, const int *fold_of_row, int fold, int 
     out->n_val = n_in_fold;
     out->n_test = rows->n_test;
     out->name = strdup(rows->name);
-    out->feature_names = copy_names(rows->feature_names, rows->n_features);
+    /* the other ranks of an MPI job receive no feature names */
+    out->feature_names =
+        rows->feature_names != NULL ? copy_names(rows->feature_names, rows->n_features) : NULL;
     out->class_names = rows->class_names != NULL ? copy_names(rows->class_names, rows->n_classes)
                                                  : NULL;
     out->x_train = malloc((size_t)out->n_train * width * sizeof(double));
@@ -290,7 +292,7 @@ static int fill_fold(const dataset *rows, const int *fold_of_row, int fold, int 
         out->x_test = malloc((size_t)rows->n_test * width * sizeof(double));
         out->y_test = malloc((size_t)rows->n_test * sizeof(double));
     }
-    if (out->name == NULL || out->feature_names == NULL ||
+    if (out->name == NULL || (rows->feature_names != NULL && out->feature_names == NULL) ||
         (rows->class_names != NULL && out->class_names == NULL) || out->x_train == NULL ||
         out->y_train == NULL || out->x_val == NULL || out->y_val == NULL ||
         (rows->n_test > 0 && (out->x_test == NULL || out->y_test == NULL)))

@@ -379,7 +379,7 @@ int dataset_standardize(dataset *data, const char *source, sweep_error *err)
             error_set(err, ERROR_INPUT,
                       "%s: feature '%s' has values too large to standardize (its train mean or "
                       "std overflows)",
-                      source, data->feature_names[j]);
+                      source, data->feature_names != NULL ? data->feature_names[j] : "?");
             goto cleanup;
         }
     }
@@ -395,7 +395,8 @@ int dataset_standardize(dataset *data, const char *source, sweep_error *err)
                     error_set(err, ERROR_INPUT,
                               "%s: feature '%s' becomes infinite when standardized (its train "
                               "std %g is too small for its values)",
-                              source, data->feature_names[j], std[j]);
+                              source, data->feature_names != NULL ? data->feature_names[j] : "?",
+                              std[j]);
                     goto cleanup;
                 }
             }

@@ -57,6 +57,7 @@ typedef struct {
     dataset data;
     fold_settings cv;       /* n_splits 0 without cross-validation */
     dataset_folds folds;    /* under cross-validation: the data set of every fold */
+    dataset raw;            /* under cv with standardization: the rows before it */
     const model_ops *model; /* the network every run trains (model.h) */
     char checksum[17];      /* of the data set */
     int requested;          /* worker threads asked for (0: all cores) */
@@ -231,13 +232,17 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
         return -1;
     state->writer.coordinator = &state->coordinator;
     state->team.talks = true;
-    wire_settings settings = {state->requested, state->team.n_scheduled};
-    return protocol_start_ranks(&state->coordinator, &settings, &state->data, err);
+    wire_settings settings = {state->requested, state->team.n_scheduled, state->cv,
+                              state->raw.x_train != NULL};
+    /* Under cv the ranks get the rows the folds are built from. */
+    const dataset *rows = state->raw.x_train != NULL ? &state->raw : &state->data;
+    return protocol_start_ranks(&state->coordinator, &settings, rows, err);
 }
 
 /* The folds' data sets, built from the rows before standardization (each
- * fold is standardized with its own train rows). A set that is not
- * standardized is its own raw rows, read once. */
+ * fold is standardized with its own train rows), which are kept for the
+ * other ranks of an MPI job to build the same folds from. A set that is
+ * not standardized is its own raw rows, read once. */
 static int load_folds(sweep_state *state, const sweep_config *config, sweep_error *err)
 {
     const dataset_spec *spec = &config->dataset;
@@ -245,12 +250,9 @@ static int load_folds(sweep_state *state, const sweep_config *config, sweep_erro
         return dataset_folds_build(&state->data, &state->cv, false, &state->folds, err);
     dataset_spec raw_spec = *spec;
     raw_spec.standardize = false;
-    dataset raw;
-    if (dataset_load(&raw_spec, &raw, err) != 0)
+    if (dataset_load(&raw_spec, &state->raw, err) != 0)
         return -1;
-    int status = dataset_folds_build(&raw, &state->cv, true, &state->folds, err);
-    dataset_free(&raw);
-    return status;
+    return dataset_folds_build(&state->raw, &state->cv, true, &state->folds, err);
 }
 
 /* Step 1: expand the grid, load the data set, keep only the shard. */
@@ -492,6 +494,7 @@ static void sweep_state_free(sweep_state *state)
     free(state->runs);
     results_index_free(&state->index);
     dataset_folds_free(&state->folds);
+    dataset_free(&state->raw);
     dataset_free(&state->data);
 }
 
