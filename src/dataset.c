@@ -325,11 +325,13 @@ static int check_folds_memory(const dataset *rows, const fold_settings *settings
                       ((double)rows->n_features + 1.0) * (double)sizeof(double);
     if (copies * per_copy <= (double)DATASET_FOLDS_MAX_BYTES)
         return 0;
+    char repeats[40] = "";
+    if (settings->n_repeats > 1)
+        snprintf(repeats, sizeof repeats, " x %d repeats", settings->n_repeats);
     return error_set(err, ERROR_INPUT,
-                     "%s: cross-validation with %d folds x %d repeats needs %d copies of the "
-                     "data set (%.0f MiB), more than sweep holds (%zu MiB); use fewer folds or "
-                     "repeats",
-                     rows->name, settings->n_splits, settings->n_repeats,
+                     "%s: cross-validation with %d folds%s needs %d copies of the data set "
+                     "(%.0f MiB), more than sweep holds (%zu MiB); use fewer folds or repeats",
+                     rows->name, settings->n_splits, repeats,
                      settings->n_splits * settings->n_repeats, copies * per_copy / 1048576.0,
                      DATASET_FOLDS_MAX_BYTES >> 20);
 }

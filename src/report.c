@@ -105,11 +105,31 @@ static void format_param(char *text, size_t size, param_id id, double value)
         snprintf(text, size, "%g", value);
 }
 
-void report_runs(FILE *out, const train_params *runs, size_t n_runs)
+/* "60 runs" or "60 runs (12 grid points x 3 repeats x 5 folds)". */
+static void print_run_count(FILE *out, size_t n_runs, const fold_settings *cv)
 {
+    fprintf(out, "%zu run%s", n_runs, n_runs == 1 ? "" : "s");
+    size_t per_point = cv != NULL && cv->n_splits > 0 ? (size_t)cv->n_splits * cv->n_repeats : 0;
+    if (per_point > 0 && n_runs % per_point == 0) {
+        size_t points = n_runs / per_point;
+        fprintf(out, " (%zu grid point%s", points, points == 1 ? "" : "s");
+        if (cv->n_repeats > 1)
+            fprintf(out, " x %d repeats", cv->n_repeats);
+        fprintf(out, " x %d folds)", cv->n_splits);
+    }
+    fputc('\n', out);
+}
+
+void report_runs(FILE *out, const train_params *runs, size_t n_runs, const fold_settings *cv)
+{
+    bool folds = false;
+    for (size_t run = 0; run < n_runs && !folds; run++)
+        folds = runs[run].fold != PARAMS_NO_FOLD;
     fprintf(out, "%6s", "run");
     for (int id = 0; id < PARAM_COUNT; id++)
         fprintf(out, " %13s", PARAM_INFO[id].name);
+    if (folds)
+        fprintf(out, " %6s %4s", "repeat", "fold");
     fputc('\n', out);
     for (size_t run = 0; run < n_runs; run++) {
         fprintf(out, "%6zu", run);
@@ -118,9 +138,11 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs)
             format_param(cell, sizeof cell, (param_id)id, params_get(&runs[run], (param_id)id));
             fprintf(out, " %13s", cell);
         }
+        if (folds)
+            fprintf(out, " %6d %4d", runs[run].repeat, runs[run].fold);
         fputc('\n', out);
     }
-    fprintf(out, "%zu run%s\n", n_runs, n_runs == 1 ? "" : "s");
+    print_run_count(out, n_runs, cv);
 }
 
 /* One grid point of the summary: the runs that differ only in their seed. */

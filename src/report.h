@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "folds.h"
 #include "params.h"
 #include "run_summary.h"
 
@@ -37,8 +38,12 @@ void progress_update(progress *state, size_t n_finished, size_t n_failed);
 /* End the updating line. */
 void progress_finish(progress *state);
 
-/* The dry-run table: one row per run, then the count. */
-void report_runs(FILE *out, const train_params *runs, size_t n_runs);
+/* The dry-run table: one row per run (with repeat and fold columns when a
+ * run has a fold), then the count. With `cv` (NULL: none) the count says
+ * how the grid's runs multiply: "60 runs (12 grid points x 5 folds)", and
+ * "x 3 repeats" with repeats; pass it only for a whole grid (a shard's runs
+ * are not whole grid points). */
+void report_runs(FILE *out, const train_params *runs, size_t n_runs, const fold_settings *cv);
 
 /* The final table: for each grid point (runs equal in every parameter but
  * the seed, and under cross-validation the fold and repeat: all of them

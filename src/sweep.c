@@ -296,7 +296,7 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
 static void print_dry_run(FILE *out, const sweep_state *state)
 {
     size_t n_runs = state->n_runs;
-    report_runs(out, state->runs, n_runs);
+    report_runs(out, state->runs, n_runs, state->members == NULL ? &state->cv : NULL);
     if (state->members != NULL) {
         /* The table counts the shard's runs from 0; their places in the grid: */
         fprintf(out, "shard %s: %zu of the grid's %zu runs:", state->shard, n_runs,
@@ -309,6 +309,12 @@ static void print_dry_run(FILE *out, const sweep_state *state)
     fprintf(out, "data set %s: %d features, %d train, %d val, %d test rows\n", data->name,
             data->n_features, data->n_train, data->n_val, data->n_test);
     fprintf(out, "model %s, %d classes\n", state->model->name, data->n_classes);
+    if (state->cv.n_splits > 0) {
+        char described[96];
+        folds_describe(&state->cv, described, sizeof described);
+        fprintf(out, "cross-validation: %s, over the %d train and val rows\n", described,
+                data->n_train + data->n_val);
+    }
 }
 
 static int allocate_runs(sweep_state *state, sweep_error *err)

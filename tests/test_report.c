@@ -39,7 +39,7 @@ static void test_runs_table(void **state)
     train_params runs[2] = {run_with(32, 0.01, 42), run_with(128, 0.01, 42)};
     FILE *out = tmpfile();
     assert_non_null(out);
-    report_runs(out, runs, 2);
+    report_runs(out, runs, 2, NULL);
     char *text = stream_text(out);
     const char *expected =
         "   run    batch_size learning_rate            l1            l2         units        epochs          seed\n"
@@ -47,6 +47,36 @@ static void test_runs_table(void **state)
         "     1           128           0.1             0          0.01            10           500            42\n"
         "2 runs\n";
     assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* Under cross-validation: repeat and fold columns, and the count says how
+ * the grid's points multiply. */
+static void test_runs_table_with_folds(void **state)
+{
+    (void)state;
+    train_params runs[4];
+    for (int i = 0; i < 4; i++) {
+        runs[i] = run_with(32, 0.0, 0);
+        runs[i].repeat = i / 2;
+        runs[i].fold = i % 2;
+    }
+    FILE *out = tmpfile();
+    fold_settings cv = {.n_splits = 2, .n_repeats = 2, .shuffle = true, .seed = 0};
+    report_runs(out, runs, 4, &cv);
+    char *text = stream_text(out);
+    const char *header_end = strstr(text, "seed repeat fold\n");
+    assert_non_null(header_end);
+    assert_non_null(strstr(text, "            0      1    0\n"));
+    assert_non_null(strstr(text, "\n4 runs (1 grid point x 2 repeats x 2 folds)\n"));
+    free(text);
+    fclose(out);
+    cv.n_repeats = 1;
+    out = tmpfile();
+    report_runs(out, runs, 4, &cv);
+    text = stream_text(out);
+    assert_non_null(strstr(text, "\n4 runs (2 grid points x 2 folds)\n"));
     free(text);
     fclose(out);
 }
@@ -201,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs_table),
+        cmocka_unit_test(test_runs_table_with_folds),
         cmocka_unit_test(test_summary_groups_and_orders),
         cmocka_unit_test(test_t_quantile_matches_mpmath),
         cmocka_unit_test(test_summary_groups_whatever_the_key_order),
