@@ -378,7 +378,7 @@ int dataset_folds_build(const dataset *rows, const fold_settings *settings, bool
         goto cleanup;
     }
     for (int row = 0; row < n_rows; row++)
-        non_test_row(rows, row, &labels[row]);
+        labels[row] = row < rows->n_train ? rows->y_train[row] : rows->y_val[row - rows->n_train];
     fold_summary summary = {0};
     if (folds_assign(labels, n_rows, settings, fold_of_row, &summary, err) != 0 ||
         check_folds_memory(rows, settings, err) != 0)
