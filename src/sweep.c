@@ -277,6 +277,13 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
         snprintf(why, sizeof why, "%s", err->message);
         return error_set(err, ERROR_INPUT, "%s: %s", config->path, why);
     }
+    /* scikit-learn accepts such folds with a warning; so does sweep */
+    if (state->cv.n_splits > 0 && state->folds.smallest_class < state->cv.n_splits &&
+        !options->quiet)
+        fprintf(stderr,
+                "sweep: warning: the least populated class has %d members, fewer than the %d "
+                "folds: some folds hold none of it\n",
+                state->folds.smallest_class, state->cv.n_splits);
     state->model = model_get(config->model.model);
     if (state->model->check_data(&state->data, err) != 0) {
         char why[sizeof err->message];
