@@ -341,7 +341,7 @@ static int split_by_column(const raw_rows *rows, const char *source, row_split *
  * summation only runs along the contiguous axis), then divides by n; the std
  * is sqrt(sum((x - mean)**2) / n) the same way. Matching the order of the
  * additions is what makes the results equal to numpy's bit for bit. */
-static int standardize(dataset *data, const char *source, sweep_error *err)
+int dataset_standardize(dataset *data, const char *source, sweep_error *err)
 {
     int status = -1;
     int n_features = data->n_features, n_train = data->n_train;
@@ -379,7 +379,7 @@ static int standardize(dataset *data, const char *source, sweep_error *err)
             error_set(err, ERROR_INPUT,
                       "%s: feature '%s' has values too large to standardize (its train mean or "
                       "std overflows)",
-                      source, data->feature_names[j]);
+                      source, data->feature_names != NULL ? data->feature_names[j] : "?");
             goto cleanup;
         }
     }
@@ -395,7 +395,8 @@ static int standardize(dataset *data, const char *source, sweep_error *err)
                     error_set(err, ERROR_INPUT,
                               "%s: feature '%s' becomes infinite when standardized (its train "
                               "std %g is too small for its values)",
-                              source, data->feature_names[j], std[j]);
+                              source, data->feature_names != NULL ? data->feature_names[j] : "?",
+                              std[j]);
                     goto cleanup;
                 }
             }
@@ -656,7 +657,7 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
         check_train_classes(&rows, &split, source, split_name, out->class_names, err) != 0 ||
         fill_dataset(&rows, &split, &roles, names, source, out, err) != 0)
         goto cleanup;
-    if (spec->standardize && standardize(out, source, err) != 0)
+    if (spec->standardize && dataset_standardize(out, source, err) != 0)
         goto cleanup;
     status = 0;
 

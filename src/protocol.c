@@ -429,7 +429,8 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
 {
     int status = -1;
     dataset data = {0};
-    wire_settings settings = {0, 0};
+    dataset_folds folds = {0};
+    wire_settings settings = {0};
     sweep_team team = {.interrupt = interrupt, .data = &data, .talks = true};
     team_init(&team);
     protocol_courier courier;
@@ -437,10 +438,17 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
 
     sweep_error problem = {0};
     int n_workers = 0;
-    if (wire_unpack_start(packet, size, &settings, &data, &problem) == 0)
+    /* Under cross-validation the folds are built here from the rows rank 0
+     * sent, as rank 0 built its own. */
+    if (wire_unpack_start(packet, size, &settings, &data, &problem) == 0 &&
+        (settings.cv.n_splits == 0 ||
+         dataset_folds_build(&data, &settings.cv, settings.standardize_folds, &folds, &problem) ==
+             0)) {
+        team.folds = settings.cv.n_splits > 0 ? &folds : NULL;
         n_workers = team_worker_count(settings.threads, settings.n_runs);
-    else
+    } else {
         team_record_error(&team, &problem);
+    }
     if (protocol_courier_ready(&courier, n_workers, err) != 0)
         goto cleanup;
     if (n_workers > 0) {
@@ -456,6 +464,7 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
     status = 0;
 cleanup:
     team_destroy(&team);
+    dataset_folds_free(&folds);
     dataset_free(&data);
     return status;
 }

@@ -50,10 +50,14 @@ typedef struct {
 typedef struct {
     train_params *runs; /* (n_runs) the grid's runs, or the shard's */
     size_t n_runs;
-    size_t n_grid_runs; /* runs in the whole grid */
+    size_t n_grid_runs; /* runs in the whole grid (grid points x repeats x folds) */
+    size_t n_points;    /* grid points (the grid's runs before cross-validation) */
     size_t *members;    /* (n_runs) with a shard: each run's place in the grid */
     char shard[48];     /* "K/N", or "" */
     dataset data;
+    fold_settings cv;       /* n_splits 0 without cross-validation */
+    dataset_folds folds;    /* under cross-validation: the data set of every fold */
+    dataset raw;            /* under cv with standardization: the rows before it */
     const model_ops *model; /* the network every run trains (model.h) */
     char checksum[17];      /* of the data set */
     int requested;          /* worker threads asked for (0: all cores) */
@@ -228,8 +232,27 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
         return -1;
     state->writer.coordinator = &state->coordinator;
     state->team.talks = true;
-    wire_settings settings = {state->requested, state->team.n_scheduled};
-    return protocol_start_ranks(&state->coordinator, &settings, &state->data, err);
+    wire_settings settings = {state->requested, state->team.n_scheduled, state->cv,
+                              state->raw.x_train != NULL};
+    /* Under cv the ranks get the rows the folds are built from. */
+    const dataset *rows = state->raw.x_train != NULL ? &state->raw : &state->data;
+    return protocol_start_ranks(&state->coordinator, &settings, rows, err);
+}
+
+/* The folds' data sets, built from the rows before standardization (each
+ * fold is standardized with its own train rows), which are kept for the
+ * other ranks of an MPI job to build the same folds from. A set that is
+ * not standardized is its own raw rows, read once. */
+static int load_folds(sweep_state *state, const sweep_config *config, sweep_error *err)
+{
+    const dataset_spec *spec = &config->dataset;
+    if (!spec->standardize)
+        return dataset_folds_build(&state->data, &state->cv, false, &state->folds, err);
+    dataset_spec raw_spec = *spec;
+    raw_spec.standardize = false;
+    if (dataset_load(&raw_spec, &state->raw, err) != 0)
+        return -1;
+    return dataset_folds_build(&state->raw, &state->cv, true, &state->folds, err);
 }
 
 /* Step 1: expand the grid, load the data set, keep only the shard. */
@@ -239,9 +262,28 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
     if (grid_expand(&config->model, config->grids, config->n_grids, config->n_runs, &state->runs,
                     &state->n_runs, err) != 0)
         return -1;
+    state->n_points = state->n_runs;
+    state->cv = config->cv;
+    if (state->cv.n_splits > 0 &&
+        grid_cross_folds(&state->cv, &state->runs, &state->n_runs, err) != 0)
+        return -1;
     state->n_grid_runs = state->n_runs;
     if (dataset_load(&config->dataset, &state->data, err) != 0)
         return -1;
+    if (state->cv.n_splits > 0 && load_folds(state, config, err) != 0) {
+        if (err->kind != ERROR_INPUT)
+            return -1;
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return error_set(err, ERROR_INPUT, "%s: %s", config->path, why);
+    }
+    /* scikit-learn accepts such folds with a warning; so does sweep */
+    if (state->cv.n_splits > 0 && state->folds.smallest_class < state->cv.n_splits &&
+        !options->quiet)
+        fprintf(stderr,
+                "sweep: warning: the least populated class has %d members, fewer than the %d "
+                "folds: some folds hold none of it\n",
+                state->folds.smallest_class, state->cv.n_splits);
     state->model = model_get(config->model.model);
     if (state->model->check_data(&state->data, err) != 0) {
         char why[sizeof err->message];
@@ -261,7 +303,7 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
 static void print_dry_run(FILE *out, const sweep_state *state)
 {
     size_t n_runs = state->n_runs;
-    report_runs(out, state->runs, n_runs);
+    report_runs(out, state->runs, n_runs, state->members == NULL ? &state->cv : NULL);
     if (state->members != NULL) {
         /* The table counts the shard's runs from 0; their places in the grid: */
         fprintf(out, "shard %s: %zu of the grid's %zu runs:", state->shard, n_runs,
@@ -274,6 +316,12 @@ static void print_dry_run(FILE *out, const sweep_state *state)
     fprintf(out, "data set %s: %d features, %d train, %d val, %d test rows\n", data->name,
             data->n_features, data->n_train, data->n_val, data->n_test);
     fprintf(out, "model %s, %d classes\n", state->model->name, data->n_classes);
+    if (state->cv.n_splits > 0) {
+        char described[96];
+        folds_describe(&state->cv, described, sizeof described);
+        fprintf(out, "cross-validation: %s, over the %d train and val rows\n", described,
+                data->n_train + data->n_val);
+    }
 }
 
 static int allocate_runs(sweep_state *state, sweep_error *err)
@@ -298,7 +346,8 @@ static int resume_results(sweep_state *state, const results_meta *meta,
     size_t n_runs = state->n_runs;
     if (results_read_index(output, &state->index, err) != 0 ||
         resume_check_origin(output, &state->index, &state->data, state->model->name,
-                            state->checksum, state->shard, err) != 0)
+                            state->checksum, state->shard, err) != 0 ||
+        resume_check_cv(output, &state->index, &state->cv, err) != 0)
         return -1;
     if (resume_match(output, &state->index, state->runs, n_runs, options->retry_failed,
                      state->copy_from, &outcome->n_kept, err) != 0)
@@ -353,6 +402,7 @@ static int open_results(sweep_state *state, const sweep_config *config,
         .shard = state->shard,
         .run_numbers = state->members,
         .grid_runs = state->n_grid_runs,
+        .cv = state->cv,
     };
     if (allocate_runs(state, err) != 0)
         return -1;
@@ -402,6 +452,7 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
     team->schedule = state->schedule;
     team->n_runs = state->n_runs;
     team->data = &state->data;
+    team->folds = state->cv.n_splits > 0 ? &state->folds : NULL;
     team->interrupt = options->interrupt;
     state->writer.team = team;
     if (state->resuming)
@@ -462,6 +513,8 @@ static void sweep_state_free(sweep_state *state)
     free(state->members);
     free(state->runs);
     results_index_free(&state->index);
+    dataset_folds_free(&state->folds);
+    dataset_free(&state->raw);
     dataset_free(&state->data);
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "settings.h"
+
 /* ---- building and reading byte strings ---------------------------------- */
 
 typedef struct {
@@ -169,6 +171,11 @@ int wire_pack_start(const wire_settings *settings, const dataset *data, void **b
         put_int(&out, (int64_t)length);
         put(&out, data->class_names[c], length);
     }
+    put_int(&out, settings->cv.n_splits);
+    put_int(&out, settings->cv.n_repeats);
+    put_int(&out, settings->cv.shuffle);
+    put_int(&out, settings->cv.seed);
+    put_int(&out, settings->standardize_folds);
     return finish_packing(&out, bytes, size, err);
 }
 
@@ -196,6 +203,20 @@ static void get_class_names(unpacker *in, dataset *data)
         name[length] = '\0';
         data->class_names[c] = name;
     }
+}
+
+/* The cross-validation settings at the very end of a start message, in
+ * the config's bounds (settings.h); folds_assign checks them again. */
+static void get_cv(unpacker *in, wire_settings *settings)
+{
+    fold_settings *cv = &settings->cv;
+    cv->n_splits = (int)get_count(in, SETTING_INFO[SETTING_CV_FOLDS].max);
+    cv->n_repeats = (int)get_count(in, SETTING_INFO[SETTING_CV_REPEATS].max);
+    cv->shuffle = get_count(in, 1) == 1;
+    cv->seed = (uint32_t)get_count(in, SETTING_INFO[SETTING_CV_SEED].max);
+    settings->standardize_folds = get_count(in, 1) == 1;
+    if (cv->n_splits == 1 || (cv->n_splits > 0 && cv->n_repeats < 1))
+        in->failed = true;
 }
 
 int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, dataset *data,
@@ -234,6 +255,7 @@ int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, d
         data->x_test = get_doubles(&in, (size_t)data->n_test * features);
         data->y_test = get_doubles(&in, (size_t)data->n_test);
         get_class_names(&in, data);
+        get_cv(&in, settings);
     }
     if (finish_unpacking(&in, "start", err) != 0) {
         dataset_free(data);
@@ -270,6 +292,8 @@ int wire_pack_work(size_t index, const train_params *params, void **bytes, size_
     for (int id = 0; id < PARAM_COUNT; id++)
         put_double(&out, params_get(params, (param_id)id));
     put_int(&out, (int64_t)params->model);
+    put_int(&out, params->fold);
+    put_int(&out, params->repeat);
     return finish_packing(&out, bytes, size, err);
 }
 
@@ -292,6 +316,14 @@ int wire_unpack_work(const void *bytes, size_t size, size_t *index, train_params
         in.failed = true;
     else
         params->model = (model_id)model;
+    /* -1 in both (no cv), or a fold and repeat within the config's bounds */
+    int64_t fold = get_int(&in), repeat = get_int(&in);
+    bool no_fold = fold == PARAMS_NO_FOLD && repeat == PARAMS_NO_FOLD;
+    if (!no_fold && (fold < 0 || fold >= SETTING_INFO[SETTING_CV_FOLDS].max || repeat < 0 ||
+                     repeat >= SETTING_INFO[SETTING_CV_REPEATS].max))
+        in.failed = true;
+    params->fold = (int)fold;
+    params->repeat = (int)repeat;
     return finish_unpacking(&in, "work", err);
 }
 

@@ -3,11 +3,11 @@
  * Rank 0 broadcasts a start packet (the sweep's settings and the data set,
  * so that no other rank reads a file) and, at the very end, a finish packet
  * (the exit status every rank returns). In between it sends each rank runs
- * one at a time (index and hyperparameters), and each rank sends back every
- * finished run: index, status, scores, seconds, failure text and the four
- * curves (losses, accuracies) without their trailing NaN fill (the values
- * run_result_init puts there), so that a failed run costs only the epochs it
- * trained.
+ * one at a time (index, hyperparameters, model, fold and repeat), and each
+ * rank sends back every finished run: index, status, scores, seconds,
+ * failure text and the four curves (losses, accuracies) without their
+ * trailing NaN fill (the values run_result_init puts there), so that a
+ * failed run costs only the epochs it trained.
  *
  * Numbers travel in their memory form (see cluster.h), so a run's results
  * arrive bit for bit. Every unpack checks sizes and counts and refuses a
@@ -16,6 +16,7 @@
 #ifndef SWEEP_WIRE_H
 #define SWEEP_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dataset.h"
@@ -35,6 +36,12 @@ typedef enum {
 typedef struct {
     int threads;
     size_t n_runs;
+    /* Cross-validation (n_splits 0: none): the data set sent is then the
+     * rows before standardization, and each rank builds the folds from it
+     * (dataset_folds_build with `standardize_folds`), the same bits as
+     * rank 0's, instead of receiving repeats x folds copies. */
+    fold_settings cv;
+    bool standardize_folds;
 } wire_settings;
 
 /* The kind of a broadcast packet, or -1 when it is malformed. */

@@ -603,21 +603,21 @@ static const error_case ERROR_CASES[] = {
      {NULL},
      0,
      "t.yaml:1:1: the config is empty; expected a mapping of settings (name, dataset, model, "
-     "grid, output, threads)"},
+     "grid, cv, output, threads)"},
     {"# only a comment\n",
      {NULL},
      0,
      "t.yaml:1:1: the config is empty; expected a mapping of settings (name, dataset, model, "
-     "grid, output, threads)"},
+     "grid, cv, output, threads)"},
     {"- a\n- b\n",
      {NULL},
      0,
-     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, output, "
+     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, cv, output, "
      "threads), got a list"},
     {"hello\n",
      {NULL},
      0,
-     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, output, "
+     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, cv, output, "
      "threads), got 'hello'"},
     /* keys */
     {"modle:\n  epochs: 5\n", {NULL}, 0, "t.yaml:1:1: unknown key 'modle' (did you mean 'model'?)"},
@@ -1152,6 +1152,83 @@ static void test_model_type(void **state)
     }
 }
 
+/* cv: scikit-learn's defaults, repeats implying shuffle, --set, the
+ * effective config (only with cv, reading back the same), and errors at
+ * the key's position. */
+static void test_cross_validation(void **state)
+{
+    (void)state;
+    sweep_config config;
+    load_ok("grid:\n  seed: [1, 2]\ncv: {folds: 5}\n", NULL, NULL, 0, &config);
+    assert_int_equal(config.cv.n_splits, 5);
+    assert_int_equal(config.cv.n_repeats, 1);
+    assert_false(config.cv.shuffle);
+    assert_int_equal(config.cv.seed, 0);
+    assert_int_equal(config.n_runs, 2); /* grid points; each is trained on every fold */
+    assert_non_null(
+        strstr(config.effective, "cv:\n  folds: 5\n  shuffle: false\n  seed: 0\n  repeats: 1\n"));
+    char *effective = strdup(config.effective);
+    config_free(&config);
+    load_ok(effective, NULL, NULL, 0, &config); /* reads back the same */
+    assert_string_equal(config.effective, effective);
+    config_free(&config);
+    free(effective);
+
+    load_ok("cv: {folds: 3, repeats: 4, seed: 4294967295}\n", NULL, NULL, 0, &config);
+    assert_true(config.cv.shuffle); /* repeats always shuffle */
+    assert_int_equal(config.cv.n_repeats, 4);
+    assert_int_equal(config.cv.seed, 4294967295u);
+    config_free(&config);
+
+    const char *overrides[] = {"cv.folds=10", "cv.shuffle=true"};
+    load_ok("model: {epochs: 5}\n", NULL, overrides, 2, &config);
+    assert_int_equal(config.cv.n_splits, 10);
+    assert_true(config.cv.shuffle);
+    config_free(&config);
+
+    load_ok("model: {epochs: 5}\n", NULL, NULL, 0, &config);
+    assert_int_equal(config.cv.n_splits, 0);
+    assert_null(strstr(config.effective, "cv")); /* configs without cv keep their text */
+    config_free(&config);
+
+    static const struct {
+        const char *text, *message;
+    } errors[] = {
+        {"cv: {folds: 1}\n", "t.yaml:1:13: cv.folds must be a whole number in 2..1000, got 1"},
+        {"cv: {folds: 2.5}\n", "t.yaml:1:13: cv.folds must be a whole number in 2..1000, got 2.5"},
+        {"cv: {shuffle: true}\n",
+         "t.yaml:1:5: cv needs folds: (the number of folds K, e.g. cv: {folds: 5})"},
+        {"cv: {folds: 5, repeats: 2, shuffle: false}\n",
+         "t.yaml:1:28: cv.shuffle: false with repeats: 2 would repeat the same folds; repeats "
+         "always shuffle (RepeatedStratifiedKFold): remove shuffle: or set it to true"},
+        {"cv: {folds: 5, seed: -1}\n",
+         "t.yaml:1:22: cv.seed must be a whole number in 0..4294967295, got -1"},
+        {"cv: {folds: 5, shufle: true}\n",
+         "t.yaml:1:16: unknown key 'shufle' in cv (did you mean 'shuffle'?)"},
+        {"cv: [5]\n",
+         "t.yaml:1:5: cv must be a mapping such as {folds: 5, shuffle: true, seed: 0}, got a "
+         "list"},
+        {"grid:\n  cv: [2, 3]\n",
+         "t.yaml:2:3: cv cannot be swept: it is a top-level setting of the whole sweep (cv: "
+         "{folds: K}), and every grid point is trained on every fold"},
+    };
+    for (size_t c = 0; c < sizeof errors / sizeof errors[0]; c++) {
+        sweep_error err = {0};
+        assert_int_equal(load_with(errors[c].text, NULL, NULL, 0, 0, &config, &err), -1);
+        assert_int_equal(err.kind, ERROR_INPUT);
+        assert_string_equal(err.message, errors[c].message);
+        config_free(&config);
+    }
+    /* the runs the folds multiply count against --max-runs */
+    sweep_error err = {0};
+    assert_int_equal(load_with("grid:\n  seed: [1, 2, 3]\ncv: {folds: 5, repeats: 2}\n", NULL, NULL,
+                               0, 20, &config, &err),
+                     -1);
+    assert_string_equal(err.message, "t.yaml:3:5: cv: 3 grid points x 10 fold runs each is more "
+                                     "than 20 runs (raise --max-runs if this is intended)");
+    config_free(&config);
+}
+
 /* A config may come from a pipe (`sweep <(make_config)`): it has no size
  * and is read to its end, unlike a data file. */
 static void test_config_from_a_pipe(void **state)
@@ -1179,6 +1256,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_type),
+        cmocka_unit_test(test_cross_validation),
         cmocka_unit_test(test_full_config_from_file),
         cmocka_unit_test(test_effective_reads_back_the_same),
         cmocka_unit_test(test_defaults),

@@ -959,6 +959,98 @@ static void test_free_resets_every_field(void **state)
     dataset_free(&data);
 }
 
+/* ---- cross-validation folds ------------------------------------------- */
+
+/* Six non-test rows (train then val) and one test row. StratifiedKFold(2)
+ * puts rows 0, 1, 2 in fold 0 and rows 3, 4, 5 in fold 1 (scikit-learn
+ * 1.2: [[0, 1, 2], [3, 4, 5]]). Each fold's rows keep file order and are
+ * standardized with its own train rows: fold 1 trains on a = 1, 2, 4 (mean
+ * 7/3, population std sqrt(14)/3), so its val a = 8 becomes 17/sqrt(14) and
+ * the test a = 100 becomes 293/sqrt(14). Tolerance 1e-14 (a few ulp). */
+static const char FOLD_CSV[] = "a,target,split\n1,0,train\n2,1,train\n4,0,train\n8,1,train\n"
+                               "16,0,val\n32,1,val\n100,0,test\n";
+
+static void test_folds_partition_and_standardize_per_fold(void **state)
+{
+    (void)state;
+    dataset rows;
+    load_ok(FOLD_CSV, strlen(FOLD_CSV), "split", &rows); /* not standardized */
+    fold_settings cv = {.n_splits = 2, .n_repeats = 1};
+    dataset_folds folds;
+    sweep_error err = {0};
+    assert_int_equal(dataset_folds_build(&rows, &cv, true, &folds, &err), 0);
+    const dataset *first = dataset_folds_get(&folds, 0, 0);
+    const dataset *second = dataset_folds_get(&folds, 0, 1);
+    assert_int_equal(first->n_train, 3);
+    assert_int_equal(first->n_val, 3);
+    assert_int_equal(first->n_test, 1);
+    const double second_train_y[3] = {0, 1, 0}, second_val_y[3] = {1, 0, 1};
+    for (int i = 0; i < 3; i++) {
+        assert_true(second->y_train[i] == second_train_y[i]);
+        assert_true(second->y_val[i] == second_val_y[i]);
+    }
+    const double s = sqrt(14.0) / 3;
+    const double expected_train[3] = {(1 - 7.0 / 3) / s, (2 - 7.0 / 3) / s, (4 - 7.0 / 3) / s};
+    const double expected_val[3] = {17 / sqrt(14.0), (16 - 7.0 / 3) / s, (32 - 7.0 / 3) / s};
+    for (int i = 0; i < 3; i++) {
+        assert_true(fabs(second->x_train[i] - expected_train[i]) <= 1e-14);
+        assert_true(fabs(second->x_val[i] - expected_val[i]) <= 1e-14);
+    }
+    assert_true(fabs(second->x_test[0] - 293 / sqrt(14.0)) <= 1e-13); /* 78.3: ulp 1.4e-14 */
+    /* fold 0 trains on a = 8, 16, 32: its own statistics, mean 56/3 */
+    assert_true(fabs(first->x_val[0] * 1 -
+                     (1 - 56.0 / 3) / sqrt((pow(8 - 56.0 / 3, 2) + pow(16 - 56.0 / 3, 2) +
+                                            pow(32 - 56.0 / 3, 2)) /
+                                           3)) <= 1e-14);
+    assert_string_equal(second->feature_names[0], "a");
+    dataset_folds_free(&folds);
+
+    /* without standardization the rows are only partitioned */
+    assert_int_equal(dataset_folds_build(&rows, &cv, false, &folds, &err), 0);
+    assert_true(dataset_folds_get(&folds, 0, 1)->x_val[0] == 8.0);
+    assert_true(dataset_folds_get(&folds, 0, 1)->x_test[0] == 100.0);
+    dataset_folds_free(&folds);
+    dataset_free(&rows);
+}
+
+/* More folds than rows, and folds that would need more memory than the
+ * bound, are refused before anything is copied. */
+static void test_folds_refused(void **state)
+{
+    (void)state;
+    dataset rows;
+    load_ok(FOLD_CSV, strlen(FOLD_CSV), "split", &rows);
+    fold_settings cv = {.n_splits = 7, .n_repeats = 1};
+    dataset_folds folds;
+    sweep_error err = {0};
+    assert_int_equal(dataset_folds_build(&rows, &cv, true, &folds, &err), -1);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    assert_string_equal(err.message, "cross-validation: 7 folds but only 6 rows");
+    assert_null(folds.sets);
+    dataset_free(&rows);
+
+    /* 2^17 rows of 1023 features: 1 GiB a copy; the rows' features are never
+     * read before the bound is checked, so none are allocated here. */
+    enum { MANY = 1 << 17 };
+    double *labels = malloc(MANY * sizeof *labels);
+    assert_non_null(labels);
+    for (int i = 0; i < MANY; i++)
+        labels[i] = i % 2;
+    dataset big = {.name = "big",
+                   .n_features = 1023,
+                   .n_classes = 2,
+                   .n_train = MANY,
+                   .y_train = labels};
+    cv.n_splits = 2;
+    error_clear(&err);
+    assert_int_equal(dataset_folds_build(&big, &cv, false, &folds, &err), -1);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    assert_string_equal(err.message, "big: cross-validation with 2 folds needs 2 copies of the "
+                                     "data set (2048 MiB), more than sweep holds (1024 MiB); use "
+                                     "fewer folds or repeats");
+    free(labels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -984,6 +1076,8 @@ int main(void)
         cmocka_unit_test(test_special_files_refused_at_once),
         cmocka_unit_test(test_file_errors_name_the_config_position),
         cmocka_unit_test(test_train_rows_of_one_class),
+        cmocka_unit_test(test_folds_partition_and_standardize_per_fold),
+        cmocka_unit_test(test_folds_refused),
         cmocka_unit_test(test_free_empty),
         cmocka_unit_test(test_free_resets_every_field),
     };

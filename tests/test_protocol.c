@@ -576,7 +576,7 @@ static void test_a_whole_rank_trains_the_sweep(void **state)
     sweep_job *job = start_serving(&rank, &thread);
     for (size_t run = 0; run < N_RUNS; run++)
         job->runs[run].units = 3;
-    wire_settings settings = {2, N_RUNS};
+    wire_settings settings = {.threads = 2, .n_runs = N_RUNS};
     assert_int_equal(protocol_start_ranks(&job->coordinator, &settings, &data, &err), 0);
     serve_until_done(job);
     assert_int_equal(protocol_conclude(job->coordinator.transport, 3, &err), 0);

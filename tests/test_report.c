@@ -39,7 +39,7 @@ static void test_runs_table(void **state)
     train_params runs[2] = {run_with(32, 0.01, 42), run_with(128, 0.01, 42)};
     FILE *out = tmpfile();
     assert_non_null(out);
-    report_runs(out, runs, 2);
+    report_runs(out, runs, 2, NULL);
     char *text = stream_text(out);
     const char *expected =
         "   run    batch_size learning_rate            l1            l2         units        epochs          seed\n"
@@ -47,6 +47,36 @@ static void test_runs_table(void **state)
         "     1           128           0.1             0          0.01            10           500            42\n"
         "2 runs\n";
     assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+}
+
+/* Under cross-validation: repeat and fold columns, and the count says how
+ * the grid's points multiply. */
+static void test_runs_table_with_folds(void **state)
+{
+    (void)state;
+    train_params runs[4];
+    for (int i = 0; i < 4; i++) {
+        runs[i] = run_with(32, 0.0, 0);
+        runs[i].repeat = i / 2;
+        runs[i].fold = i % 2;
+    }
+    FILE *out = tmpfile();
+    fold_settings cv = {.n_splits = 2, .n_repeats = 2, .shuffle = true, .seed = 0};
+    report_runs(out, runs, 4, &cv);
+    char *text = stream_text(out);
+    const char *header_end = strstr(text, "seed repeat fold\n");
+    assert_non_null(header_end);
+    assert_non_null(strstr(text, "            0      1    0\n"));
+    assert_non_null(strstr(text, "\n4 runs (1 grid point x 2 repeats x 2 folds)\n"));
+    free(text);
+    fclose(out);
+    cv.n_repeats = 1;
+    out = tmpfile();
+    report_runs(out, runs, 4, &cv);
+    text = stream_text(out);
+    assert_non_null(strstr(text, "\n4 runs (2 grid points x 2 folds)\n"));
     free(text);
     fclose(out);
 }
@@ -66,11 +96,13 @@ static void test_summary_groups_and_orders(void **state)
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
     char *text = stream_text(out);
-    /* 128: mean 0.98, std sqrt(((0.01)^2*2)/1) = 0.0141; 32: mean 0.92, std 0.02. */
+    /* 128: mean 0.98, s = sqrt(((0.01)^2*2)/1) = 0.014142, n 2, t(0.975, 1) =
+     * 12.706205: half-width 0.127062; 32: mean 0.92, s 0.02, n 3, t(0.975, 2)
+     * = 4.302653: half-width 0.049683 (t from mpmath). */
     const char *expected =
-        "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
-        "           32     3       0       0.9200 ± 0.0200     0.8000      0.3000\n";
+        "   batch_size  done  failed  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     2       1   0.9800 [0.8529, 1.1071]     0.9000      0.1500\n"
+        "           32     3       0   0.9200 [0.8703, 0.9697]     0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -91,9 +123,9 @@ static void test_summary_groups_whatever_the_key_order(void **state)
     assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
     char *text = stream_text(out);
     const char *expected =
-        "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
-        "           32     3       0       0.9200 ± 0.0200     0.8000      0.3000\n";
+        "   batch_size  done  failed  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     2       1   0.9800 [0.8529, 1.1071]     0.9000      0.1500\n"
+        "           32     3       0   0.9200 [0.8703, 0.9697]     0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -110,9 +142,9 @@ static void test_summary_single_seed_without_test_rows(void **state)
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 2, &err), 0);
     char *text = stream_text(out);
-    const char *expected = "   batch_size  done  val_acc (mean ± std)    val_loss\n"
-                           "           32     1       0.9780               0.0700\n"
-                           "          128     1       0.9780               0.0800\n";
+    const char *expected = "   batch_size  done  val_acc [95% CI]            val_loss\n"
+                           "           32     1   0.9780                       0.0700\n"
+                           "          128     1   0.9780                       0.0800\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -134,9 +166,9 @@ static void test_summary_names_failed_and_pending_counts(void **state)
     assert_int_equal(report_summary(out, runs, summaries, 4, &err), 0);
     char *text = stream_text(out);
     const char *expected =
-        "   batch_size  done  failed  pending  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128     1       0        1       0.9500              0.8500      0.2000\n"
-        "           32     1       1        0       0.9000              0.8000      0.3000\n";
+        "   batch_size  done  failed  pending  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     1       0        1   0.9500                      0.8500      0.2000\n"
+        "           32     1       1        0   0.9000                      0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -177,11 +209,31 @@ static void test_progress_quiet_prints_nothing(void **state)
     fclose(out);
 }
 
+/* The t quantile against mpmath (30 digits: the root of
+ * betainc(df/2, 1/2, 0, df/(df+t^2), regularized)/2 = 0.025), within 1e-10.
+ * (scipy.stats.t.ppf is off by 1e-9 at df 59, so it is not the reference.)
+ * df 0 has none. */
+static void test_t_quantile_matches_mpmath(void **state)
+{
+    (void)state;
+    const struct {
+        int df;
+        double quantile;
+    } cases[] = {{1, 12.706204736174704},    {2, 4.3026527297494637},  {4, 2.7764451051977943},
+                 {9, 2.2621571627982055},    {29, 2.0452296421327043}, {59, 2.0009953780882677},
+                 {1000, 1.9623390808264085}, {4, 2.7764451051977943}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_true(fabs(report_t_975(cases[i].df) - cases[i].quantile) < 1e-10);
+    assert_true(isnan(report_t_975(0)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs_table),
+        cmocka_unit_test(test_runs_table_with_folds),
         cmocka_unit_test(test_summary_groups_and_orders),
+        cmocka_unit_test(test_t_quantile_matches_mpmath),
         cmocka_unit_test(test_summary_groups_whatever_the_key_order),
         cmocka_unit_test(test_summary_single_seed_without_test_rows),
         cmocka_unit_test(test_summary_names_failed_and_pending_counts),

@@ -1043,6 +1043,67 @@ static void shard_file_keeps_run_numbers(void **state)
     results_index_free(&index);
 }
 
+/* Under cross-validation: int32 `fold` and `repeat` per run and the cv_*
+ * attributes, kept by the compacted final form and read back by the
+ * index; a file without cv has none of them and reads back as no cv
+ * (fold = repeat = -1), as a file made before cv does. */
+static void folds_stored_only_with_cv(void **state)
+{
+    fixture *f = *state;
+    train_params runs[N_RUNS];
+    test_runs(runs);
+    for (int run = 0; run < N_RUNS; run++) {
+        runs[run].repeat = run / 2;
+        runs[run].fold = run % 2;
+    }
+    results_meta meta = test_meta();
+    meta.cv = (fold_settings){.n_splits = 2, .n_repeats = 2, .shuffle = true, .seed = 4294967295u};
+    results_writer *writer = NULL;
+    sweep_error err = {0};
+    assert_int_equal(results_create(f->path, false, &meta, runs, N_RUNS, &writer, &err), 0);
+    assert_int_equal(results_close(writer, true, &err), 0); /* the final form, rebuilt */
+
+    hid_t file = open_file(f->path);
+    assert_shape_and_type(file, "fold", 1, N_RUNS, 0, H5T_INTEGER, 4);
+    assert_shape_and_type(file, "repeat", 1, N_RUNS, 0, H5T_INTEGER, 4);
+    long long stored[N_RUNS];
+    read_all(file, "fold", H5T_NATIVE_LLONG, stored);
+    for (int run = 0; run < N_RUNS; run++)
+        assert_int_equal(stored[run], run % 2);
+    read_all(file, "repeat", H5T_NATIVE_LLONG, stored);
+    for (int run = 0; run < N_RUNS; run++)
+        assert_int_equal(stored[run], run / 2);
+    assert_int_attribute(file, "cv_folds", 2, 4);
+    assert_int_attribute(file, "cv_repeats", 2, 4);
+    assert_int_attribute(file, "cv_shuffle", 1, 4);
+    assert_int_attribute(file, "cv_seed", 4294967295LL, 8);
+    H5Fclose(file);
+
+    results_index index = {0};
+    assert_int_equal(results_read_index(f->path, &index, &err), 0);
+    assert_true(folds_same_settings(&index.cv, &meta.cv));
+    for (int run = 0; run < N_RUNS; run++) {
+        assert_int_equal(index.runs[run].fold, run % 2);
+        assert_int_equal(index.runs[run].repeat, run / 2);
+        assert_int_equal(params_compare(&index.runs[run], &runs[run]), 0);
+    }
+    results_index_free(&index);
+
+    char whole[600];
+    snprintf(whole, sizeof whole, "%s/plain.h5", f->folder);
+    write_test_file(whole);
+    file = open_file(whole);
+    assert_true(H5Lexists(file, "fold", H5P_DEFAULT) == 0);
+    assert_true(H5Lexists(file, "repeat", H5P_DEFAULT) == 0);
+    assert_true(H5Aexists(file, "cv_folds") == 0);
+    H5Fclose(file);
+    assert_int_equal(results_read_index(whole, &index, &err), 0);
+    assert_int_equal(index.cv.n_splits, 0);
+    for (int run = 0; run < N_RUNS; run++)
+        assert_int_equal(index.runs[run].fold, PARAMS_NO_FOLD);
+    results_index_free(&index);
+}
+
 /* A merged file takes each run's whole row from the source its origin
  * names (bit for bit), leaves runs without one pending, and refuses an
  * existing output without overwrite. */
@@ -1222,6 +1283,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(shard_file_keeps_run_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_keeps_runs_of_a_file_without_accuracy, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(folds_stored_only_with_cv, setup, teardown),
         cmocka_unit_test_setup_teardown(merged_file_takes_each_run_from_its_source, setup,
                                         teardown),
     };

@@ -121,7 +121,9 @@ static void work_and_small_messages_round_trip(void **state)
                            .units = 1000000,
                            .epochs = 10000000,
                            .seed = 4294967295u,
-                           .model = MODEL_MULTICLASS};
+                           .model = MODEL_MULTICLASS,
+                           .fold = 4,
+                           .repeat = 999};
     void *bytes = NULL;
     size_t size = 0, index = 0;
     assert_int_equal(wire_pack_work(17, &params, &bytes, &size, &err), 0);
@@ -135,6 +137,21 @@ static void work_and_small_messages_round_trip(void **state)
     assert_int_equal(received.epochs, 10000000);
     assert_int_equal(received.seed, 4294967295u);
     assert_int_equal(received.model, MODEL_MULTICLASS); /* the rank trains the same network */
+    assert_int_equal(received.fold, 4);                 /* ... on the same fold's rows */
+    assert_int_equal(received.repeat, 999);
+    free(bytes);
+    /* without cv: -1 in both */
+    params.fold = params.repeat = PARAMS_NO_FOLD;
+    assert_int_equal(wire_pack_work(17, &params, &bytes, &size, &err), 0);
+    assert_int_equal(wire_unpack_work(bytes, size, &index, &received, &err), 0);
+    assert_int_equal(received.fold, PARAMS_NO_FOLD);
+    assert_int_equal(received.repeat, PARAMS_NO_FOLD);
+    free(bytes);
+    /* a fold beyond the config's bounds is a malformed message */
+    params.fold = 1000;
+    params.repeat = 0;
+    assert_int_equal(wire_pack_work(17, &params, &bytes, &size, &err), 0);
+    assert_int_equal(wire_unpack_work(bytes, size, &index, &received, &err), -1);
     free(bytes);
 
     long long number = 0;
@@ -178,7 +195,11 @@ static void start_packet_carries_the_data_set(void **state)
                     .y_val = y_val,
                     .n_classes = 2,
                     .class_names = class_names};
-    wire_settings settings = {.threads = 4, .n_runs = 123456};
+    wire_settings settings =
+        {.threads = 4,
+         .n_runs = 123456,
+         .cv = {.n_splits = 5, .n_repeats = 3, .shuffle = true, .seed = 4294967295u},
+         .standardize_folds = true};
     void *bytes = NULL;
     size_t size = 0;
     sweep_error err = {0};
@@ -189,6 +210,11 @@ static void start_packet_carries_the_data_set(void **state)
     assert_int_equal(wire_unpack_start(bytes, size, &got_settings, &got, &err), 0);
     assert_int_equal(got_settings.threads, 4);
     assert_int_equal(got_settings.n_runs, 123456);
+    assert_int_equal(got_settings.cv.n_splits, 5);
+    assert_int_equal(got_settings.cv.n_repeats, 3);
+    assert_true(got_settings.cv.shuffle);
+    assert_int_equal(got_settings.cv.seed, 4294967295u);
+    assert_true(got_settings.standardize_folds);
     assert_string_equal(got.name, "my data.csv");
     assert_int_equal(got.n_features, 2);
     assert_int_equal(got.n_train, 3);
@@ -264,7 +290,9 @@ static void malformed_messages_refused(void **state)
     memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &zero, sizeof zero);
     train_params got;
     assert_int_equal(wire_unpack_work(bytes, size, &index, &got, &err), -1);
-    assert_string_equal(err.message, "a malformed work message (72 bytes)");
+    assert_string_equal(
+        err.message,
+        "a malformed work message (88 bytes)"); /* index, 7 parameters, model, fold, repeat */
     memcpy((char *)bytes + 8 + PARAM_EPOCHS * 8, &(double){1.0}, sizeof(double));
     int64_t model = MODEL_COUNT; /* no such model */
     memcpy((char *)bytes + 8 + PARAM_COUNT * 8, &model, sizeof model);

@@ -17,6 +17,8 @@ dataset but the wall times:
   a single process gives;
 - a config error is reported once, by rank 0, and every rank exits 2; an
   existing output likewise;
+- a cross-validation sweep on 3 ranks (each building the folds itself)
+  gives the single-process file;
 - the binary still runs without mpirun (every other test of the suite).
 
 Tolerance: none; every comparison is bitwise. Runs under unittest.
@@ -155,6 +157,19 @@ def three_ranks_equal_one_process(folder):
     assert result.stdout.count("val_acc") == 1, result.stdout
     assert result.stderr.count("16 runs (16 done, 0 failed)") == 1, result.stderr
     assert not os.path.exists(out + ".lock") and not os.path.exists(out + ".partial")
+
+
+@check
+def cross_validation_on_three_ranks_equals_one_process(folder):
+    # each rank builds the folds from the unstandardized rows rank 0 sends
+    config = write(folder, "cv.yaml", GRID % (20, 1) + "cv: {folds: 3, repeats: 2, seed: 5}\n")
+    single, spread = os.path.join(folder, "one.h5"), os.path.join(folder, "mpi.h5")
+    result = sweep([config, "-o", single, "-q", "-j", "2"])
+    assert result.returncode == 0, result.stderr
+    result = mpirun(3, [config, "-o", spread, "-j", "1", "-q"])
+    assert result.returncode == 0, (result.returncode, result.stderr)
+    assert_same_file(spread, single)
+    assert attributes(spread)["cv_folds"] == 3
 
 
 def stop_and_resume(folder, stop, epochs=600):
