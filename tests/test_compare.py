@@ -159,9 +159,15 @@ class HoldoutFromRealSweep(unittest.TestCase):
             self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
             self.assertEqual(row["n"], 8)
             self.assertEqual(row["test"], "paired t")
+            if np.all(first == second):
+                self.assertEqual(row["p_value"], 1.0)
+            else:
+                self.assertAlmostEqual(row["p_value"], result.pvalue, delta=TOLERANCE)
+            # A better than B: higher accuracy, or lower loss
+            a_better = (row["mean_difference"] > 0) == (row["metric"] == "val_acc")
+            better, worse = (row["a"], row["b"]) if a_better else (row["b"], row["a"])
             expected = ("no evidence of a difference" if low <= 0 <= high else
-                        f"{row['metric']} {'higher' if row['mean_difference'] > 0 else 'lower'}"
-                        f" with batch_size = {row['a']}")
+                        f"batch_size {better} better than {worse}")
             self.assertEqual(row["verdict"], expected)
 
     def test_text_output(self):
@@ -212,6 +218,11 @@ class CrossValidationSynthetic(unittest.TestCase):
                                                 for s in seeds]))
             mean, low, high = corrected_by_hand(split_means, folds)
             row = table[table["metric"] == metric].iloc[0]
+            d = np.asarray(split_means)
+            j = d.size
+            t = mean / math.sqrt(d.var(ddof=1) * (1 / j + 1 / (folds - 1)))
+            self.assertAlmostEqual(row["p_value"], 2 * stats.t.sf(abs(t), j - 1),
+                                   delta=TOLERANCE)
             self.assertAlmostEqual(row["mean_difference"], mean, delta=TOLERANCE)
             self.assertAlmostEqual(row["ci_low"], low, delta=TOLERANCE)
             self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
@@ -239,8 +250,15 @@ class CrossValidationSynthetic(unittest.TestCase):
         path = os.path.join(self.folder, "cv.h5")
         write_cv_file(path, scores, losses, (8, 32), (0,), folds, repeats)
         table = compare_csv(path, "--by", "batch_size").set_index("metric")
-        self.assertEqual(table.loc["val_acc", "verdict"], "val_acc higher with batch_size = 8")
+        self.assertEqual(table.loc["val_acc", "verdict"], "batch_size 8 better than 32")
         self.assertEqual(table.loc["val_loss", "verdict"], "no evidence of a difference")
+        self.assertLess(table.loc["val_acc", "p_value"], 0.05)
+        self.assertGreater(table.loc["val_loss", "p_value"], 0.05)
+        # lower loss is better: 32's losses made 0.05 lower turn the verdict to 32
+        losses[n_half:] -= 0.05
+        write_cv_file(path, scores, losses, (8, 32), (0,), folds, repeats)
+        table = compare_csv(path, "--by", "batch_size").set_index("metric")
+        self.assertEqual(table.loc["val_loss", "verdict"], "batch_size 32 better than 8")
         # the correction widens the interval beyond the naive paired one
         naive = stats.ttest_rel(scores[:n_half], scores[n_half:]).confidence_interval(0.95)
         self.assertLess(table.loc["val_acc", "ci_low"], naive.low)
@@ -259,6 +277,20 @@ class CrossValidationSynthetic(unittest.TestCase):
         mean, low, high = corrected_by_hand(d, folds)
         self.assertAlmostEqual(row["ci_low"], low, delta=TOLERANCE)
         self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
+
+    def test_fold_zero_without_cv_is_a_holdout(self):
+        """A holdout file from a cv-aware sweep may carry fold = repeat = 0
+        everywhere and no cv_folds: the paired t test, not an error."""
+        path = os.path.join(self.folder, "cv.h5")
+        scores = np.linspace(0.8, 0.95, 8)
+        write_cv_file(path, scores, scores, (8, 32), (0, 1, 2, 3), 1, 1)
+        with h5py.File(path, "a") as handle:
+            del handle.attrs["cv_folds"]
+            del handle.attrs["cv_repeats"]
+        row = compare_csv(path, "--by", "batch_size").iloc[0]
+        self.assertEqual(row["test"], "paired t")
+        expected = stats.ttest_rel(scores[:4], scores[4:]).confidence_interval(0.95)
+        self.assertAlmostEqual(row["ci_low"], expected.low, delta=TOLERANCE)
 
     def test_malformed_cv_files(self):
         path = os.path.join(self.folder, "cv.h5")
