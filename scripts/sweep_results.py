@@ -55,6 +55,9 @@ def run_main(prog, main):
     except SweepError as error:
         sys.stderr.write(f"{prog}: {error}\n")
         return 2
+    except BrokenPipeError:        # `summarize.py ... | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         sys.stderr.write(f"{prog}: {where}{error.strerror or error}\n")

@@ -168,3 +168,38 @@ def split_interval(values, splits=None, test_train_ratio=None, confidence=0.95):
     means = np.bincount(inverse, weights=values, minlength=labels.size) / \
         np.bincount(inverse, minlength=labels.size)
     return corrected_interval(means, test_train_ratio, confidence)
+
+
+def curve_interval(curves, splits=None, test_train_ratio=None, confidence=0.95):
+    """Per column (epoch) of a (runs, epochs) array: (mean, low, high) of
+    the interval split_interval would give on that column's non-NaN values,
+    computed for all columns at once. low and high are NaN where fewer than
+    two values (or splits) remain."""
+    _check_confidence(confidence)
+    curves = np.asarray(curves, dtype=np.float64)
+    if splits is not None:
+        splits = np.asarray(splits).ravel()
+        labels = np.unique(splits)
+        curves = np.stack([_column_means(curves[splits == label]) for label in labels]) \
+            if labels.size else curves[:0]
+    finite = ~np.isnan(curves)
+    n = finite.sum(axis=0)
+    mean = _column_means(curves)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deviations = np.where(finite, curves - mean, 0.0)
+        variance = (deviations ** 2).sum(axis=0) / (n - 1)
+        scale = 1.0 / n if splits is None else 1.0 / n + test_train_ratio
+        half = np.full(mean.shape, np.nan)
+        enough = n >= 2
+        if enough.any():
+            quantiles = _scipy_stats.t.ppf(0.5 + confidence / 2.0, n[enough] - 1)
+            half[enough] = quantiles * np.sqrt(variance[enough] * scale[enough])
+    return mean, mean - half, mean + half
+
+
+def _column_means(values):
+    """NaN-aware column means, NaN (quietly) for an all-NaN column."""
+    finite = ~np.isnan(values)
+    count = finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.where(finite, values, 0.0).sum(axis=0) / count, np.nan)
