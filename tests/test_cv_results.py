@@ -39,7 +39,10 @@ DATA = os.path.join(SOURCE_DIR, "tests", "data")
 SUMMARIZE = os.path.join(SCRIPTS, "summarize.py")
 BINARY = os.environ.get("SWEEP_BINARY", "")
 sys.path.insert(0, SCRIPTS)
+import plot_sweep  # noqa: E402
 import summarize  # noqa: E402
+import sweep_results  # noqa: E402
+import sweep_stats  # noqa: E402
 
 TOLERANCE = 1e-12
 HYPERPARAMETERS = ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed")
@@ -69,7 +72,7 @@ def cv_results(path):
     return read_table(out.getvalue())
 
 
-def write_cv_file(path, runs, cv, epochs=3):
+def write_cv_file(path, runs, cv, epochs=3, accuracy_curves=False):
     """A results file in the agreed layout: `runs` is a list of dicts with
     the swept hyperparameters, fold, repeat, val_score, seconds and status."""
     n_runs = len(runs)
@@ -94,6 +97,9 @@ def write_cv_file(path, runs, cv, epochs=3):
         losses[status != 1, 1:] = np.nan
         handle["train_loss"] = losses
         handle["val_loss"] = losses
+        if accuracy_curves:
+            handle["train_acc"] = np.where(np.isnan(losses), np.nan, 0.9)
+            handle["val_acc"] = np.where(np.isnan(losses), np.nan, scores[:, None])
         handle.attrs["cv_folds"] = np.int64(cv["folds"])
         handle.attrs["cv_repeats"] = np.int64(cv["repeats"])
         handle.attrs["cv_shuffle"] = np.int64(cv["shuffle"])
@@ -263,6 +269,80 @@ class IntervalsUnderCrossValidation(unittest.TestCase):
         self.assertEqual(text.returncode, 0, text.stderr)
         self.assertIn("cross-validation (4 folds x 2 repeats, shuffled, seed 0)", text.stdout)
         self.assertIn("corrected resampled t interval", text.stdout)
+
+
+class PlotsUnderCrossValidation(unittest.TestCase):
+    """plot_sweep.py on a cv file: which differences from the best batch
+    size are resolved, the figures, and the accuracy curves."""
+
+    def setUp(self):
+        self.folder = tempfile.mkdtemp(prefix="sweep_cv_plots_")
+        self.path = os.path.join(self.folder, "cv.h5")
+        generator = np.random.RandomState(5)
+        # 8 and 32 differ by noise alone; 128 is 0.05 worse on every split
+        self.cv = {"folds": 5, "repeats": 2, "shuffle": True, "seed": 0}
+        self.runs = [{"batch_size": b, "seed": s, "repeat": r, "fold": f,
+                      "val_score": 0.95 - 0.05 * (b == 128) + generator.normal(0, 0.01)}
+                     for b in (8, 32, 128) for s in (0, 1) for r in range(2) for f in range(5)]
+
+    def tearDown(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def test_resolved_from_best(self):
+        write_cv_file(self.path, self.runs, self.cv)
+        sweep = sweep_results.open_results(self.path)
+        figures = plot_sweep.Figures(sweep, "val_loss", self.folder, 50, False)
+        resolved = figures.resolved_from_best(sweep.done, "val_score")
+        means = sweep.done.groupby("batch_size")["val_score"].mean()
+        best = means.idxmax()
+        self.assertIn(best, (8, 32))
+        self.assertNotIn(best, resolved)
+        self.assertTrue(resolved[128])
+        # the other of 8 and 32: resolved exactly when the corrected interval
+        # over the split means of the paired differences, worked out here,
+        # excludes 0
+        other = 40 - best
+        by_key = {(r["batch_size"], r["seed"], r["repeat"], r["fold"]): r["val_score"]
+                  for r in self.runs}
+        d = np.array([np.mean([by_key[(best, s, r, f)] - by_key[(other, s, r, f)]
+                               for s in (0, 1)]) for r in range(2) for f in range(5)])
+        half = stats.t.ppf(0.975, 9) * math.sqrt(d.var(ddof=1) * (1 / 10 + 1 / 4))
+        self.assertEqual(resolved[other], not (d.mean() - half <= 0 <= d.mean() + half))
+
+    def test_figures_and_accuracy_curves(self):
+        write_cv_file(self.path, self.runs, self.cv, accuracy_curves=True)
+        out = os.path.join(self.folder, "figures")
+        for extra, expected in (([], "loss_curves.png"),
+                                (["--curve", "accuracy"], "accuracy_curves.png")):
+            result = subprocess.run([os.path.join(SCRIPTS, "plot_sweep.py"), self.path,
+                                     "-o", out, "--dpi", "40", *extra],
+                                    capture_output=True, text=True, timeout=240)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            written = {os.path.basename(line) for line in result.stdout.split()}
+            self.assertEqual(written, {expected, "accuracy.png", "convergence.png"})
+        write_cv_file(self.path, self.runs, self.cv)
+        result = subprocess.run([os.path.join(SCRIPTS, "plot_sweep.py"), self.path, "-o", out,
+                                 "--curve", "accuracy"], capture_output=True, text=True,
+                                timeout=240)
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+        self.assertIn("no 'val_acc' curves", result.stderr)
+
+    def test_curve_interval_equals_split_interval(self):
+        generator = np.random.RandomState(9)
+        curves = generator.normal(size=(20, 6))
+        curves[3, 2:] = np.nan        # a run of fewer epochs
+        splits = np.arange(20) % 5
+        mean, low, high = sweep_stats.curve_interval(curves, splits, 0.25)
+        plain = sweep_stats.curve_interval(curves)
+        for epoch in range(6):
+            one = sweep_stats.split_interval(curves[:, epoch], splits, 0.25)
+            self.assertAlmostEqual(low[epoch], one.low, delta=TOLERANCE)
+            self.assertAlmostEqual(high[epoch], one.high, delta=TOLERANCE)
+            column = curves[:, epoch]
+            naive = stats.ttest_1samp(column[~np.isnan(column)], 0).confidence_interval(0.95)
+            self.assertAlmostEqual(plain[1][epoch], naive.low, delta=TOLERANCE)
+            self.assertAlmostEqual(plain[2][epoch], naive.high, delta=TOLERANCE)
 
 
 CV_CONFIG = """\
