@@ -71,6 +71,9 @@ def parse_arguments(argv):
                         help="the hyperparameter to compare: one of " + ", ".join(HYPERPARAMETERS))
     parser.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
                         help="confidence level of the intervals (default 0.95)")
+    parser.add_argument("--against", type=float, metavar="VALUE",
+                        help="only the pairs that include this value of --by (say, the best "
+                        "one): A is VALUE, B each other value")
     parser.add_argument("--csv", metavar="OUT",
                         help="also write the comparisons as CSV to OUT ('-': CSV on stdout "
                         "instead of the text)")
@@ -188,7 +191,20 @@ def verdict(interval, by, first, second, name):
     return f"{by} {format_value(by, better)} better than {format_value(by, worse)}"
 
 
-def compare(runs, cv, by, confidence):
+def value_pairs(values, by, against):
+    """Every pair (A, B) of values in order; with `against`, (against, B)
+    for every other B."""
+    if against is None:
+        return list(itertools.combinations(values, 2))
+    matches = [value for value in values if value == against]
+    if not matches:
+        shown = ", ".join(format_value(by, v) for v in values)
+        raise CompareError(f"--against: {format_value(by, against)} is not a value of {by} "
+                           f"among the finished runs ({shown})")
+    return [(matches[0], value) for value in values if value != against]
+
+
+def compare(runs, cv, by, confidence, against=None):
     """One dict per (pair of values, metric), in value order."""
     others = [key for key in HYPERPARAMETERS if key != by]
     pair_keys = others + (["repeat", "fold"] if cv else [])
@@ -198,7 +214,7 @@ def compare(runs, cv, by, confidence):
         raise CompareError(f"--by {by}: finished runs have fewer than two values of {by} "
                            f"({shown}): nothing to compare")
     rows = []
-    for first, second in itertools.combinations(values, 2):
+    for first, second in value_pairs(values, by, against):
         for column, name in METRICS:
             pairs = paired_differences(runs, by, first, second, pair_keys, column)
             pairs = pairs[np.isfinite(pairs["difference"])]
@@ -255,7 +271,7 @@ def text_table(rows, by):
 def main(argv=None):
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     runs, cv = read_runs(arguments.results)
-    rows = compare(runs, cv, arguments.by, arguments.confidence)
+    rows = compare(runs, cv, arguments.by, arguments.confidence, arguments.against)
     table = pd.DataFrame(rows)
     if arguments.csv == "-":
         table.to_csv(sys.stdout, index=False)

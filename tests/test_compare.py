@@ -170,6 +170,22 @@ class HoldoutFromRealSweep(unittest.TestCase):
                         f"batch_size {better} better than {worse}")
             self.assertEqual(row["verdict"], expected)
 
+    def test_against_one_value(self):
+        every = compare_csv(self.path, "--by", "batch_size")
+        table = compare_csv(self.path, "--by", "batch_size", "--against", "32")
+        self.assertEqual(sorted(zip(table["a"], table["b"])), [(32, 16)] * 2 + [(32, 128)] * 2)
+        # (32, 16) is every's (16, 32) with the sign turned
+        for metric in ("val_acc", "val_loss"):
+            row = table[(table["b"] == 16) & (table["metric"] == metric)].iloc[0]
+            other = every[(every["a"] == 16) & (every["b"] == 32) &
+                          (every["metric"] == metric)].iloc[0]
+            self.assertAlmostEqual(row["mean_difference"], -other["mean_difference"],
+                                   delta=TOLERANCE)
+            self.assertAlmostEqual(row["ci_low"], -other["ci_high"], delta=TOLERANCE)
+        result = run_compare(self.path, "--by", "batch_size", "--against", "33")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--against: 33 is not a value of batch_size", result.stderr)
+
     def test_text_output(self):
         result = run_compare(self.path, "--by", "l2")
         self.assertEqual(result.returncode, 0, result.stderr)
