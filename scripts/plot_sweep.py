@@ -393,8 +393,9 @@ def main(argv=None):
     if out_dir is None:
         out_dir = os.path.splitext(arguments.results)[0] + "_figures"
     os.makedirs(out_dir, exist_ok=True)
-    if arguments.curve == "accuracy":
-        sweep.curve("val_acc")      # a one-line error before any figure when it is missing
+    if arguments.curve == "accuracy" and not getattr(sweep, "has_accuracy", False):
+        raise sr.SweepError(f"{arguments.results}: no 'val_acc' curves in this file (written "
+                            "by a sweep from before per-epoch accuracy)")
     figures = Figures(sweep, arguments.metric, out_dir, arguments.dpi, arguments.linear,
                       arguments.curve)
     figures.loss_curves()

@@ -8,12 +8,7 @@ The results file (see the README, "Results file") holds root-level datasets:
 ``train_loss``, ``val_loss`` (run, epoch) with NaN past a run's epochs;
 ``train_score``, ``val_score``, ``test_score``, ``seconds``, ``status``
 (0 pending, 1 done, 2 failed), ``failure`` (run); one (run) dataset per
-hyperparameter; the config and run metadata as root attributes. Under
-cross-validation also ``fold`` and ``repeat`` (run) and the root attributes
-``cv_folds``, ``cv_repeats``, ``cv_shuffle``, ``cv_seed``; a file without
-them, or whose ``fold`` is 0 everywhere without ``cv_folds``, is a single
-holdout. Optional per-epoch accuracy curves ``train_acc``, ``val_acc``
-(run, epoch) are read when present.
+hyperparameter; the config and run metadata as root attributes.
 """
 
 import argparse
@@ -31,7 +26,6 @@ import pandas as pd
 HYPERPARAMETERS = ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed")
 PER_RUN = ("train_score", "val_score", "test_score", "seconds", "status")
 CURVES = ("train_loss", "val_loss")
-ACCURACY_CURVES = ("train_acc", "val_acc")     # optional: files from before them lack them
 
 STATUS_PENDING, STATUS_DONE, STATUS_FAILED = 0, 1, 2
 
@@ -73,22 +67,17 @@ class Sweep:
     runs:        DataFrame, one row per run (index = run number): the
                  hyperparameters, status, scores, seconds, failure,
                  epochs_done, final_train_loss, final_val_loss.
-                 fold and repeat (0 for every run without cross-validation).
     train_loss:  (run, epoch) float64 array, NaN past a run's epochs.
     val_loss:    (run, epoch) float64 array.
     attrs:       root attributes, text decoded.
-    cv:          None for a single holdout, else a CrossValidation.
-    accuracy:    {"train_acc": array, "val_acc": array} of the curves present.
     """
 
-    def __init__(self, path, runs, train_loss, val_loss, attrs, cv=None, accuracy=None):
+    def __init__(self, path, runs, train_loss, val_loss, attrs):
         self.path = path
         self.runs = runs
         self.train_loss = train_loss
         self.val_loss = val_loss
         self.attrs = attrs
-        self.cv = cv
-        self.accuracy = accuracy or {}
 
     @property
     def done(self):
@@ -106,11 +95,6 @@ class Sweep:
         return [key for key in HYPERPARAMETERS if self.runs[key].nunique(dropna=False) > 1]
 
     def curve(self, metric):
-        if metric in ACCURACY_CURVES:
-            if metric not in self.accuracy:
-                raise SweepError(f"{self.path}: no '{metric}' curves in this file (written "
-                                 "by a sweep from before per-epoch accuracy)")
-            return self.accuracy[metric]
         return {"train_loss": self.train_loss, "val_loss": self.val_loss}[metric]
 
     def left_out_phrase(self):
@@ -125,6 +109,13 @@ class Sweep:
             return ""
         noun = "run" if failed + pending == 1 else "runs"
         return f"{' and '.join(parts)} {noun} left out"
+
+    @property
+    def cv(self):
+        """None for a single holdout, else the CrossValidation of the root
+        attributes (checked by open_results, which also puts each run's fold
+        and repeat in `runs`: 0 for every run of a holdout)."""
+        return cross_validation(self.attrs)
 
 
 def _text(value):
@@ -158,33 +149,6 @@ HYPERPARAMETER_RANGES = {
     "l1": (0, False, np.inf, False), "l2": (0, False, np.inf, False),
     "units": (1, False, 1e6, True), "epochs": (1, False, 1e7, True),
     "seed": (0, False, 2**32 - 1, True)}
-
-
-class CrossValidation:
-    """A file's cross-validation settings: folds (K), repeats (R), shuffle,
-    seed (None when not recorded). splits = K * R; the split of a run is
-    repeat * K + fold, RepeatedStratifiedKFold's enumeration."""
-
-    def __init__(self, folds, repeats, shuffle=None, seed=None):
-        self.folds, self.repeats, self.shuffle, self.seed = folds, repeats, shuffle, seed
-
-    @property
-    def splits(self):
-        return self.folds * self.repeats
-
-    @property
-    def test_train_ratio(self):
-        """n_test / n_train of a k-fold split, 1/(K-1) (exact when K divides
-        the rows; the fold sizes differ by one row at most otherwise)."""
-        return 1.0 / (self.folds - 1)
-
-    def describe(self):
-        text = f"{self.folds} folds x {self.repeats} repeats"
-        if self.shuffle is not None:
-            text += ", shuffled" if self.shuffle else ", not shuffled"
-        if self.seed is not None and self.shuffle is not False:
-            text += f", seed {self.seed}"
-        return text
 
 
 def _invalid(path, what):
@@ -272,6 +236,33 @@ def _read_attributes(path, handle):
     return attrs
 
 
+class CrossValidation:
+    """A file's cross-validation settings: folds (K), repeats (R), shuffle,
+    seed (None when not recorded). splits = K * R; the split of a run is
+    repeat * K + fold, RepeatedStratifiedKFold's enumeration."""
+
+    def __init__(self, folds, repeats, shuffle=None, seed=None):
+        self.folds, self.repeats, self.shuffle, self.seed = folds, repeats, shuffle, seed
+
+    @property
+    def splits(self):
+        return self.folds * self.repeats
+
+    @property
+    def test_train_ratio(self):
+        """n_test / n_train of a k-fold split, 1/(K-1) (exact when K divides
+        the rows; the fold sizes differ by one row at most otherwise)."""
+        return 1.0 / (self.folds - 1)
+
+    def describe(self):
+        text = f"{self.folds} folds x {self.repeats} repeats"
+        if self.shuffle is not None:
+            text += ", shuffled" if self.shuffle else ", not shuffled"
+        if self.seed is not None and self.shuffle is not False:
+            text += f", seed {self.seed}"
+        return text
+
+
 def _attribute_int(path, attrs, name):
     """A whole-number root attribute, None when absent."""
     if name not in attrs:
@@ -280,6 +271,20 @@ def _attribute_int(path, attrs, name):
     if value.size != 1 or value.dtype.kind not in "iufb" or value[0] != int(value[0]):
         raise _invalid(path, f"attribute '{name}' is not a whole number")
     return int(value[0])
+
+
+def cross_validation(attrs, path=""):
+    """The CrossValidation of root attributes cv_folds (2 or more),
+    cv_repeats (default 1), cv_shuffle, cv_seed; None without cv_folds or
+    with cv_folds below 2 (a holdout)."""
+    folds = _attribute_int(path, attrs, "cv_folds")
+    if folds is None or folds < 2:
+        return None
+    repeats = _attribute_int(path, attrs, "cv_repeats")
+    shuffle = _attribute_int(path, attrs, "cv_shuffle")
+    return CrossValidation(folds, 1 if repeats is None else repeats,
+                           None if shuffle is None else bool(shuffle),
+                           _attribute_int(path, attrs, "cv_seed"))
 
 
 def _cv_column(path, handle, name, n_runs):
@@ -293,47 +298,29 @@ def _cv_column(path, handle, name, n_runs):
 
 
 def read_cv(path, handle, n_runs):
-    """(CrossValidation or None, fold, repeat): the per-run fold and repeat
-    (zeros for a holdout), checked against the root attributes."""
-    attrs = handle.attrs
-    folds = _attribute_int(path, attrs, "cv_folds")
+    """(CrossValidation or None, fold, repeat) of an open results file. Under
+    cross-validation the per-run datasets ``fold`` and ``repeat`` and the
+    root attributes ``cv_folds``, ``cv_repeats``, ``cv_shuffle``,
+    ``cv_seed``; a file without them, or whose fold (and repeat) is 0
+    everywhere without cv_folds, is a single holdout (fold = repeat = 0)."""
+    cv = cross_validation(handle.attrs, path)
     has_fold = "fold" in handle
     fold = _cv_column(path, handle, "fold", n_runs) if has_fold else np.zeros(n_runs, np.int64)
     repeat = (_cv_column(path, handle, "repeat", n_runs) if "repeat" in handle
               else np.zeros(n_runs, np.int64))
-    if folds is None or folds < 2:
-        # A holdout file; one written by a cv-aware sweep may still carry
-        # fold (and repeat) = 0 everywhere.
+    if cv is None:
         if fold.any() or repeat.any():
             raise _invalid(path, "a 'fold' dataset needs a root attribute 'cv_folds' of 2 "
                            "or more")
         return None, fold, repeat
     if not has_fold:
-        raise _invalid(path, f"'cv_folds' is {folds} but there is no 'fold' dataset")
-    repeats = _attribute_int(path, attrs, "cv_repeats")
-    repeats = 1 if repeats is None else repeats
-    if repeats < 1:
-        raise _invalid(path, f"'cv_repeats' is {repeats}")
-    for name, values, bound in (("fold", fold, folds), ("repeat", repeat, repeats)):
+        raise _invalid(path, f"'cv_folds' is {cv.folds} but there is no 'fold' dataset")
+    if cv.repeats < 1:
+        raise _invalid(path, f"'cv_repeats' is {cv.repeats}")
+    for name, values, bound in (("fold", fold, cv.folds), ("repeat", repeat, cv.repeats)):
         if ((values < 0) | (values >= bound)).any():
             raise _invalid(path, f"a '{name}' value outside 0..{bound - 1}")
-    shuffle = _attribute_int(path, attrs, "cv_shuffle")
-    seed = _attribute_int(path, attrs, "cv_seed")
-    cv = CrossValidation(folds, repeats, None if shuffle is None else bool(shuffle), seed)
     return cv, fold, repeat
-
-
-def _read_accuracy(path, handle, shape):
-    curves = {}
-    for name in ACCURACY_CURVES:
-        if name not in handle:
-            continue
-        data = handle[name]
-        if not isinstance(data, h5py.Dataset) or data.shape != shape \
-                or data.dtype.kind != "f":
-            raise _invalid(path, f"'{name}' is not a float array of shape {shape}")
-        curves[name] = np.asarray(data[()], dtype=np.float64)
-    return curves
 
 
 def _read_failures(handle, n_runs):
@@ -350,9 +337,7 @@ def open_results(path):
             columns, curves = _read_columns(path, handle)
             failure = _read_failures(handle, len(columns["status"]))
             attrs = _read_attributes(path, handle)
-            n_runs = len(columns["status"])
-            cv, fold, repeat = read_cv(path, handle, n_runs)
-            accuracy = _read_accuracy(path, handle, curves["val_loss"].shape)
+            _, fold, repeat = read_cv(path, handle, len(columns["status"]))
         except (OSError, KeyError, RuntimeError) as error:
             # h5py's errors for data that does not read (a bad chunk, a
             # broken link): the file is damaged.
@@ -374,13 +359,12 @@ def open_results(path):
     for name in ("train_score", "val_score", "test_score", "seconds"):
         runs[name] = columns[name].astype(np.float64)
     runs["failure"] = failure
+    runs["fold"], runs["repeat"] = fold, repeat
     epochs_done = np.sum(~np.isnan(curves["val_loss"]), axis=1)
     runs["epochs_done"] = epochs_done
     runs["final_train_loss"] = _last_finite(curves["train_loss"], epochs_done)
     runs["final_val_loss"] = _last_finite(curves["val_loss"], epochs_done)
-    runs["fold"] = fold
-    runs["repeat"] = repeat
-    return Sweep(path, runs, curves["train_loss"], curves["val_loss"], attrs, cv, accuracy)
+    return Sweep(path, runs, curves["train_loss"], curves["val_loss"], attrs)
 
 
 def check_keys(keys, option):
