@@ -74,6 +74,9 @@ def parse_arguments(argv):
     parser.add_argument("--against", type=float, metavar="VALUE",
                         help="only the pairs that include this value of --by (say, the best "
                         "one): A is VALUE, B each other value")
+    parser.add_argument("--where", metavar="KEY=VALUE", action="append", default=[],
+                        help="only the runs with this value of another hyperparameter "
+                        "(repeatable), e.g. --where batch_size=1")
     parser.add_argument("--csv", metavar="OUT",
                         help="also write the comparisons as CSV to OUT ('-': CSV on stdout "
                         "instead of the text)")
@@ -85,7 +88,33 @@ def parse_arguments(argv):
                            + ", ".join(HYPERPARAMETERS))
     if not 0.0 < arguments.confidence < 1.0:
         raise CompareError(f"--confidence: must be between 0 and 1, got {arguments.confidence}")
+    arguments.where = [parse_where(text, arguments.by) for text in arguments.where]
     return arguments
+
+
+def parse_where(text, by):
+    """'batch_size=1' -> ('batch_size', 1.0), checked."""
+    key, sign, value = text.partition("=")
+    key = key.strip()
+    if not sign or key not in HYPERPARAMETERS or key == by:
+        raise CompareError(f"--where: expected KEY=VALUE with KEY a hyperparameter other than "
+                           f"--by ({', '.join(HYPERPARAMETERS)}), got '{text}'")
+    try:
+        return key, float(value)
+    except ValueError:
+        raise CompareError(f"--where: '{value}' is not a number in '{text}'") from None
+
+
+def select(runs, where):
+    """The runs matching every (key, value) of `where`; an error when none do."""
+    for key, value in where:
+        chosen = runs[runs[key] == value]
+        if chosen.empty:
+            shown = ", ".join(format_value(key, v) for v in sorted(runs[key].unique()))
+            raise CompareError(f"--where: no run has {key} = {format_value(key, value)} "
+                               f"(values: {shown})")
+        runs = chosen
+    return runs
 
 
 def _final_values(dataset):
@@ -271,6 +300,7 @@ def text_table(rows, by):
 def main(argv=None):
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     runs, cv = read_runs(arguments.results)
+    runs = select(runs, arguments.where)
     rows = compare(runs, cv, arguments.by, arguments.confidence, arguments.against)
     table = pd.DataFrame(rows)
     if arguments.csv == "-":

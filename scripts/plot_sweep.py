@@ -85,7 +85,9 @@ class Figures:
         self.others = [key for key in swept if key not in ("batch_size", "seed")]
         self.batch_sizes = sorted(sweep.runs["batch_size"].unique())
         self.n_train = _integer_attribute(sweep.attrs, "n_train")
-        seeds_per_point = self.done.groupby(["batch_size"] + self.others).size()
+        # Seeds, not runs: under cross-validation a grid point has a run
+        # per seed and split.
+        seeds_per_point = self.done.groupby(["batch_size"] + self.others)["seed"].nunique()
         low, high = ((seeds_per_point.min(), seeds_per_point.max())
                      if len(seeds_per_point) else (0, 0))
         self.seeds_phrase = f"{low}" if low == high else f"{low}-{high}"

@@ -186,6 +186,33 @@ class HoldoutFromRealSweep(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn("--against: 33 is not a value of batch_size", result.stderr)
 
+    def test_where_selects_runs(self):
+        """--where batch_size=16: the l2 pairs of that batch size alone, the
+        interval ttest_rel's over its 4 seeds."""
+        table = compare_csv(self.path, "--by", "l2", "--where", "batch_size=16")
+        row = table[table["metric"] == "val_acc"].iloc[0]
+        self.assertEqual(row["n"], 4)
+        with h5py.File(self.path, "r") as handle:
+            frame = pd.DataFrame({name: handle[name][()] for name in ("batch_size", "l2",
+                                                                       "seed", "val_score")})
+        frame = frame[frame.batch_size == 16].sort_values("seed")
+        first, second = frame[frame.l2 == 0.0].val_score, frame[frame.l2 == 0.01].val_score
+        if not np.array_equal(first.to_numpy(), second.to_numpy()):
+            low, high = stats.ttest_rel(first, second).confidence_interval(0.95)
+            self.assertAlmostEqual(row["ci_low"], low, delta=TOLERANCE)
+            self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
+        self.assertAlmostEqual(row["mean_difference"], np.mean(first.to_numpy() -
+                                                               second.to_numpy()),
+                               delta=TOLERANCE)
+        for args, fragment in ((["--where", "batch_size=17"], "no run has batch_size = 17"),
+                               (["--where", "l2=0"], "other than --by"),
+                               (["--where", "batch_size"], "expected KEY=VALUE"),
+                               (["--where", "seed=x"], "'x' is not a number")):
+            result = run_compare(self.path, "--by", "l2", *args)
+            self.assertEqual(result.returncode, 2, result.stdout)
+            self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+            self.assertIn(fragment, result.stderr)
+
     def test_text_output(self):
         result = run_compare(self.path, "--by", "l2")
         self.assertEqual(result.returncode, 0, result.stderr)
