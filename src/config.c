@@ -271,6 +271,7 @@ static const key_rule TOP_RULES[] = {
     {"dataset", YAML_NO_NODE, NULL, handle_dataset},
     {"model", YAML_MAPPING_NODE, "a mapping", handle_model},
     {"grid", YAML_NO_NODE, NULL, handle_grid},
+    {"cv", YAML_MAPPING_NODE, "a mapping such as {folds: 5, shuffle: true, seed: 0}", handle_cv},
     {"output", YAML_SCALAR_NODE, "a string", handle_output},
     {"threads", YAML_NO_NODE, NULL, handle_threads}, /* its words come from settings.h */
 };
@@ -397,7 +398,7 @@ static int finish_dataset(reader *r, sweep_config *out)
 
 static int finish_config(reader *r, sweep_config *out)
 {
-    if (check_duplicate_runs(r, out) < 0)
+    if (check_duplicate_runs(r, out) < 0 || finish_cv(r, out) < 0)
         return -1;
     if (out->name == NULL && (out->name = file_stem(r->path)) == NULL)
         return out_of_memory(r);

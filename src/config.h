@@ -41,11 +41,20 @@
  *   also one given by --set, is relative to the config's folder.
  *   dataset_origin keeps where path: was written, so that a data file that
  *   cannot be opened is reported at that position.
+ * - cv: is an optional mapping of folds (required), shuffle, seed and
+ *   repeats, with scikit-learn's defaults (shuffle false, seed 0, repeats
+ *   1). repeats > 1 is RepeatedStratifiedKFold, which always shuffles:
+ *   without a shuffle key it implies shuffle: true, with shuffle: false it
+ *   is refused. A seed without shuffle is accepted and ignored, as
+ *   scikit-learn ignores random_state then. cv is sweep-wide, never a grid
+ *   key. Bounds come from settings.h. Every grid point becomes repeats x
+ *   folds runs; max_runs limits that product.
  * - grid: {} (or no grid:) is one run of the model. In a list of grids, {}
  *   adds one run of the model.
  * - effective: name, dataset (always a mapping with every option), model
  *   with all keys in param_id order, grid as a list of mappings with explicit
- *   value lists (grid: {} without one), output, threads. Strings are double
+ *   value lists (grid: {} without one), cv with all its keys (only when
+ *   set, so that configs without it keep their text), output, threads. Strings are double
  *   quoted; floats are the shortest text that reads back as the same double
  *   and always have a '.' (PyYAML reads them as floats). Loading it again
  *   gives the same runs and the same effective text.
@@ -57,6 +66,7 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "folds.h"
 #include "grid.h"
 #include "params.h"
 #include "settings.h"
@@ -86,7 +96,9 @@ typedef struct {
     int threads;          /* `threads:`; 0 = all cores */
     char *overrides;      /* the --set arguments, one per line ("" without) */
     char *effective;      /* the configuration after --set, as YAML text */
-    size_t n_runs;        /* number of runs the grids expand to (checked) */
+    size_t n_runs;        /* number of runs the grids expand to (checked); under
+                                cross-validation each is trained repeats x folds times */
+    fold_settings cv;     /* `cv:`; n_splits 0 without cross-validation */
 } sweep_config;
 
 /* Read, override, validate. On failure `out` is left empty (safe to free).

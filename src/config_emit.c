@@ -166,6 +166,11 @@ int build_effective(reader *r, sweep_config *out)
             buffer_printf(&text, "]\n");
         }
     }
+    /* only with cross-validation, so that other configs keep their text */
+    if (out->cv.n_splits > 0)
+        buffer_printf(&text, "cv:\n  folds: %d\n  shuffle: %s\n  seed: %lu\n  repeats: %d\n",
+                      out->cv.n_splits, out->cv.shuffle ? "true" : "false",
+                      (unsigned long)out->cv.seed, out->cv.n_repeats);
     buffer_printf(&text, "output: ");
     buffer_quoted(&text, out->output);
     buffer_printf(&text, "\nthreads: %d\n", out->threads);

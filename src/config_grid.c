@@ -237,6 +237,12 @@ static int read_grid_mapping(reader *r, const yaml_node_t *mapping, grid_spec *g
             return node_error(r, key,
                               "type cannot be swept: one sweep trains one model "
                               "(set model: {type: ...}, one sweep per model)");
+        /* folds split the data; they are not a setting a model is compared by */
+        if (key->type == YAML_SCALAR_NODE && strcmp(scalar_text(key), "cv") == 0)
+            return node_error(r, key,
+                              "cv cannot be swept: it is a top-level setting of the whole "
+                              "sweep (cv: {folds: K}), and every grid point is trained on "
+                              "every fold");
         if (match_key(r, key, param_names(), PARAM_COUNT, "grid", first_seen, &id) < 0)
             return -1;
         /* Duplicates were refused, so there is room: n_keys < PARAM_COUNT. */

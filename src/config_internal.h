@@ -47,6 +47,15 @@ typedef struct {
     bool standardize;
 } dataset_choice;
 
+/* What the cv: mapping said, before defaults are filled in. */
+typedef struct {
+    const yaml_node_t *node;        /* the cv: value, NULL without one */
+    const yaml_node_t *shuffle_key; /* where shuffle: was written, or NULL */
+    const yaml_node_t *repeats_key; /* where repeats: was written, or NULL */
+    bool has_folds, has_shuffle;
+    fold_settings settings;
+} cv_choice;
+
 /* Everything the reader needs while it walks the document. */
 typedef struct {
     const char *path;             /* the config as given, for messages */
@@ -66,6 +75,7 @@ typedef struct {
     const yaml_node_t *grid_value; /* the grid: value, for messages about its runs */
     const yaml_node_t *path_value; /* the dataset's path: value */
     dataset_choice dataset;
+    cv_choice cv;
 } reader;
 
 /* One key of a mapping: what its value must be and who interprets it. */
@@ -134,6 +144,11 @@ int apply_override(reader *r, int override);
 
 int build_effective(reader *r, sweep_config *out);
 int join_overrides(reader *r, sweep_config *out);
+
+/* ---- config_cv.c ---- */
+
+int handle_cv(reader *r, const yaml_node_t *key, const yaml_node_t *value, void *target);
+int finish_cv(reader *r, sweep_config *out);
 
 /* ---- config.c ---- */
 

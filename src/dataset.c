@@ -238,3 +238,177 @@ void dataset_checksum(const dataset *data, char text[17])
     }
     snprintf(text, 17, "%016llx", (unsigned long long)hash);
 }
+
+/* ---- cross-validation folds ------------------------------------------- */
+
+static char **copy_names(char *const *names, int n)
+{
+    char **copy = calloc((size_t)(n > 0 ? n : 1), sizeof *copy);
+    for (int i = 0; copy != NULL && i < n; i++)
+        if ((copy[i] = strdup(names[i])) == NULL) {
+            for (int j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            copy = NULL;
+        }
+    return copy;
+}
+
+/* Row `row` of the non-test rows: the train rows, then the val rows. */
+static const double *non_test_row(const dataset *rows, int row, double *label)
+{
+    size_t width = (size_t)rows->n_features;
+    if (row < rows->n_train) {
+        *label = rows->y_train[row];
+        return rows->x_train + (size_t)row * width;
+    }
+    *label = rows->y_val[row - rows->n_train];
+    return rows->x_val + (size_t)(row - rows->n_train) * width;
+}
+
+/* One fold's data set: the rows whose fold is `fold` are val rows, the
+ * others train rows, in file order; the test rows as they are. */
+static int fill_fold(const dataset *rows, const int *fold_of_row, int fold, int n_in_fold,
+                     dataset *out)
+{
+    int n_rows = rows->n_train + rows->n_val;
+    size_t width = (size_t)rows->n_features;
+    out->n_features = rows->n_features;
+    out->n_classes = rows->n_classes;
+    out->n_train = n_rows - n_in_fold;
+    out->n_val = n_in_fold;
+    out->n_test = rows->n_test;
+    out->name = strdup(rows->name);
+    out->feature_names = copy_names(rows->feature_names, rows->n_features);
+    out->class_names = rows->class_names != NULL ? copy_names(rows->class_names, rows->n_classes)
+                                                 : NULL;
+    out->x_train = malloc((size_t)out->n_train * width * sizeof(double));
+    out->y_train = malloc((size_t)out->n_train * sizeof(double));
+    out->x_val = malloc((size_t)out->n_val * width * sizeof(double));
+    out->y_val = malloc((size_t)out->n_val * sizeof(double));
+    if (rows->n_test > 0) {
+        out->x_test = malloc((size_t)rows->n_test * width * sizeof(double));
+        out->y_test = malloc((size_t)rows->n_test * sizeof(double));
+    }
+    if (out->name == NULL || out->feature_names == NULL ||
+        (rows->class_names != NULL && out->class_names == NULL) || out->x_train == NULL ||
+        out->y_train == NULL || out->x_val == NULL || out->y_val == NULL ||
+        (rows->n_test > 0 && (out->x_test == NULL || out->y_test == NULL)))
+        return -1;
+    int n_train = 0, n_val = 0;
+    for (int row = 0; row < n_rows; row++) {
+        double label = 0;
+        const double *x = non_test_row(rows, row, &label);
+        bool is_val = fold_of_row[row] == fold;
+        double *x_to = is_val ? out->x_val + (size_t)n_val * width
+                              : out->x_train + (size_t)n_train * width;
+        memcpy(x_to, x, width * sizeof(double));
+        if (is_val)
+            out->y_val[n_val++] = label;
+        else
+            out->y_train[n_train++] = label;
+    }
+    if (rows->n_test > 0) {
+        memcpy(out->x_test, rows->x_test, (size_t)rows->n_test * width * sizeof(double));
+        memcpy(out->y_test, rows->y_test, (size_t)rows->n_test * sizeof(double));
+    }
+    return 0;
+}
+
+/* Refuse folds that would need more memory than DATASET_FOLDS_MAX_BYTES. */
+static int check_folds_memory(const dataset *rows, const fold_settings *settings, sweep_error *err)
+{
+    double copies = (double)settings->n_splits * (double)settings->n_repeats;
+    double per_copy = ((double)rows->n_train + rows->n_val + rows->n_test) *
+                      ((double)rows->n_features + 1.0) * (double)sizeof(double);
+    if (copies * per_copy <= (double)DATASET_FOLDS_MAX_BYTES)
+        return 0;
+    return error_set(err, ERROR_INPUT,
+                     "%s: cross-validation with %d folds x %d repeats needs %d copies of the "
+                     "data set (%.0f MiB), more than sweep holds (%zu MiB); use fewer folds or "
+                     "repeats",
+                     rows->name, settings->n_splits, settings->n_repeats,
+                     settings->n_splits * settings->n_repeats, copies * per_copy / 1048576.0,
+                     DATASET_FOLDS_MAX_BYTES >> 20);
+}
+
+/* Every fold of every repeat from the fold numbers of the rows. */
+static int build_fold_sets(const dataset *rows, const int *fold_of_row, bool standardize,
+                           dataset_folds *out, sweep_error *err)
+{
+    const fold_settings *settings = &out->settings;
+    int n_rows = rows->n_train + rows->n_val;
+    for (int repeat = 0; repeat < settings->n_repeats; repeat++) {
+        const int *folds = fold_of_row + (size_t)repeat * (size_t)n_rows;
+        for (int fold = 0; fold < settings->n_splits; fold++) {
+            int n_in_fold = 0;
+            for (int row = 0; row < n_rows; row++)
+                n_in_fold += folds[row] == fold;
+            if (n_rows - n_in_fold < 2)
+                return error_set(err, ERROR_INPUT,
+                                 "%s: cross-validation fold %d leaves %d train rows, need at "
+                                 "least 2",
+                                 rows->name, fold, n_rows - n_in_fold);
+            dataset *set = &out->sets[repeat * settings->n_splits + fold];
+            if (fill_fold(rows, folds, fold, n_in_fold, set) != 0)
+                return error_set(err, ERROR_RUNTIME, "%s: out of memory for the folds", rows->name);
+            if (standardize && dataset_standardize(set, rows->name, err) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int dataset_folds_build(const dataset *rows, const fold_settings *settings, bool standardize,
+                        dataset_folds *out, sweep_error *err)
+{
+    int status = -1;
+    memset(out, 0, sizeof *out);
+    int n_rows = rows->n_train + rows->n_val;
+    int *fold_of_row = NULL;
+    double *labels = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *labels);
+    if (settings->n_repeats >= 1 && n_rows > 0)
+        fold_of_row = malloc((size_t)settings->n_repeats * (size_t)n_rows * sizeof *fold_of_row);
+    if (labels == NULL || (settings->n_repeats >= 1 && n_rows > 0 && fold_of_row == NULL)) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory for the folds", rows->name);
+        goto cleanup;
+    }
+    for (int row = 0; row < n_rows; row++)
+        non_test_row(rows, row, &labels[row]);
+    fold_summary summary = {0};
+    if (folds_assign(labels, n_rows, settings, fold_of_row, &summary, err) != 0 ||
+        check_folds_memory(rows, settings, err) != 0)
+        goto cleanup;
+    out->settings = *settings;
+    out->smallest_class = summary.smallest_class;
+    out->sets = calloc((size_t)settings->n_repeats * (size_t)settings->n_splits, sizeof *out->sets);
+    if (out->sets == NULL) {
+        error_set(err, ERROR_RUNTIME, "%s: out of memory for the folds", rows->name);
+        goto cleanup;
+    }
+    if (build_fold_sets(rows, fold_of_row, standardize, out, err) != 0)
+        goto cleanup;
+    status = 0;
+cleanup:
+    if (status != 0)
+        dataset_folds_free(out);
+    free(labels);
+    free(fold_of_row);
+    return status;
+}
+
+const dataset *dataset_folds_get(const dataset_folds *folds, int repeat, int fold)
+{
+    return &folds->sets[repeat * folds->settings.n_splits + fold];
+}
+
+void dataset_folds_free(dataset_folds *folds)
+{
+    if (folds == NULL)
+        return;
+    if (folds->sets != NULL)
+        for (int i = 0; i < folds->settings.n_repeats * folds->settings.n_splits; i++)
+            dataset_free(&folds->sets[i]);
+    free(folds->sets);
+    memset(folds, 0, sizeof *folds);
+}

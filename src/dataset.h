@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "folds.h"
 
 /* Where the rows come from and how they are split; owned by the config. */
 typedef struct {
@@ -76,6 +77,46 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
                           const dataset_spec *spec, dataset *out, sweep_error *err);
 
 void dataset_free(dataset *data);
+
+/* Standardize x_train, x_val and x_test in place with x_train's mean and
+ * population std, as described above; `source` names the set in messages
+ * (a feature whose values overflow). */
+int dataset_standardize(dataset *data, const char *source, sweep_error *err);
+
+/* ---- cross-validation ---------------------------------------------------
+ *
+ * The folds of a data set, each a data set of its own: for repeat r and
+ * fold k, its val rows are the rows of fold k and its train rows the other
+ * folds' rows, both in file order, of the set's non-test rows (its train
+ * rows, then its val rows); its test rows are the set's test rows. With
+ * `standardize`, each is standardized with its own train rows' statistics,
+ * as a Pipeline(StandardScaler, model) in GridSearchCV does.
+ *
+ * All of them are built once, before training, and then shared read-only
+ * by every worker, like the data set: building one per run would redo the
+ * same copies for every grid point. They cost repeats x folds copies of the
+ * set, so more than DATASET_FOLDS_MAX_BYTES is refused (fashion-MNIST, 440
+ * MB a copy, with more than 2 folds) rather than left to exhaust memory. */
+#define DATASET_FOLDS_MAX_BYTES ((size_t)1 << 30) /* 1 GiB */
+
+typedef struct {
+    fold_settings settings;
+    dataset *sets;      /* (n_repeats * n_splits), repeat-major */
+    int smallest_class; /* members of the least populated class (scikit-learn warns
+                           when it is below n_splits) */
+} dataset_folds;
+
+/* Build the folds of `rows`, a data set loaded without standardization.
+ * ERROR_INPUT for settings the rows cannot take (folds_assign's errors, a
+ * fold leaving fewer than 2 train rows, the memory bound above); on failure
+ * `out` is left empty (safe to free). */
+int dataset_folds_build(const dataset *rows, const fold_settings *settings, bool standardize,
+                        dataset_folds *out, sweep_error *err);
+
+/* The data set of (repeat, fold). */
+const dataset *dataset_folds_get(const dataset_folds *folds, int repeat, int fold);
+
+void dataset_folds_free(dataset_folds *folds);
 
 /* A fingerprint of the rows a run trains and is scored on (the standardized
  * features and the targets of every split, their shapes, and the class

@@ -341,7 +341,7 @@ static int split_by_column(const raw_rows *rows, const char *source, row_split *
  * summation only runs along the contiguous axis), then divides by n; the std
  * is sqrt(sum((x - mean)**2) / n) the same way. Matching the order of the
  * additions is what makes the results equal to numpy's bit for bit. */
-static int standardize(dataset *data, const char *source, sweep_error *err)
+int dataset_standardize(dataset *data, const char *source, sweep_error *err)
 {
     int status = -1;
     int n_features = data->n_features, n_train = data->n_train;
@@ -656,7 +656,7 @@ int dataset_load_csv_text(const char *text, size_t size, const char *source_name
         check_train_classes(&rows, &split, source, split_name, out->class_names, err) != 0 ||
         fill_dataset(&rows, &split, &roles, names, source, out, err) != 0)
         goto cleanup;
-    if (spec->standardize && standardize(out, source, err) != 0)
+    if (spec->standardize && dataset_standardize(out, source, err) != 0)
         goto cleanup;
     status = 0;
 

@@ -7,6 +7,7 @@
 #include "folds.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "rng.h"
@@ -206,4 +207,29 @@ cleanup:
     free(work.fold_list);
     free(work.fold_count);
     return status;
+}
+
+bool folds_same_settings(const fold_settings *a, const fold_settings *b)
+{
+    bool a_cv = a->n_splits > 0, b_cv = b->n_splits > 0;
+    if (!a_cv || !b_cv)
+        return a_cv == b_cv;
+    return a->n_splits == b->n_splits && a->n_repeats == b->n_repeats && a->shuffle == b->shuffle &&
+           (!a->shuffle || a->seed == b->seed);
+}
+
+void folds_describe(const fold_settings *settings, char *text, size_t size)
+{
+    if (settings->n_splits <= 0) {
+        snprintf(text, size, "no cross-validation");
+        return;
+    }
+    char repeats[48] = "";
+    if (settings->n_repeats > 1)
+        snprintf(repeats, sizeof repeats, " x %d repeats", settings->n_repeats);
+    if (settings->shuffle)
+        snprintf(text, size, "%d folds%s, shuffled with seed %lu", settings->n_splits, repeats,
+                 (unsigned long)settings->seed);
+    else
+        snprintf(text, size, "%d folds%s, not shuffled", settings->n_splits, repeats);
 }

@@ -23,6 +23,7 @@
 #define SWEEP_FOLDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -56,5 +57,13 @@ typedef struct {
  * ERROR_RUNTIME when out of memory); fold_of_row is then unspecified. */
 int folds_assign(const double *labels, int n_rows, const fold_settings *settings, int *fold_of_row,
                  fold_summary *summary, sweep_error *err);
+
+/* Do a and b give the same folds? n_splits 0 is "no cross-validation";
+ * the seed only counts with shuffle, as scikit-learn ignores it without. */
+bool folds_same_settings(const fold_settings *a, const fold_settings *b);
+
+/* "5 folds, shuffle, seed 0" / "3 folds x 2 repeats, seed 7" / "no
+ * cross-validation", for messages. */
+void folds_describe(const fold_settings *settings, char *text, size_t size);
 
 #endif

@@ -214,6 +214,31 @@ static int compare_run_pointers(const void *a, const void *b)
     return x < y ? -1 : x > y ? 1 : 0;
 }
 
+int grid_cross_folds(const fold_settings *cv, train_params **runs, size_t *n_runs, sweep_error *err)
+{
+    size_t per_point = (size_t)cv->n_splits * (size_t)cv->n_repeats;
+    size_t n_points = *n_runs;
+    if (per_point == 0 || n_points > SIZE_MAX / sizeof **runs / per_point)
+        return error_set(err, ERROR_INPUT, "%zu grid points x %zu folds: too many runs", n_points,
+                         per_point);
+    train_params *crossed = malloc((n_points > 0 ? n_points : 1) * per_point * sizeof *crossed);
+    if (crossed == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory for %zu runs", n_points * per_point);
+    size_t run = 0;
+    for (size_t point = 0; point < n_points; point++)
+        for (int repeat = 0; repeat < cv->n_repeats; repeat++)
+            for (int fold = 0; fold < cv->n_splits; fold++) {
+                crossed[run] = (*runs)[point];
+                crossed[run].repeat = repeat;
+                crossed[run].fold = fold;
+                run++;
+            }
+    free(*runs);
+    *runs = crossed;
+    *n_runs = run;
+    return 0;
+}
+
 int grid_find_duplicate(const train_params *runs, size_t n_runs, size_t *first, size_t *second,
                         sweep_error *err)
 {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "folds.h"
 #include "params.h"
 
 typedef struct {
@@ -54,6 +55,14 @@ int grid_linspace(double start, double stop, int num, double **values, sweep_err
  * the same bits unless it uses its AVX-512 SVML power, which is looser
  * (numpy 1.24 on an AVX-512 CPU: logspace(-3, -1, 3)[2] == 0.09999999999999999). */
 int grid_logspace(double start, double stop, int num, double **values, sweep_error *err);
+
+/* Cross-validation: replace the n_points runs of *runs by n_points x
+ * repeats x folds runs, grid point major, then repeat, then fold (run
+ * (p * R + r) * K + k), each with its `repeat` and `fold` set. The order
+ * never depends on the data, so a sweep, its shards and `merge` agree on
+ * it. *runs is reallocated; on failure it is left as it was. */
+int grid_cross_folds(const fold_settings *cv, train_params **runs, size_t *n_runs,
+                     sweep_error *err);
 
 /* Finds two runs with the same hyperparameters in O(n log n) (a sort, no
  * scan of pairs): *second is the earliest run that repeats an earlier one,

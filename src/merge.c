@@ -68,6 +68,14 @@ static int check_same_sweep(const results_index *a, const char *path_a, const re
                          "%s: not from the same sweep as %s: made from other data (data_checksum "
                          "%s, not %s)",
                          path_b, path_a, b->data_checksum, a->data_checksum);
+    if (!folds_same_settings(&a->cv, &b->cv)) {
+        char theirs[96], ours[96];
+        folds_describe(&b->cv, theirs, sizeof theirs);
+        folds_describe(&a->cv, ours, sizeof ours);
+        return error_set(err, ERROR_INPUT,
+                         "%s: not from the same sweep as %s: made with %s, not %s", path_b, path_a,
+                         theirs, ours);
+    }
     if (!same_effective_config(a->effective_config, b->effective_config, what, sizeof what))
         return error_set(err, ERROR_INPUT, "%s: not from the same sweep as %s: %s", path_b, path_a,
                          what);
@@ -90,6 +98,11 @@ static int expand_grid(const results_index *part, const char *path, train_params
     if (status == 0)
         status = grid_expand(&config.model, config.grids, config.n_grids, config.n_runs, runs,
                              n_runs, &why);
+    /* The file's cv attributes must be what its effective config says. */
+    if (status == 0 && !folds_same_settings(&config.cv, &part->cv))
+        status = error_set(&why, ERROR_INPUT, "its cv_* attributes are not its config's cv");
+    if (status == 0 && config.cv.n_splits > 0)
+        status = grid_cross_folds(&config.cv, runs, n_runs, &why);
     config_free(&config);
     if (status != 0)
         return error_set(err, ERROR_INPUT, "%s: its effective_config does not expand: %s", path,
@@ -268,6 +281,7 @@ static int merged_meta(const results_index *parts, int n_parts, results_meta *me
         .n_classes = first->n_classes > 0 ? first->n_classes : 0,
         .class_names = (const char *const *)first->class_names,
         .ranks = ranks,
+        .cv = first->cv,
     };
     return 0;
 }

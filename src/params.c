@@ -17,7 +17,9 @@ const param_info PARAM_INFO[PARAM_COUNT] = {
 
 train_params params_defaults(void)
 {
-    train_params params = {.model = MODEL_MINIBATCH};
+    train_params params = {.model = MODEL_MINIBATCH,
+                           .fold = PARAMS_NO_FOLD,
+                           .repeat = PARAMS_NO_FOLD};
     for (int id = 0; id < PARAM_COUNT; id++)
         params_set(&params, (param_id)id, PARAM_INFO[id].default_value);
     return params;
@@ -90,6 +92,10 @@ int params_compare(const train_params *a, const train_params *b)
         if (x != y)
             return x < y ? -1 : 1;
     }
+    if (a->repeat != b->repeat)
+        return a->repeat < b->repeat ? -1 : 1;
+    if (a->fold != b->fold)
+        return a->fold < b->fold ? -1 : 1;
     return 0;
 }
 
@@ -104,6 +110,8 @@ void params_describe(const train_params *params, char *text, size_t size)
             break;
         used += (size_t)n;
     }
+    if (params->fold != PARAMS_NO_FOLD && used < size)
+        snprintf(text + used, size - used, ", repeat=%d, fold=%d", params->repeat, params->fold);
 }
 
 /* A bound as a message shows it: whole bounds without a fraction. */

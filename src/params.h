@@ -28,7 +28,15 @@ typedef struct {
     int epochs;           /* passes over the train rows, >= 1 */
     uint32_t seed;        /* numpy legacy seed for init and shuffles, 0..2^32-1 */
     model_id model;       /* the network (sweep-wide; not in PARAM_INFO) */
+    /* Cross-validation: which repeat and fold this run's val rows are
+     * (dataset_folds); PARAMS_NO_FOLD in both without cv. Not hyperparameters
+     * (not in PARAM_INFO): every grid point is trained once per fold. */
+    int fold;
+    int repeat;
 } train_params;
+
+/* fold and repeat of a run made without cross-validation. */
+#define PARAMS_NO_FOLD (-1)
 
 /* The order here is the order of the results file's per-run datasets and of
  * the dry-run table's columns. */
@@ -67,12 +75,14 @@ double params_get(const train_params *params, param_id id);
 /* Set one parameter; the value must already have passed params_check(). */
 void params_set(train_params *params, param_id id, double value);
 
-/* Orders runs by their hyperparameters in table order: <0, 0 (the same
- * run), >0. Used to match the runs of a config to those of a file. */
+/* Orders runs by their hyperparameters in table order, then by repeat and
+ * fold: <0, 0 (the same run), >0. Used to match the runs of a config to
+ * those of a file. */
 int params_compare(const train_params *a, const train_params *b);
 
 /* "batch_size=32, learning_rate=0.10000000000000001, ..." (%.17g, so that a
- * message names the run exactly), cut to `size`. */
+ * message names the run exactly), then ", repeat=R, fold=K" under
+ * cross-validation, cut to `size`. */
 void params_describe(const train_params *params, char *text, size_t size);
 
 /* NULL when `value` is allowed for `id`, else `text` (size >= 64) filled

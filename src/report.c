@@ -130,8 +130,47 @@ typedef struct {
     size_t n_failed;  /* runs whose loss became NaN or inf (status 2) */
     size_t n_pending; /* runs not trained yet (status 0) */
     double val_sum, val_sum_sq, test_sum, loss_sum;
-    double val_mean, val_std, test_mean, loss_mean;
+    double val_mean, val_std, val_half_width, test_mean, loss_mean;
 } summary_group;
+
+/* The t density's integral from 0 to x (Simpson's rule, in log space for
+ * the constant); the density is smooth, so 4096 steps give ~1e-12. */
+static double t_integral(double x, double df)
+{
+    enum { STEPS = 4096 };
+    double log_scale =
+        lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * 3.14159265358979323846);
+    double h = x / STEPS, sum = 0;
+    for (int i = 0; i <= STEPS; i++) {
+        double u = i * h;
+        double density = exp(log_scale - (df + 1) / 2 * log1p(u * u / df));
+        sum += density * (i == 0 || i == STEPS ? 1 : i % 2 == 1 ? 4 : 2);
+    }
+    return sum * h / 3;
+}
+
+double report_t_975(int df)
+{
+    if (df < 1)
+        return NAN;
+    /* The last one asked, since a summary's points mostly share n. */
+    static _Thread_local int cached_df = 0;
+    static _Thread_local double cached = NAN;
+    if (df == cached_df)
+        return cached;
+    /* The quantile is in (1.95, 12.8) for every df: bisect the CDF there. */
+    double low = 1.9, high = 12.8;
+    for (int i = 0; i < 60; i++) {
+        double middle = (low + high) / 2;
+        if (t_integral(middle, df) < 0.475)
+            low = middle;
+        else
+            high = middle;
+    }
+    cached_df = df;
+    cached = (low + high) / 2;
+    return cached;
+}
 
 static bool same_point(const train_params *a, const train_params *b)
 {
@@ -217,6 +256,8 @@ static void summarize_groups(const run_summary *summaries, size_t n_runs,
         double variance =
             n > 1 ? (point->val_sum_sq - n * point->val_mean * point->val_mean) / (n - 1) : NAN;
         point->val_std = isnan(variance) ? NAN : sqrt(variance > 0 ? variance : 0);
+        point->val_half_width =
+            n > 1 ? report_t_975((int)point->n_done - 1) * point->val_std / sqrt(n) : NAN;
     }
 }
 
@@ -259,10 +300,10 @@ static void print_header(FILE *out, const summary_columns *columns)
         if (columns->swept[id] && id != PARAM_SEED)
             fprintf(out, "%13s ", PARAM_INFO[id].name);
     /* Each count has its own named column (failed and pending only when
-     * there are such runs), so the table needs no legend. Written out
-     * rather than "%21s": the ± is two bytes but one column. */
-    fprintf(out, "%5s%s%s  val_acc (mean ± std)%s%12s\n", "done",
-            columns->any_failed ? "  failed" : "", columns->any_pending ? "  pending" : "",
+     * there are such runs), so the table needs no legend. `done` is the n
+     * each mean and interval rests on. */
+    fprintf(out, "%5s%s%s%-26s%s%12s\n", "done", columns->any_failed ? "  failed" : "",
+            columns->any_pending ? "  pending" : "", "  val_acc [95% CI]",
             columns->any_test ? "   test_acc" : "", "val_loss");
 }
 
@@ -281,10 +322,11 @@ static void print_group(FILE *out, const summary_columns *columns, const train_p
         fprintf(out, " %7zu", point->n_failed);
     if (columns->any_pending)
         fprintf(out, " %8zu", point->n_pending);
-    char spread[32] = "";
-    if (!isnan(point->val_std))
-        snprintf(spread, sizeof spread, " ± %.4f", point->val_std);
-    fprintf(out, " %12.4f%-9s", point->val_mean, spread);
+    char interval[40] = "";
+    if (!isnan(point->val_half_width))
+        snprintf(interval, sizeof interval, " [%.4f, %.4f]",
+                 point->val_mean - point->val_half_width, point->val_mean + point->val_half_width);
+    fprintf(out, " %8.4f%-17s", point->val_mean, interval);
     if (columns->any_test)
         fprintf(out, " %10.4f", point->test_mean);
     fprintf(out, " %11.4f\n", point->loss_mean);

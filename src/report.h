@@ -40,12 +40,22 @@ void progress_finish(progress *state);
 /* The dry-run table: one row per run, then the count. */
 void report_runs(FILE *out, const train_params *runs, size_t n_runs);
 
-/* The final table: mean ± sample std (ddof 1) of val accuracy over seeds for
- * each grid point (runs equal in every parameter but the seed), best first;
+/* The final table: for each grid point (runs equal in every parameter but
+ * the seed, and under cross-validation the fold and repeat: all of them
+ * pooled), the mean val accuracy with its 95% confidence interval (Student
+ * t on the runs' scores, mean ± t(0.975, n-1) s / sqrt(n)) and n, the runs
+ * it rests on (`done`), best first. Under cross-validation the runs share
+ * training rows, so they are not independent and this interval is
+ * optimistic (scripts/compare.py corrects for that when comparing);
  * failed and pending runs are counted in their own columns (shown only when
  * there are such runs), not averaged. Runs are grouped by sorting, so the
  * cost is O(n log n) whatever the order of the grid's keys. */
 int report_summary(FILE *out, const train_params *runs, const run_summary *summaries, size_t n_runs,
                    sweep_error *err);
+
+/* The 0.975 quantile of Student's t with `df` >= 1 degrees of freedom
+ * (12.706... for 1, 1.96 as df grows), within 1e-10: the half-width of a
+ * 95% interval is that times s / sqrt(n). NaN for df < 1. */
+double report_t_975(int df);
 
 #endif

@@ -9,7 +9,10 @@
  * compressed, NaN where a run has fewer epochs); (run) float64 `train_score`,
  * `val_score`, `test_score`, `seconds`; (run) int8 `status` (0 pending,
  * 1 done, 2 failed) and `failure` (text); one (run) dataset per
- * hyperparameter. Every object is created up front with each run pending;
+ * hyperparameter; under cross-validation only, (run) int32 `fold` and
+ * `repeat` (the fold whose rows were the run's val rows, and its repeat)
+ * and root attributes cv_folds, cv_repeats, cv_shuffle (0/1), cv_seed. A
+ * file without them reads back as one without cv (fold = repeat = -1). Every object is created up front with each run pending;
  * runs are written as they finish, status last, by one thread only.
  *
  * Crash safety (see results.c): the file appears at its path only once
@@ -27,6 +30,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "folds.h"
 #include "params.h"
 #include "run_summary.h"
 #include "train.h"
@@ -55,6 +59,7 @@ typedef struct {
     const size_t *run_numbers; /* (n_runs) each run's position in the whole grid, the
                                       `run` coordinate; NULL: 0..n_runs-1 */
     size_t grid_runs;          /* with shard: the runs of the whole grid */
+    fold_settings cv;          /* cross-validation; n_splits 0 without (nothing stored) */
 } results_meta;
 
 /* What a resuming sweep needs to know of an existing results file. */
@@ -75,6 +80,7 @@ typedef struct {
     char *start_time_utc, *host, *shard;
     int threads, ranks;
     long long grid_runs;
+    fold_settings cv; /* the cv_* attributes; n_splits 0 without cv or when absent */
 } results_index;
 
 /* Read the runs and their status from an existing results file, checked

@@ -299,6 +299,55 @@ cleanup:
     return status;
 }
 
+/* An int32 (run) dataset of values known up front, from `values`. */
+static int create_run_index(const results_writer *writer, const char *name, const char *long_name,
+                            const int64_t *values, hid_t run_scale, sweep_error *err)
+{
+    hsize_t n_runs = writer->n_runs;
+    hid_t properties = make_creation_properties(writer, name, 0, NULL, true, err);
+    if (properties < 0)
+        return -1;
+    hid_t variable = create_dataset(writer, name, H5T_STD_I32LE, 1, &n_runs, properties, err);
+    int status = -1;
+    if (variable >= 0 &&
+        results_write_slab(writer, variable, name, 1, 0, n_runs, H5T_NATIVE_INT64, values, err) >=
+            0 &&
+        write_text_attribute(writer, variable, "long_name", long_name, err) >= 0 &&
+        attach_dimension(writer, variable, name, run_scale, 0, err) >= 0)
+        status = 0;
+    /* Closing writes out what HDF5 still buffers of the values. */
+    if (variable >= 0 && H5Dclose(variable) < 0 && status == 0)
+        status = results_hdf5_error(err, writer->path, "writing %s", name);
+    H5Pclose(properties);
+    return status;
+}
+
+/* `fold` and `repeat` of every run, after the hyperparameters: they say
+ * which rows a run was scored on. Only under cross-validation, so that a
+ * file without it has the layout it always had (scripts/compare.py, too,
+ * reads a file without `fold` as one without cv). */
+static int create_folds(const results_writer *writer, const train_params *runs, hid_t run_scale,
+                        sweep_error *err)
+{
+    if (writer->meta.cv.n_splits <= 0)
+        return 0;
+    int64_t *values = malloc(writer->n_runs * sizeof *values); /* (n_runs) */
+    if (values == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    for (size_t run = 0; run < writer->n_runs; run++)
+        values[run] = runs[run].fold;
+    int status = create_run_index(writer, "fold",
+                                  "cross-validation fold whose rows were the val rows", values,
+                                  run_scale, err);
+    for (size_t run = 0; run < writer->n_runs; run++)
+        values[run] = runs[run].repeat;
+    if (status == 0)
+        status = create_run_index(writer, "repeat", "cross-validation repeat of the fold", values,
+                                  run_scale, err);
+    free(values);
+    return status;
+}
+
 /* A float64 (run) result, NaN until its run is written. `units` may be NULL. */
 static hid_t create_run_real(const results_writer *writer, const char *name, const char *long_name,
                              const char *units, hid_t run_scale, sweep_error *err)
@@ -463,6 +512,15 @@ int results_write_root_attributes(const results_writer *writer, const results_me
          write_attribute(writer, root, "grid_runs", H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
                          &(int64_t){(int64_t)meta->grid_runs}, err) < 0))
         return -1;
+    /* Only under cross-validation, like `fold` and `repeat`. */
+    const fold_settings *cv = &meta->cv;
+    if (cv->n_splits > 0 &&
+        (write_int_attribute(writer, root, "cv_folds", cv->n_splits, err) < 0 ||
+         write_int_attribute(writer, root, "cv_repeats", cv->n_repeats, err) < 0 ||
+         write_int_attribute(writer, root, "cv_shuffle", cv->shuffle ? 1 : 0, err) < 0 ||
+         write_attribute(writer, root, "cv_seed", H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
+                         &(int64_t){(int64_t)cv->seed}, err) < 0))
+        return -1;
     if (write_nc_properties(writer, meta->version, err) < 0)
         return -1;
     return 0;
@@ -483,7 +541,8 @@ int results_create_layout(results_writer *writer, const train_params *runs, swee
                                    err);
     if (epoch_scale < 0)
         goto cleanup;
-    if (create_hyperparameters(writer, runs, run_scale, err) < 0)
+    if (create_hyperparameters(writer, runs, run_scale, err) < 0 ||
+        create_folds(writer, runs, run_scale, err) < 0)
         goto cleanup;
     if ((writer->status = create_status(writer, run_scale, err)) < 0 ||
         (writer->train_score = create_run_real(writer, "train_score", "accuracy on the train rows",

@@ -421,6 +421,11 @@ cleanup:
     return status;
 }
 
+bool results_source_has(const results_source *source, const char *name)
+{
+    return H5Lexists(source->file, name, H5P_DEFAULT) > 0;
+}
+
 int results_source_read_reals(const results_source *source, const char *name, double *values,
                               sweep_error *err)
 {
@@ -585,8 +590,8 @@ cleanup:
 }
 
 /* A whole-number attribute of the root, -1 when absent. */
-static int read_count_attribute(const results_source *source, const char *name, long long *value,
-                                sweep_error *err)
+int results_source_count_attribute(const results_source *source, const char *name, long long *value,
+                                   sweep_error *err)
 {
     hid_t attribute = H5I_INVALID_HID, stored = H5I_INVALID_HID;
     int status = -1;
@@ -630,7 +635,7 @@ static int read_class_names(const results_source *source, results_index *index, 
     hsize_t count = 0;
     int status = -1;
     index->n_classes = -1;
-    if (read_count_attribute(source, "n_classes", &n_classes, err) != 0)
+    if (results_source_count_attribute(source, "n_classes", &n_classes, err) != 0)
         goto cleanup;
     htri_t exists = H5Aexists(source->file, "class_names");
     if (exists < 0) {
@@ -730,11 +735,11 @@ static int read_attributes(const results_source *source, results_index *index, s
                   {"threads", &index->threads}, {"ranks", &index->ranks}};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         long long value = -1;
-        if (read_count_attribute(source, counts[i].name, &value, err) != 0)
+        if (results_source_count_attribute(source, counts[i].name, &value, err) != 0)
             return -1;
         *counts[i].value = value >= INT_MIN && value <= INT_MAX ? (int)value : -1;
     }
-    if (read_count_attribute(source, "grid_runs", &index->grid_runs, err) != 0)
+    if (results_source_count_attribute(source, "grid_runs", &index->grid_runs, err) != 0)
         return -1;
     return read_class_names(source, index, err);
 }
@@ -854,7 +859,7 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
     if (read_summaries(source, out, states, values, err) != 0 ||
         read_hyperparameters(source, out, values, err) != 0 ||
         read_final_losses(source, out, err) != 0 || read_run_numbers(source, out, err) != 0 ||
-        read_attributes(source, out, err) != 0)
+        read_attributes(source, out, err) != 0 || results_read_folds(source, path, out, err) != 0)
         goto cleanup;
     status = 0;
 cleanup:

@@ -13,10 +13,12 @@
 #ifndef SWEEP_RESULTS_SOURCE_H
 #define SWEEP_RESULTS_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
+#include "results.h"
 
 typedef struct results_source results_source;
 
@@ -44,6 +46,20 @@ int results_source_read_failures(const results_source *source, char *texts, size
  * val_loss) into values[count]. */
 int results_source_read_curve(const results_source *source, const char *name, size_t row,
                               size_t count, double *values, sweep_error *err);
+
+/* Whether the file has a dataset or group called `name`. */
+bool results_source_has(const results_source *source, const char *name);
+
+/* A whole-number root attribute into *value, -1 when absent. */
+int results_source_count_attribute(const results_source *source, const char *name, long long *value,
+                                   sweep_error *err);
+
+/* The cross-validation of the file (results_read_cv.c): the cv_* root
+ * attributes into index->cv and each run's `fold` and `repeat` into
+ * index->runs (PARAMS_NO_FOLD when the file has none), checked against
+ * each other. */
+int results_read_folds(const results_source *source, const char *path, results_index *index,
+                       sweep_error *err);
 
 /* NULL is allowed. */
 void results_source_close(results_source *source);

@@ -29,6 +29,20 @@ int resume_check_origin(const char *path, const results_index *index, const data
     return 0;
 }
 
+int resume_check_cv(const char *path, const results_index *index, const fold_settings *cv,
+                    sweep_error *err)
+{
+    if (folds_same_settings(&index->cv, cv))
+        return 0;
+    char theirs[96], ours[96];
+    folds_describe(&index->cv, theirs, sizeof theirs);
+    folds_describe(cv, ours, sizeof ours);
+    return error_set(err, ERROR_INPUT,
+                     "%s: cannot resume: its runs were made with %s, the config asks for %s "
+                     "(their val rows differ; write to another output)",
+                     path, theirs, ours);
+}
+
 /* A run of one of the two lists, for matching them by sorting. */
 typedef struct {
     const train_params *params;

@@ -25,6 +25,12 @@ int resume_check_origin(const char *path, const results_index *index, const data
                         const char *model, const char *checksum, const char *shard,
                         sweep_error *err);
 
+/* ERROR_INPUT, naming `path`, when the file was made with other
+ * cross-validation settings than `cv` (with cv and without, or other
+ * folds): its runs were scored on other rows. */
+int resume_check_cv(const char *path, const results_index *index, const fold_settings *cv,
+                    sweep_error *err);
+
 /* Which run of the file each of the config's `runs` takes its results from:
  * copy_from[run] = index in the file, or -1 to train it (pending runs, and
  * failed ones with `retry_failed`); *n_kept counts the others. ERROR_INPUT

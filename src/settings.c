@@ -10,6 +10,12 @@ const setting_info SETTING_INFO[SETTING_COUNT] = {
     [SETTING_THREADS] = {"threads", "threads", "-j", 0, 4096, "(0 = all cores)"},
     [SETTING_MAX_RUNS] = {"max runs", NULL, "--max-runs", 1, LLONG_MAX, NULL},
     [SETTING_SHARDS] = {"shards", NULL, "--shard", 1, 1000000, NULL},
+    /* Folds and repeats multiply the runs; the grid's max-runs check sees
+     * the product, these bounds only keep the numbers sane. */
+    [SETTING_CV_FOLDS] = {"folds", "cv.folds", NULL, 2, 1000, NULL},
+    [SETTING_CV_REPEATS] = {"repeats", "cv.repeats", NULL, 1, 1000, NULL},
+    /* numpy's RandomState takes seeds 0..2^32-1 */
+    [SETTING_CV_SEED] = {"seed", "cv.seed", NULL, 0, 4294967295LL, NULL},
 };
 
 void settings_expected(setting_id id, char *text, size_t size)

@@ -17,16 +17,19 @@
 #define CONFIG_DEFAULT_MAX_RUNS 1000000
 
 typedef enum {
-    SETTING_THREADS,  /* -j N, threads: N */
-    SETTING_MAX_RUNS, /* --max-runs N */
-    SETTING_SHARDS,   /* N of --shard K/N */
+    SETTING_THREADS,    /* -j N, threads: N */
+    SETTING_MAX_RUNS,   /* --max-runs N */
+    SETTING_SHARDS,     /* N of --shard K/N */
+    SETTING_CV_FOLDS,   /* cv.folds: K of the k-fold split */
+    SETTING_CV_REPEATS, /* cv.repeats: R, RepeatedStratifiedKFold */
+    SETTING_CV_SEED,    /* cv.seed: random_state of the fold shuffle */
     SETTING_COUNT
 } setting_id;
 
 typedef struct {
     const char *name;       /* as messages call it ("threads") */
     const char *config_key; /* the config's key, or NULL: command line only */
-    const char *option;     /* the command-line option */
+    const char *option;     /* the command-line option, or NULL: config only */
     long long min;          /* the smallest allowed value */
     long long max;          /* the largest */
     const char *note;       /* said after the range, "(0 = all cores)", or NULL */

@@ -50,10 +50,13 @@ typedef struct {
 typedef struct {
     train_params *runs; /* (n_runs) the grid's runs, or the shard's */
     size_t n_runs;
-    size_t n_grid_runs; /* runs in the whole grid */
+    size_t n_grid_runs; /* runs in the whole grid (grid points x repeats x folds) */
+    size_t n_points;    /* grid points (the grid's runs before cross-validation) */
     size_t *members;    /* (n_runs) with a shard: each run's place in the grid */
     char shard[48];     /* "K/N", or "" */
     dataset data;
+    fold_settings cv;       /* n_splits 0 without cross-validation */
+    dataset_folds folds;    /* under cross-validation: the data set of every fold */
     const model_ops *model; /* the network every run trains (model.h) */
     char checksum[17];      /* of the data set */
     int requested;          /* worker threads asked for (0: all cores) */
@@ -232,6 +235,24 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
     return protocol_start_ranks(&state->coordinator, &settings, &state->data, err);
 }
 
+/* The folds' data sets, built from the rows before standardization (each
+ * fold is standardized with its own train rows). A set that is not
+ * standardized is its own raw rows, read once. */
+static int load_folds(sweep_state *state, const sweep_config *config, sweep_error *err)
+{
+    const dataset_spec *spec = &config->dataset;
+    if (!spec->standardize)
+        return dataset_folds_build(&state->data, &state->cv, false, &state->folds, err);
+    dataset_spec raw_spec = *spec;
+    raw_spec.standardize = false;
+    dataset raw;
+    if (dataset_load(&raw_spec, &raw, err) != 0)
+        return -1;
+    int status = dataset_folds_build(&raw, &state->cv, true, &state->folds, err);
+    dataset_free(&raw);
+    return status;
+}
+
 /* Step 1: expand the grid, load the data set, keep only the shard. */
 static int prepare(sweep_state *state, const sweep_config *config, const sweep_options *options,
                    sweep_error *err)
@@ -239,9 +260,21 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
     if (grid_expand(&config->model, config->grids, config->n_grids, config->n_runs, &state->runs,
                     &state->n_runs, err) != 0)
         return -1;
+    state->n_points = state->n_runs;
+    state->cv = config->cv;
+    if (state->cv.n_splits > 0 &&
+        grid_cross_folds(&state->cv, &state->runs, &state->n_runs, err) != 0)
+        return -1;
     state->n_grid_runs = state->n_runs;
     if (dataset_load(&config->dataset, &state->data, err) != 0)
         return -1;
+    if (state->cv.n_splits > 0 && load_folds(state, config, err) != 0) {
+        if (err->kind != ERROR_INPUT)
+            return -1;
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return error_set(err, ERROR_INPUT, "%s: %s", config->path, why);
+    }
     state->model = model_get(config->model.model);
     if (state->model->check_data(&state->data, err) != 0) {
         char why[sizeof err->message];
@@ -298,7 +331,8 @@ static int resume_results(sweep_state *state, const results_meta *meta,
     size_t n_runs = state->n_runs;
     if (results_read_index(output, &state->index, err) != 0 ||
         resume_check_origin(output, &state->index, &state->data, state->model->name,
-                            state->checksum, state->shard, err) != 0)
+                            state->checksum, state->shard, err) != 0 ||
+        resume_check_cv(output, &state->index, &state->cv, err) != 0)
         return -1;
     if (resume_match(output, &state->index, state->runs, n_runs, options->retry_failed,
                      state->copy_from, &outcome->n_kept, err) != 0)
@@ -346,6 +380,7 @@ static int open_results(sweep_state *state, const sweep_config *config,
         .shard = state->shard,
         .run_numbers = state->members,
         .grid_runs = state->n_grid_runs,
+        .cv = state->cv,
     };
     if (allocate_runs(state, err) != 0)
         return -1;
@@ -395,6 +430,7 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
     team->schedule = state->schedule;
     team->n_runs = state->n_runs;
     team->data = &state->data;
+    team->folds = state->cv.n_splits > 0 ? &state->folds : NULL;
     team->interrupt = options->interrupt;
     state->writer.team = team;
     if (state->resuming)
@@ -455,6 +491,7 @@ static void sweep_state_free(sweep_state *state)
     free(state->members);
     free(state->runs);
     results_index_free(&state->index);
+    dataset_folds_free(&state->folds);
     dataset_free(&state->data);
 }
 

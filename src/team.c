@@ -202,6 +202,24 @@ int team_take_run(sweep_team *team, bool may_wait, size_t *index, train_params *
     return taken;
 }
 
+/* The data set a run trains on: its fold's under cross-validation. Under
+ * cv, a fold the team has no set for is an error rather than a run
+ * silently trained on other rows. */
+static const dataset *run_data(const sweep_team *team, const train_params *params, size_t index,
+                               sweep_error *err)
+{
+    if (team->folds == NULL)
+        return team->data;
+    const dataset_folds *folds = team->folds;
+    if (folds == NULL || params->fold < 0 || params->fold >= folds->settings.n_splits ||
+        params->repeat < 0 || params->repeat >= folds->settings.n_repeats) {
+        error_set(err, ERROR_RUNTIME, "run %zu: fold %d of repeat %d has no data set here", index,
+                  params->fold, params->repeat);
+        return NULL;
+    }
+    return dataset_folds_get(folds, params->repeat, params->fold);
+}
+
 /* Train the next run. Returns 0 when a run was pushed, 1 when there is
  * nothing left to do, 2 when nothing is there yet (see team_take_run), -1
  * after recording an error. */
@@ -221,8 +239,11 @@ static int train_next(sweep_team *team, train_workspace *workspace, bool may_wai
     item->index = index;
     if (run_result_init(&item->result, params.epochs, &err) != 0)
         goto fail;
+    const dataset *data = run_data(team, &params, index, &err);
+    if (data == NULL)
+        goto fail;
     double started = clock_seconds();
-    if (train_run(workspace, team->data, &params, &item->result, &err) != 0)
+    if (train_run(workspace, data, &params, &item->result, &err) != 0)
         goto fail;
     if (item->result.status == RUN_PENDING) {
         /* Abandoned after an interrupt: stays pending in the file. */

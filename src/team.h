@@ -55,7 +55,9 @@ typedef struct {
     size_t n_scheduled;                     /* runs to train (all but those kept on resume) */
     const volatile sig_atomic_t *interrupt; /* nonzero: take no more runs */
     const dataset *data;
-    bool talks; /* thread 0 talks to other ranks: it waits for their
+    const dataset_folds *folds; /* cross-validation: a run with a fold trains on its
+                                   set; NULL without cv */
+    bool talks;                 /* thread 0 talks to other ranks: it waits for their
                                       messages even when no worker is left */
 
     atomic_size_t next_slot;   /* next entry of `schedule` to train */

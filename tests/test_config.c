@@ -603,21 +603,21 @@ static const error_case ERROR_CASES[] = {
      {NULL},
      0,
      "t.yaml:1:1: the config is empty; expected a mapping of settings (name, dataset, model, "
-     "grid, output, threads)"},
+     "grid, cv, output, threads)"},
     {"# only a comment\n",
      {NULL},
      0,
      "t.yaml:1:1: the config is empty; expected a mapping of settings (name, dataset, model, "
-     "grid, output, threads)"},
+     "grid, cv, output, threads)"},
     {"- a\n- b\n",
      {NULL},
      0,
-     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, output, "
+     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, cv, output, "
      "threads), got a list"},
     {"hello\n",
      {NULL},
      0,
-     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, output, "
+     "t.yaml:1:1: the config must be a mapping of settings (name, dataset, model, grid, cv, output, "
      "threads), got 'hello'"},
     /* keys */
     {"modle:\n  epochs: 5\n", {NULL}, 0, "t.yaml:1:1: unknown key 'modle' (did you mean 'model'?)"},

@@ -66,11 +66,13 @@ static void test_summary_groups_and_orders(void **state)
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
     char *text = stream_text(out);
-    /* 128: mean 0.98, std sqrt(((0.01)^2*2)/1) = 0.0141; 32: mean 0.92, std 0.02. */
+    /* 128: mean 0.98, s = sqrt(((0.01)^2*2)/1) = 0.014142, n 2, t(0.975, 1) =
+     * 12.706205: half-width 0.127062; 32: mean 0.92, s 0.02, n 3, t(0.975, 2)
+     * = 4.302653: half-width 0.049683 (t from mpmath). */
     const char *expected =
-        "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
-        "           32     3       0       0.9200 ± 0.0200     0.8000      0.3000\n";
+        "   batch_size  done  failed  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     2       1   0.9800 [0.8529, 1.1071]     0.9000      0.1500\n"
+        "           32     3       0   0.9200 [0.8703, 0.9697]     0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -91,9 +93,9 @@ static void test_summary_groups_whatever_the_key_order(void **state)
     assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
     char *text = stream_text(out);
     const char *expected =
-        "   batch_size  done  failed  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128     2       1       0.9800 ± 0.0141     0.9000      0.1500\n"
-        "           32     3       0       0.9200 ± 0.0200     0.8000      0.3000\n";
+        "   batch_size  done  failed  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     2       1   0.9800 [0.8529, 1.1071]     0.9000      0.1500\n"
+        "           32     3       0   0.9200 [0.8703, 0.9697]     0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -110,9 +112,9 @@ static void test_summary_single_seed_without_test_rows(void **state)
     sweep_error err = {0};
     assert_int_equal(report_summary(out, runs, summaries, 2, &err), 0);
     char *text = stream_text(out);
-    const char *expected = "   batch_size  done  val_acc (mean ± std)    val_loss\n"
-                           "           32     1       0.9780               0.0700\n"
-                           "          128     1       0.9780               0.0800\n";
+    const char *expected = "   batch_size  done  val_acc [95% CI]            val_loss\n"
+                           "           32     1   0.9780                       0.0700\n"
+                           "          128     1   0.9780                       0.0800\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -134,9 +136,9 @@ static void test_summary_names_failed_and_pending_counts(void **state)
     assert_int_equal(report_summary(out, runs, summaries, 4, &err), 0);
     char *text = stream_text(out);
     const char *expected =
-        "   batch_size  done  failed  pending  val_acc (mean ± std)   test_acc    val_loss\n"
-        "          128     1       0        1       0.9500              0.8500      0.2000\n"
-        "           32     1       1        0       0.9000              0.8000      0.3000\n";
+        "   batch_size  done  failed  pending  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     1       0        1   0.9500                      0.8500      0.2000\n"
+        "           32     1       1        0   0.9000                      0.8000      0.3000\n";
     assert_string_equal(text, expected);
     free(text);
     fclose(out);
@@ -177,11 +179,30 @@ static void test_progress_quiet_prints_nothing(void **state)
     fclose(out);
 }
 
+/* The t quantile against mpmath (30 digits: the root of
+ * betainc(df/2, 1/2, 0, df/(df+t^2), regularized)/2 = 0.025), within 1e-10.
+ * (scipy.stats.t.ppf is off by 1e-9 at df 59, so it is not the reference.)
+ * df 0 has none. */
+static void test_t_quantile_matches_mpmath(void **state)
+{
+    (void)state;
+    const struct {
+        int df;
+        double quantile;
+    } cases[] = {{1, 12.706204736174704},    {2, 4.3026527297494637},  {4, 2.7764451051977943},
+                 {9, 2.2621571627982055},    {29, 2.0452296421327043}, {59, 2.0009953780882677},
+                 {1000, 1.9623390808264085}, {4, 2.7764451051977943}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_true(fabs(report_t_975(cases[i].df) - cases[i].quantile) < 1e-10);
+    assert_true(isnan(report_t_975(0)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs_table),
         cmocka_unit_test(test_summary_groups_and_orders),
+        cmocka_unit_test(test_t_quantile_matches_mpmath),
         cmocka_unit_test(test_summary_groups_whatever_the_key_order),
         cmocka_unit_test(test_summary_single_seed_without_test_rows),
         cmocka_unit_test(test_summary_names_failed_and_pending_counts),
