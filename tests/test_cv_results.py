@@ -11,8 +11,7 @@ The yardsticks do not share code with summarize.py:
   the table must give back the fixture's rows, order, means, std (ddof 0)
   and ranks (tolerance 1e-12; ranks exact);
 - the real sweep ($SWEEP_BINARY) on the fixture's grid with `cv:` in the
-  config, compared with the fixture to 1e-12. It is skipped only while the
-  binary does not know the `cv` key yet.
+  config, compared with the fixture to 1e-12.
 Failed runs give NaN as error_score=nan does, ranked as scikit-learn ranks
 them; a holdout file is a one-line error, exit status 2.
 """
@@ -382,9 +381,6 @@ class RealSweep(unittest.TestCase):
         output = os.path.join(self.folder, "cv.h5")
         result = subprocess.run([BINARY, config, "-o", output, "-j", "2"], capture_output=True,
                                 text=True, timeout=600)
-        if result.returncode != 0 and "unknown key 'cv'" in result.stderr:
-            raise unittest.SkipTest(f"this sweep has no cross-validation yet: "
-                                    f"{result.stderr.strip()}")
         self.assertEqual(result.returncode, 0, result.stderr)
         return output
 
