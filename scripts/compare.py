@@ -7,7 +7,8 @@ everything else (the seed, the fold and repeat under cross-validation, and
 the other hyperparameters): two finished runs form a pair when they differ
 in --by alone. Printed: the mean difference, its confidence interval (95%
 unless --confidence) and a plain verdict, "no evidence of a difference"
-when the interval contains 0.
+when the interval contains 0, else which value is better (higher accuracy,
+lower loss); and the two-sided p-value of the same t test.
 
 - Without cross-validation (one holdout): the paired t interval over the
   pairs (as scipy.stats.ttest_rel). It treats the pairs as independent
@@ -39,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sweep_stats  # noqa: E402  (the scripts folder, whatever the working directory)
+import sweep_results  # noqa: E402  (the scripts folder, whatever the working directory)
+import sweep_stats  # noqa: E402
 
 PROG = "compare.py"
 HYPERPARAMETERS = ("batch_size", "learning_rate", "l1", "l2", "units", "epochs", "seed")
@@ -69,6 +71,12 @@ def parse_arguments(argv):
                         help="the hyperparameter to compare: one of " + ", ".join(HYPERPARAMETERS))
     parser.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
                         help="confidence level of the intervals (default 0.95)")
+    parser.add_argument("--against", type=float, metavar="VALUE",
+                        help="only the pairs that include this value of --by (say, the best "
+                        "one): A is VALUE, B each other value")
+    parser.add_argument("--where", metavar="KEY=VALUE", action="append", default=[],
+                        help="only the runs with this value of another hyperparameter "
+                        "(repeatable), e.g. --where batch_size=1")
     parser.add_argument("--csv", metavar="OUT",
                         help="also write the comparisons as CSV to OUT ('-': CSV on stdout "
                         "instead of the text)")
@@ -80,16 +88,33 @@ def parse_arguments(argv):
                            + ", ".join(HYPERPARAMETERS))
     if not 0.0 < arguments.confidence < 1.0:
         raise CompareError(f"--confidence: must be between 0 and 1, got {arguments.confidence}")
+    arguments.where = [parse_where(text, arguments.by) for text in arguments.where]
     return arguments
 
 
-def _attribute_int(handle, path, name):
-    if name not in handle.attrs:
-        return None
-    value = np.asarray(handle.attrs[name]).ravel()
-    if value.size != 1 or not np.issubdtype(value.dtype, np.number) or value[0] != int(value[0]):
-        raise CompareError(f"{path}: root attribute '{name}' is not an integer")
-    return int(value[0])
+def parse_where(text, by):
+    """'batch_size=1' -> ('batch_size', 1.0), checked."""
+    key, sign, value = text.partition("=")
+    key = key.strip()
+    if not sign or key not in HYPERPARAMETERS or key == by:
+        raise CompareError(f"--where: expected KEY=VALUE with KEY a hyperparameter other than "
+                           f"--by ({', '.join(HYPERPARAMETERS)}), got '{text}'")
+    try:
+        return key, float(value)
+    except ValueError:
+        raise CompareError(f"--where: '{value}' is not a number in '{text}'") from None
+
+
+def select(runs, where):
+    """The runs matching every (key, value) of `where`; an error when none do."""
+    for key, value in where:
+        chosen = runs[runs[key] == value]
+        if chosen.empty:
+            shown = ", ".join(format_value(key, v) for v in sorted(runs[key].unique()))
+            raise CompareError(f"--where: no run has {key} = {format_value(key, value)} "
+                               f"(values: {shown})")
+        runs = chosen
+    return runs
 
 
 def _final_values(dataset):
@@ -144,30 +169,17 @@ def read_runs(path):
 
 
 def _read_cv(handle, path, runs, n_runs):
-    """Add fold and repeat columns under cross-validation; (folds, repeats) or None."""
-    folds = _attribute_int(handle, path, "cv_folds")
-    if "fold" not in handle:
-        if folds is not None:
-            raise CompareError(f"{path}: malformed results file: 'cv_folds' without a "
-                               "'fold' dataset")
+    """Add fold and repeat columns under cross-validation; (folds, repeats) or None.
+    The checks are sweep_results.read_cv's, shared with summarize.py."""
+    try:
+        cv, fold, repeat = sweep_results.read_cv(path, handle, n_runs)
+    except sweep_results.SweepError as error:
+        raise CompareError(str(error)) from None
+    if cv is None:
         return None
-    if folds is None or folds < 2:
-        raise CompareError(f"{path}: malformed results file: a 'fold' dataset needs a root "
-                           "attribute 'cv_folds' of 2 or more")
-    repeats = _attribute_int(handle, path, "cv_repeats")
-    repeats = 1 if repeats is None else repeats
-    if repeats < 1:
-        raise CompareError(f"{path}: malformed results file: 'cv_repeats' is {repeats}")
-    runs["fold"] = _read_column(handle, path, "fold", n_runs).astype(np.int64)
-    if "repeat" in handle:
-        runs["repeat"] = _read_column(handle, path, "repeat", n_runs).astype(np.int64)
-    else:
-        runs["repeat"] = 0
-    for name, bound in (("fold", folds), ("repeat", repeats)):
-        if ((runs[name] < 0) | (runs[name] >= bound)).any():
-            raise CompareError(f"{path}: malformed results file: a '{name}' value outside "
-                               f"0..{bound - 1}")
-    return folds, repeats
+    runs["fold"] = fold
+    runs["repeat"] = repeat
+    return cv.folds, cv.repeats
 
 
 def format_value(key, value):
@@ -192,16 +204,36 @@ def paired_differences(runs, by, first, second, pair_keys, column):
     return joined.reset_index()
 
 
-def verdict(interval, by, first, name):
+# Which sign of A - B means A is better.
+HIGHER_IS_BETTER = {"val_acc": True, "val_loss": False}
+
+
+def verdict(interval, by, first, second, name):
+    """'no evidence of a difference' when the interval contains 0, else
+    'batch_size 8 better than 32' (higher accuracy, lower loss)."""
     if not interval.has_interval:
         return "too few pairs for an interval"
     if interval.contains_zero():
         return "no evidence of a difference"
-    word = "higher" if interval.mean > 0 else "lower"
-    return f"{name} {word} with {by} = {format_value(by, first)}"
+    first_better = (interval.mean > 0) == HIGHER_IS_BETTER[name]
+    better, worse = (first, second) if first_better else (second, first)
+    return f"{by} {format_value(by, better)} better than {format_value(by, worse)}"
 
 
-def compare(runs, cv, by, confidence):
+def value_pairs(values, by, against):
+    """Every pair (A, B) of values in order; with `against`, (against, B)
+    for every other B."""
+    if against is None:
+        return list(itertools.combinations(values, 2))
+    matches = [value for value in values if value == against]
+    if not matches:
+        shown = ", ".join(format_value(by, v) for v in values)
+        raise CompareError(f"--against: {format_value(by, against)} is not a value of {by} "
+                           f"among the finished runs ({shown})")
+    return [(matches[0], value) for value in values if value != against]
+
+
+def compare(runs, cv, by, confidence, against=None):
     """One dict per (pair of values, metric), in value order."""
     others = [key for key in HYPERPARAMETERS if key != by]
     pair_keys = others + (["repeat", "fold"] if cv else [])
@@ -211,7 +243,7 @@ def compare(runs, cv, by, confidence):
         raise CompareError(f"--by {by}: finished runs have fewer than two values of {by} "
                            f"({shown}): nothing to compare")
     rows = []
-    for first, second in itertools.combinations(values, 2):
+    for first, second in value_pairs(values, by, against):
         for column, name in METRICS:
             pairs = paired_differences(runs, by, first, second, pair_keys, column)
             pairs = pairs[np.isfinite(pairs["difference"])]
@@ -225,9 +257,9 @@ def compare(runs, cv, by, confidence):
                 test = "paired t"
             rows.append({"by": by, "a": first, "b": second, "metric": name,
                          "mean_difference": interval.mean, "ci_low": interval.low,
-                         "ci_high": interval.high, "pairs": len(pairs),
-                         "n": interval.n, "test": test,
-                         "verdict": verdict(interval, by, first, name)})
+                         "ci_high": interval.high, "p_value": interval.p_value,
+                         "pairs": len(pairs), "n": interval.n, "test": test,
+                         "verdict": verdict(interval, by, first, second, name)})
     return rows
 
 
@@ -249,14 +281,15 @@ def describe(path, runs, cv, by, confidence):
 
 
 def text_table(rows, by):
-    header = ["A", "B", "metric", "mean diff", "interval", "n", "verdict"]
+    header = ["A", "B", "metric", "mean diff", "interval", "p", "n", "verdict"]
     lines = []
     for row in rows:
         interval = (f"[{row['ci_low']:+.5f}, {row['ci_high']:+.5f}]"
                     if not math.isnan(row["ci_low"]) else "-")
         mean = f"{row['mean_difference']:+.5f}" if not math.isnan(row["mean_difference"]) else "-"
+        p_value = "-" if math.isnan(row["p_value"]) else f"{row['p_value']:.3g}"
         lines.append([format_value(by, row["a"]), format_value(by, row["b"]), row["metric"],
-                      mean, interval, str(row["n"]), row["verdict"]])
+                      mean, interval, p_value, str(row["n"]), row["verdict"]])
     widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(len(header))]
     out = ["  ".join(cell.ljust(width) for cell, width in zip(header, widths)).rstrip()]
     out += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
@@ -267,7 +300,8 @@ def text_table(rows, by):
 def main(argv=None):
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     runs, cv = read_runs(arguments.results)
-    rows = compare(runs, cv, arguments.by, arguments.confidence)
+    runs = select(runs, arguments.where)
+    rows = compare(runs, cv, arguments.by, arguments.confidence, arguments.against)
     table = pd.DataFrame(rows)
     if arguments.csv == "-":
         table.to_csv(sys.stdout, index=False)
@@ -276,7 +310,9 @@ def main(argv=None):
         table.to_csv(arguments.csv, index=False)
     print(describe(arguments.results, runs, cv, arguments.by, arguments.confidence))
     print(text_table(rows, arguments.by))
-    print("n: pairs (holdout) or splits (cross-validation) each interval rests on")
+    print("p: two-sided p-value of the same t test (no correction for the number of "
+          "pairs compared); n: pairs (holdout) or splits (cross-validation) each interval "
+          "rests on")
     if arguments.csv:
         print(f"wrote {arguments.csv}")
     return 0

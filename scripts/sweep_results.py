@@ -55,6 +55,9 @@ def run_main(prog, main):
     except SweepError as error:
         sys.stderr.write(f"{prog}: {error}\n")
         return 2
+    except BrokenPipeError:        # `summarize.py ... | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         sys.stderr.write(f"{prog}: {where}{error.strerror or error}\n")
@@ -122,6 +125,13 @@ class Sweep:
             return ""
         noun = "run" if failed + pending == 1 else "runs"
         return f"{' and '.join(parts)} {noun} left out"
+
+    @property
+    def cv(self):
+        """None for a single holdout, else the CrossValidation of the root
+        attributes (checked by open_results, which also puts each run's fold
+        and repeat in `runs`: 0 for every run of a holdout)."""
+        return cross_validation(self.attrs)
 
 
 def _text(value):
@@ -249,6 +259,93 @@ def _read_attributes(path, handle):
     return attrs
 
 
+class CrossValidation:
+    """A file's cross-validation settings: folds (K), repeats (R), shuffle,
+    seed (None when not recorded). splits = K * R; the split of a run is
+    repeat * K + fold, RepeatedStratifiedKFold's enumeration."""
+
+    def __init__(self, folds, repeats, shuffle=None, seed=None):
+        self.folds, self.repeats, self.shuffle, self.seed = folds, repeats, shuffle, seed
+
+    @property
+    def splits(self):
+        return self.folds * self.repeats
+
+    @property
+    def test_train_ratio(self):
+        """n_test / n_train of a k-fold split, 1/(K-1) (exact when K divides
+        the rows; the fold sizes differ by one row at most otherwise)."""
+        return 1.0 / (self.folds - 1)
+
+    def describe(self):
+        text = f"{self.folds} folds x {self.repeats} repeats"
+        if self.shuffle is not None:
+            text += ", shuffled" if self.shuffle else ", not shuffled"
+        if self.seed is not None and self.shuffle is not False:
+            text += f", seed {self.seed}"
+        return text
+
+
+def _attribute_int(path, attrs, name):
+    """A whole-number root attribute, None when absent."""
+    if name not in attrs:
+        return None
+    value = np.asarray(attrs[name]).ravel()
+    if value.size != 1 or value.dtype.kind not in "iufb" or value[0] != int(value[0]):
+        raise _invalid(path, f"attribute '{name}' is not a whole number")
+    return int(value[0])
+
+
+def cross_validation(attrs, path=""):
+    """The CrossValidation of root attributes cv_folds (2 or more),
+    cv_repeats (default 1), cv_shuffle, cv_seed; None without cv_folds or
+    with cv_folds below 2 (a holdout)."""
+    folds = _attribute_int(path, attrs, "cv_folds")
+    if folds is None or folds < 2:
+        return None
+    repeats = _attribute_int(path, attrs, "cv_repeats")
+    shuffle = _attribute_int(path, attrs, "cv_shuffle")
+    return CrossValidation(folds, 1 if repeats is None else repeats,
+                           None if shuffle is None else bool(shuffle),
+                           _attribute_int(path, attrs, "cv_seed"))
+
+
+def _cv_column(path, handle, name, n_runs):
+    data = handle[name]
+    if not isinstance(data, h5py.Dataset) or data.shape != (n_runs,):
+        raise _invalid(path, f"'{name}' has shape {getattr(data, 'shape', None)}, "
+                       f"expected ({n_runs},)")
+    if data.dtype.kind not in "iu":
+        raise _invalid(path, f"'{name}' holds {data.dtype}, not whole numbers")
+    return data[()].astype(np.int64)
+
+
+def read_cv(path, handle, n_runs):
+    """(CrossValidation or None, fold, repeat) of an open results file. Under
+    cross-validation the per-run datasets ``fold`` and ``repeat`` and the
+    root attributes ``cv_folds``, ``cv_repeats``, ``cv_shuffle``,
+    ``cv_seed``; a file without them, or whose fold (and repeat) is 0
+    everywhere without cv_folds, is a single holdout (fold = repeat = 0)."""
+    cv = cross_validation(handle.attrs, path)
+    has_fold = "fold" in handle
+    fold = _cv_column(path, handle, "fold", n_runs) if has_fold else np.zeros(n_runs, np.int64)
+    repeat = (_cv_column(path, handle, "repeat", n_runs) if "repeat" in handle
+              else np.zeros(n_runs, np.int64))
+    if cv is None:
+        if fold.any() or repeat.any():
+            raise _invalid(path, "a 'fold' dataset needs a root attribute 'cv_folds' of 2 "
+                           "or more")
+        return None, fold, repeat
+    if not has_fold:
+        raise _invalid(path, f"'cv_folds' is {cv.folds} but there is no 'fold' dataset")
+    if cv.repeats < 1:
+        raise _invalid(path, f"'cv_repeats' is {cv.repeats}")
+    for name, values, bound in (("fold", fold, cv.folds), ("repeat", repeat, cv.repeats)):
+        if ((values < 0) | (values >= bound)).any():
+            raise _invalid(path, f"a '{name}' value outside 0..{bound - 1}")
+    return cv, fold, repeat
+
+
 def _read_failures(handle, n_runs):
     if "failure" in handle and isinstance(handle["failure"], h5py.Dataset) \
             and handle["failure"].shape == (n_runs,):
@@ -263,6 +360,7 @@ def open_results(path):
             columns, curves = _read_columns(path, handle)
             failure = _read_failures(handle, len(columns["status"]))
             attrs = _read_attributes(path, handle)
+            _, fold, repeat = read_cv(path, handle, len(columns["status"]))
         except (OSError, KeyError, RuntimeError) as error:
             # h5py's errors for data that does not read (a bad chunk, a
             # broken link): the file is damaged.
@@ -284,6 +382,7 @@ def open_results(path):
     for name in ("train_score", "val_score", "test_score", "seconds"):
         runs[name] = columns[name].astype(np.float64)
     runs["failure"] = failure
+    runs["fold"], runs["repeat"] = fold, repeat
     epochs_done = np.sum(~np.isnan(curves["val_loss"]), axis=1)
     runs["epochs_done"] = epochs_done
     runs["final_train_loss"] = _last_finite(curves["train_loss"], epochs_done)

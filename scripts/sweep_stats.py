@@ -13,6 +13,11 @@ be checked against an independent computation:
 - corrected_interval: the corrected resampled t interval of Nadeau and
   Bengio (2003) for differences measured on J train/test splits of one
   data set.
+- split_interval: a grid point's (or a paired difference's) mean and
+  interval from runs that may come from cross-validation splits: the
+  plain t interval without cv, else the runs of each split averaged and
+  the corrected interval over the split means.
+- Every interval carries the two-sided p-value of its t test of "mean 0".
 - t_quantile: Student's t quantile (scipy, which Debian's python3-sklearn
   depends on).
 
@@ -76,13 +81,22 @@ def cv_rank(means):
     return (1 + (filled[np.newaxis, :] > filled[:, np.newaxis]).sum(axis=1)).astype(np.int32)
 
 
+def t_two_sided_p(statistic, dof):
+    """P(|T| >= |statistic|) for Student's t with `dof` degrees of freedom."""
+    if _scipy_stats is None:
+        raise StatsError("needs scipy (Debian: apt-get install python3-scipy)")
+    return float(2.0 * _scipy_stats.t.sf(abs(statistic), dof))
+
+
 class Interval:
     """A mean with its confidence interval; low and high are NaN when the
     sample is too small for one. n: values the interval rests on; dof:
-    the t quantile's degrees of freedom."""
+    the t quantile's degrees of freedom; p_value: two-sided p of the t test
+    of a zero mean (NaN without an interval)."""
 
-    def __init__(self, mean, low, high, n, dof):
+    def __init__(self, mean, low, high, n, dof, p_value=math.nan):
         self.mean, self.low, self.high, self.n, self.dof = mean, low, high, n, dof
+        self.p_value = p_value
 
     @property
     def has_interval(self):
@@ -101,8 +115,13 @@ def _t_interval(values, variance_of_mean, confidence):
     mean = float(np.mean(values)) if n else math.nan
     if n < 2 or not np.isfinite(variance_of_mean):
         return Interval(mean, math.nan, math.nan, n, n - 1)
-    half_width = t_quantile(0.5 + confidence / 2.0, n - 1) * math.sqrt(variance_of_mean)
-    return Interval(mean, mean - half_width, mean + half_width, n, n - 1)
+    standard_error = math.sqrt(variance_of_mean)
+    half_width = t_quantile(0.5 + confidence / 2.0, n - 1) * standard_error
+    if standard_error > 0.0:
+        p_value = t_two_sided_p(mean / standard_error, n - 1)
+    else:       # every value equal: certain of a zero mean, or of a nonzero one
+        p_value = 1.0 if mean == 0.0 else 0.0
+    return Interval(mean, mean - half_width, mean + half_width, n, n - 1, p_value)
 
 
 def _check_confidence(confidence):
@@ -130,3 +149,57 @@ def corrected_interval(differences, test_train_ratio, confidence=0.95):
     variance = (float(np.var(values, ddof=1)) * (1.0 / n + test_train_ratio)
                 if n > 1 else math.nan)
     return _t_interval(values, variance, confidence)
+
+
+def split_interval(values, splits=None, test_train_ratio=None, confidence=0.95):
+    """Mean and interval of `values` (NaN values left out). Without `splits`
+    (a single holdout) the plain t interval over the values. With `splits`
+    (each value's split number under cross-validation): the values of each
+    split are averaged first, since runs on one split share their val rows,
+    and the corrected resampled t interval goes over the split means; n is
+    then the number of splits."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    keep = ~np.isnan(values)
+    if splits is None:
+        return mean_interval(values[keep], confidence)
+    splits = np.asarray(splits).ravel()[keep]
+    values = values[keep]
+    labels, inverse = np.unique(splits, return_inverse=True)
+    means = np.bincount(inverse, weights=values, minlength=labels.size) / \
+        np.bincount(inverse, minlength=labels.size)
+    return corrected_interval(means, test_train_ratio, confidence)
+
+
+def curve_interval(curves, splits=None, test_train_ratio=None, confidence=0.95):
+    """Per column (epoch) of a (runs, epochs) array: (mean, low, high) of
+    the interval split_interval would give on that column's non-NaN values,
+    computed for all columns at once. low and high are NaN where fewer than
+    two values (or splits) remain."""
+    _check_confidence(confidence)
+    curves = np.asarray(curves, dtype=np.float64)
+    if splits is not None:
+        splits = np.asarray(splits).ravel()
+        labels = np.unique(splits)
+        curves = np.stack([_column_means(curves[splits == label]) for label in labels]) \
+            if labels.size else curves[:0]
+    finite = ~np.isnan(curves)
+    n = finite.sum(axis=0)
+    mean = _column_means(curves)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deviations = np.where(finite, curves - mean, 0.0)
+        variance = (deviations ** 2).sum(axis=0) / (n - 1)
+        scale = 1.0 / n if splits is None else 1.0 / n + test_train_ratio
+        half = np.full(mean.shape, np.nan)
+        enough = n >= 2
+        if enough.any():
+            quantiles = _scipy_stats.t.ppf(0.5 + confidence / 2.0, n[enough] - 1)
+            half[enough] = quantiles * np.sqrt(variance[enough] * scale[enough])
+    return mean, mean - half, mean + half
+
+
+def _column_means(values):
+    """NaN-aware column means, NaN (quietly) for an all-NaN column."""
+    finite = ~np.isnan(values)
+    count = finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.where(finite, values, 0.0).sum(axis=0) / count, np.nan)

@@ -159,10 +159,59 @@ class HoldoutFromRealSweep(unittest.TestCase):
             self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
             self.assertEqual(row["n"], 8)
             self.assertEqual(row["test"], "paired t")
+            if np.all(first == second):
+                self.assertEqual(row["p_value"], 1.0)
+            else:
+                self.assertAlmostEqual(row["p_value"], result.pvalue, delta=TOLERANCE)
+            # A better than B: higher accuracy, or lower loss
+            a_better = (row["mean_difference"] > 0) == (row["metric"] == "val_acc")
+            better, worse = (row["a"], row["b"]) if a_better else (row["b"], row["a"])
             expected = ("no evidence of a difference" if low <= 0 <= high else
-                        f"{row['metric']} {'higher' if row['mean_difference'] > 0 else 'lower'}"
-                        f" with batch_size = {row['a']}")
+                        f"batch_size {better} better than {worse}")
             self.assertEqual(row["verdict"], expected)
+
+    def test_against_one_value(self):
+        every = compare_csv(self.path, "--by", "batch_size")
+        table = compare_csv(self.path, "--by", "batch_size", "--against", "32")
+        self.assertEqual(sorted(zip(table["a"], table["b"])), [(32, 16)] * 2 + [(32, 128)] * 2)
+        # (32, 16) is every's (16, 32) with the sign turned
+        for metric in ("val_acc", "val_loss"):
+            row = table[(table["b"] == 16) & (table["metric"] == metric)].iloc[0]
+            other = every[(every["a"] == 16) & (every["b"] == 32) &
+                          (every["metric"] == metric)].iloc[0]
+            self.assertAlmostEqual(row["mean_difference"], -other["mean_difference"],
+                                   delta=TOLERANCE)
+            self.assertAlmostEqual(row["ci_low"], -other["ci_high"], delta=TOLERANCE)
+        result = run_compare(self.path, "--by", "batch_size", "--against", "33")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--against: 33 is not a value of batch_size", result.stderr)
+
+    def test_where_selects_runs(self):
+        """--where batch_size=16: the l2 pairs of that batch size alone, the
+        interval ttest_rel's over its 4 seeds."""
+        table = compare_csv(self.path, "--by", "l2", "--where", "batch_size=16")
+        row = table[table["metric"] == "val_acc"].iloc[0]
+        self.assertEqual(row["n"], 4)
+        with h5py.File(self.path, "r") as handle:
+            frame = pd.DataFrame({name: handle[name][()] for name in ("batch_size", "l2",
+                                                                       "seed", "val_score")})
+        frame = frame[frame.batch_size == 16].sort_values("seed")
+        first, second = frame[frame.l2 == 0.0].val_score, frame[frame.l2 == 0.01].val_score
+        if not np.array_equal(first.to_numpy(), second.to_numpy()):
+            low, high = stats.ttest_rel(first, second).confidence_interval(0.95)
+            self.assertAlmostEqual(row["ci_low"], low, delta=TOLERANCE)
+            self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
+        self.assertAlmostEqual(row["mean_difference"], np.mean(first.to_numpy() -
+                                                               second.to_numpy()),
+                               delta=TOLERANCE)
+        for args, fragment in ((["--where", "batch_size=17"], "no run has batch_size = 17"),
+                               (["--where", "l2=0"], "other than --by"),
+                               (["--where", "batch_size"], "expected KEY=VALUE"),
+                               (["--where", "seed=x"], "'x' is not a number")):
+            result = run_compare(self.path, "--by", "l2", *args)
+            self.assertEqual(result.returncode, 2, result.stdout)
+            self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+            self.assertIn(fragment, result.stderr)
 
     def test_text_output(self):
         result = run_compare(self.path, "--by", "l2")
@@ -212,6 +261,11 @@ class CrossValidationSynthetic(unittest.TestCase):
                                                 for s in seeds]))
             mean, low, high = corrected_by_hand(split_means, folds)
             row = table[table["metric"] == metric].iloc[0]
+            d = np.asarray(split_means)
+            j = d.size
+            t = mean / math.sqrt(d.var(ddof=1) * (1 / j + 1 / (folds - 1)))
+            self.assertAlmostEqual(row["p_value"], 2 * stats.t.sf(abs(t), j - 1),
+                                   delta=TOLERANCE)
             self.assertAlmostEqual(row["mean_difference"], mean, delta=TOLERANCE)
             self.assertAlmostEqual(row["ci_low"], low, delta=TOLERANCE)
             self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
@@ -239,8 +293,15 @@ class CrossValidationSynthetic(unittest.TestCase):
         path = os.path.join(self.folder, "cv.h5")
         write_cv_file(path, scores, losses, (8, 32), (0,), folds, repeats)
         table = compare_csv(path, "--by", "batch_size").set_index("metric")
-        self.assertEqual(table.loc["val_acc", "verdict"], "val_acc higher with batch_size = 8")
+        self.assertEqual(table.loc["val_acc", "verdict"], "batch_size 8 better than 32")
         self.assertEqual(table.loc["val_loss", "verdict"], "no evidence of a difference")
+        self.assertLess(table.loc["val_acc", "p_value"], 0.05)
+        self.assertGreater(table.loc["val_loss", "p_value"], 0.05)
+        # lower loss is better: 32's losses made 0.05 lower turn the verdict to 32
+        losses[n_half:] -= 0.05
+        write_cv_file(path, scores, losses, (8, 32), (0,), folds, repeats)
+        table = compare_csv(path, "--by", "batch_size").set_index("metric")
+        self.assertEqual(table.loc["val_loss", "verdict"], "batch_size 32 better than 8")
         # the correction widens the interval beyond the naive paired one
         naive = stats.ttest_rel(scores[:n_half], scores[n_half:]).confidence_interval(0.95)
         self.assertLess(table.loc["val_acc", "ci_low"], naive.low)
@@ -259,6 +320,20 @@ class CrossValidationSynthetic(unittest.TestCase):
         mean, low, high = corrected_by_hand(d, folds)
         self.assertAlmostEqual(row["ci_low"], low, delta=TOLERANCE)
         self.assertAlmostEqual(row["ci_high"], high, delta=TOLERANCE)
+
+    def test_fold_zero_without_cv_is_a_holdout(self):
+        """A holdout file from a cv-aware sweep may carry fold = repeat = 0
+        everywhere and no cv_folds: the paired t test, not an error."""
+        path = os.path.join(self.folder, "cv.h5")
+        scores = np.linspace(0.8, 0.95, 8)
+        write_cv_file(path, scores, scores, (8, 32), (0, 1, 2, 3), 1, 1)
+        with h5py.File(path, "a") as handle:
+            del handle.attrs["cv_folds"]
+            del handle.attrs["cv_repeats"]
+        row = compare_csv(path, "--by", "batch_size").iloc[0]
+        self.assertEqual(row["test"], "paired t")
+        expected = stats.ttest_rel(scores[:4], scores[4:]).confidence_interval(0.95)
+        self.assertAlmostEqual(row["ci_low"], expected.low, delta=TOLERANCE)
 
     def test_malformed_cv_files(self):
         path = os.path.join(self.folder, "cv.h5")
