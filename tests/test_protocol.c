@@ -117,7 +117,8 @@ static int fake_broadcast(void *link, const void *bytes, size_t size, sweep_erro
             continue;
         void *copy = malloc(size > 0 ? size : 1);
         assert_non_null(copy);
-        memcpy(copy, bytes, size);
+        if (size > 0) /* an empty array is sent as NULL */
+            memcpy(copy, bytes, size);
         fake_send(link, to, BROADCAST_TAG, copy, size, err);
     }
     return 0;

@@ -253,7 +253,7 @@ static void arrays_that_do_not_fit_are_refused(void **state)
     (void)state;
     sweep_error err = {0};
     dataset got = {.n_features = 2, .n_train = 3, .n_val = 1};
-    double values[6] = {1, 2, 3, 4, 5, 6};
+    double values[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     size_t bad_sizes[] = {5 * sizeof(double), 7 * sizeof(double), 6 * sizeof(double) - 1, 0};
     for (size_t i = 0; i < sizeof bad_sizes / sizeof *bad_sizes; i++) {
         err = (sweep_error){0};
