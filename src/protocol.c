@@ -115,6 +115,11 @@ int protocol_start_ranks(protocol_coordinator *coordinator, const wire_settings 
         return -1;
     int status = transport->broadcast(transport->link, bytes, size, err);
     free(bytes);
+    /* The arrays go straight from the data set: no packed copy of them. */
+    for (int which = 0; which < WIRE_N_ARRAYS && status == 0; which++) {
+        const double *values = wire_array(data, which, &size);
+        status = transport->broadcast(transport->link, values, size, err);
+    }
     return status;
 }
 
@@ -424,6 +429,26 @@ static bool courier_step(void *context, bool wait)
     return protocol_courier_step(context, wait);
 }
 
+/* The data set's arrays, which follow the start packet: each received
+ * buffer becomes the array itself. They are taken even after `problem`
+ * (a bad start packet or array), since rank 0 broadcasts them all; -1 only
+ * when the ranks cannot talk any more. */
+static int receive_arrays(const protocol_transport *transport, dataset *data, sweep_error *problem,
+                          sweep_error *err)
+{
+    for (int which = 0; which < WIRE_N_ARRAYS; which++) {
+        void *bytes = NULL;
+        size_t size = 0;
+        if (transport->receive_broadcast(transport->link, &bytes, &size, err) != 0)
+            return -1;
+        if (problem->kind != ERROR_NONE)
+            free(bytes);
+        else
+            wire_adopt_array(data, which, bytes, size, problem);
+    }
+    return 0;
+}
+
 int protocol_serve_sweep(protocol_transport transport, const void *packet, size_t size,
                          const volatile sig_atomic_t *interrupt, sweep_error *err)
 {
@@ -438,9 +463,12 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
 
     sweep_error problem = {0};
     int n_workers = 0;
+    wire_unpack_start(packet, size, &settings, &data, &problem);
+    if (receive_arrays(&transport, &data, &problem, err) != 0)
+        goto cleanup;
     /* Under cross-validation the folds are built here from the rows rank 0
      * sent, as rank 0 built its own. */
-    if (wire_unpack_start(packet, size, &settings, &data, &problem) == 0 &&
+    if (problem.kind == ERROR_NONE &&
         (settings.cv.n_splits == 0 ||
          dataset_folds_build(&data, &settings.cv, settings.standardize_folds, &folds, &problem) ==
              0)) {

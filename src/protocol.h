@@ -8,7 +8,9 @@
  * from the same schedule for them, so that every rank, rank 0 included,
  * trains.
  *
- * Rank 0 broadcasts a start packet (wire.h: settings and data set). Each
+ * Rank 0 broadcasts a start packet (wire.h: settings and the data set's
+ * shapes), then the data set's arrays, one broadcast each, which each rank
+ * keeps as they arrive, with no packed copy of the data set. Each
  * other rank then runs a team of its own: thread 0 is its courier, the others
  * train runs from an inbox that the courier fills. Messages (wire.h packs
  * their bodies):
@@ -118,7 +120,8 @@ int protocol_coordinator_init(protocol_coordinator *coordinator, protocol_transp
                               void *store_context, sweep_error *failure, sweep_error *err);
 void protocol_coordinator_free(protocol_coordinator *coordinator);
 
-/* Send the other ranks the start packet: what they need to train. */
+/* Send the other ranks the start packet and the data set's arrays: what
+ * they need to train. */
 int protocol_start_ranks(protocol_coordinator *coordinator, const wire_settings *settings,
                          const dataset *data, sweep_error *err);
 

@@ -105,24 +105,6 @@ static size_t get_count(unpacker *in, int64_t max)
     return (size_t)value;
 }
 
-/* `count` doubles into a new array (NULL when count is 0). */
-static double *get_doubles(unpacker *in, size_t count)
-{
-    if (in->failed || count == 0)
-        return NULL;
-    if (count > (in->size - in->offset) / sizeof(double)) {
-        in->failed = true;
-        return NULL;
-    }
-    double *values = malloc(count * sizeof *values);
-    if (values == NULL) {
-        in->failed = true;
-        return NULL;
-    }
-    get(in, values, count * sizeof *values);
-    return values;
-}
-
 /* The message must have been read to its end without a fault. */
 static int finish_unpacking(const unpacker *in, const char *what, sweep_error *err)
 {
@@ -147,7 +129,6 @@ int wire_pack_start(const wire_settings *settings, const dataset *data, void **b
 {
     packer out = {0};
     size_t name_length = data->name != NULL ? strlen(data->name) : 0;
-    size_t features = (size_t)data->n_features;
     put_int(&out, WIRE_START);
     put_int(&out, settings->threads);
     put_int(&out, (int64_t)settings->n_runs);
@@ -157,12 +138,6 @@ int wire_pack_start(const wire_settings *settings, const dataset *data, void **b
     put_int(&out, data->n_train);
     put_int(&out, data->n_val);
     put_int(&out, data->n_test);
-    put(&out, data->x_train, (size_t)data->n_train * features * sizeof(double));
-    put(&out, data->y_train, (size_t)data->n_train * sizeof(double));
-    put(&out, data->x_val, (size_t)data->n_val * features * sizeof(double));
-    put(&out, data->y_val, (size_t)data->n_val * sizeof(double));
-    put(&out, data->x_test, (size_t)data->n_test * features * sizeof(double));
-    put(&out, data->y_test, (size_t)data->n_test * sizeof(double));
     /* The classes: a rank's model needs K, its results file the names. */
     int n_classes = data->class_names != NULL ? data->n_classes : 0;
     put_int(&out, n_classes);
@@ -239,28 +214,72 @@ int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, d
     data->n_train = (int)get_count(&in, INT32_MAX);
     data->n_val = (int)get_count(&in, INT32_MAX);
     data->n_test = (int)get_count(&in, INT32_MAX);
-    size_t features = (size_t)data->n_features;
-    /* Each product is checked against what is left of the message before
-     * anything is allocated, so a bad count cannot ask for a huge block. */
-    size_t left = in.failed ? 0 : (size - in.offset) / sizeof(double);
-    size_t most_rows = features > 0 ? left / features : left;
-    if (features > left || (size_t)data->n_train > most_rows || (size_t)data->n_val > most_rows ||
-        (size_t)data->n_test > most_rows)
-        in.failed = true;
-    if (!in.failed) {
-        data->x_train = get_doubles(&in, (size_t)data->n_train * features);
-        data->y_train = get_doubles(&in, (size_t)data->n_train);
-        data->x_val = get_doubles(&in, (size_t)data->n_val * features);
-        data->y_val = get_doubles(&in, (size_t)data->n_val);
-        data->x_test = get_doubles(&in, (size_t)data->n_test * features);
-        data->y_test = get_doubles(&in, (size_t)data->n_test);
-        get_class_names(&in, data);
-        get_cv(&in, settings);
-    }
+    /* The counts allocate nothing here: each array's size is checked
+     * against them when it arrives (wire_adopt_array). */
+    get_class_names(&in, data);
+    get_cv(&in, settings);
     if (finish_unpacking(&in, "start", err) != 0) {
         dataset_free(data);
         return -1;
     }
+    return 0;
+}
+
+/* Where array `which` of `data` lives and how many doubles the shapes give
+ * it; NULL for a `which` out of range. (Counts below INT32_MAX squared fit
+ * a size_t.) */
+static double **array_slot(dataset *data, int which, size_t *count)
+{
+    size_t features = (size_t)data->n_features;
+    switch (which) {
+    case 0:
+        *count = (size_t)data->n_train * features;
+        return &data->x_train;
+    case 1:
+        *count = (size_t)data->n_train;
+        return &data->y_train;
+    case 2:
+        *count = (size_t)data->n_val * features;
+        return &data->x_val;
+    case 3:
+        *count = (size_t)data->n_val;
+        return &data->y_val;
+    case 4:
+        *count = (size_t)data->n_test * features;
+        return &data->x_test;
+    case 5:
+        *count = (size_t)data->n_test;
+        return &data->y_test;
+    default:
+        *count = 0;
+        return NULL;
+    }
+}
+
+const double *wire_array(const dataset *data, int which, size_t *size)
+{
+    dataset view = *data; /* the struct alone: array_slot needs a slot to point to */
+    size_t count = 0;
+    double **slot = array_slot(&view, which, &count);
+    *size = count * sizeof(double);
+    return slot != NULL ? *slot : NULL;
+}
+
+int wire_adopt_array(dataset *data, int which, void *bytes, size_t size, sweep_error *err)
+{
+    size_t count = 0;
+    double **slot = array_slot(data, which, &count);
+    if (slot == NULL || *slot != NULL || count > SIZE_MAX / sizeof(double) ||
+        size != count * sizeof(double)) {
+        free(bytes);
+        return error_set(err, ERROR_RUNTIME, "a malformed data array %d (%zu bytes, %zu expected)",
+                         which, size, count * sizeof(double));
+    }
+    if (count == 0) {
+        free(bytes);
+        return 0;
+    }
+    *slot = bytes;
     return 0;
 }
 

@@ -1,13 +1,16 @@
 /* wire.h: the messages between the ranks of an MPI sweep, as bytes.
  *
- * Rank 0 broadcasts a start packet (the sweep's settings and the data set,
- * so that no other rank reads a file) and, at the very end, a finish packet
- * (the exit status every rank returns). In between it sends each rank runs
+ * Rank 0 broadcasts a start packet (the sweep's settings and the data set's
+ * shapes, name and classes, so that no other rank reads a file), then each
+ * of the data set's arrays in a broadcast of its own, and, at the very end,
+ * a finish packet (the exit status every rank returns). The arrays travel
+ * apart so that a rank keeps the very buffer it received as its array: a
+ * packed copy of fashion-MNIST would hold another 440 MB on every rank
+ * (and on rank 0 while it sends). In between it sends each rank runs
  * one at a time (index, hyperparameters, model, fold and repeat), and each
  * rank sends back every finished run: index, status, scores, seconds,
- * failure text and the four curves (losses, accuracies) without their
- * trailing NaN fill (the values run_result_init puts there), so that a
- * failed run costs only the epochs it trained.
+ * failure text and the four curves (losses, accuracies) without their trailing NaN fill (the values run_result_init
+ * puts there), so that a failed run costs only the epochs it trained.
  *
  * Numbers travel in their memory form (see cluster.h), so a run's results
  * arrive bit for bit. Every unpack checks sizes and counts and refuses a
@@ -32,7 +35,8 @@ typedef enum {
 
 /* What every other rank needs to train: the worker threads asked for (the
  * -j or threads: value, 0 = all cores, resolved on each rank), how many runs
- * there are to train, and the data set. */
+ * there are to train, and (in the start packet and the arrays after it) the
+ * data set. */
 typedef struct {
     int threads;
     size_t n_runs;
@@ -51,10 +55,24 @@ int wire_packet_kind(const void *bytes, size_t size);
  * cluster_broadcast, then free). */
 int wire_pack_start(const wire_settings *settings, const dataset *data, void **bytes, size_t *size,
                     sweep_error *err);
-/* `data` receives its own copy of every array (dataset_free frees it); its
- * feature names are not sent (NULL). */
+/* `data` receives the shapes, name and classes, and no arrays yet (NULL:
+ * wire_adopt_array gives them); its feature names are not sent (NULL). */
 int wire_unpack_start(const void *bytes, size_t size, wire_settings *settings, dataset *data,
                       sweep_error *err);
+
+/* The data set's arrays, in the order they travel after the start packet:
+ * x_train, y_train, x_val, y_val, x_test, y_test. */
+enum { WIRE_N_ARRAYS = 6 };
+
+/* Array `which` (0 .. WIRE_N_ARRAYS-1) of `data`, broadcast as it is, and its
+ * size in bytes by the shapes. */
+const double *wire_array(const dataset *data, int which, size_t *size);
+
+/* Make a received broadcast array `which` of `data`, whose shapes the start
+ * packet gave: `data` then owns `bytes` (no copy). A size that does not fit
+ * the shapes is refused with ERROR_RUNTIME. Either way `bytes` is no longer
+ * the caller's (an empty array is freed, the data set's stays NULL). */
+int wire_adopt_array(dataset *data, int which, void *bytes, size_t size, sweep_error *err);
 
 int wire_pack_finish(int exit_status, void **bytes, size_t *size, sweep_error *err);
 int wire_unpack_finish(const void *bytes, size_t size, int *exit_status, sweep_error *err);

@@ -117,7 +117,8 @@ static int fake_broadcast(void *link, const void *bytes, size_t size, sweep_erro
             continue;
         void *copy = malloc(size > 0 ? size : 1);
         assert_non_null(copy);
-        memcpy(copy, bytes, size);
+        if (size > 0) /* an empty array is sent as NULL */
+            memcpy(copy, bytes, size);
         fake_send(link, to, BROADCAST_TAG, copy, size, err);
     }
     return 0;
@@ -622,6 +623,11 @@ static void test_a_bad_start_packet_is_reported(void **state)
     assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link, packet,
                                                           sizeof packet, &err),
                      0);
+    /* Rank 0 sends the arrays whatever the rank makes of the packet. */
+    for (int which = 0; which < WIRE_N_ARRAYS; which++)
+        assert_int_equal(job->coordinator.transport.broadcast(job->coordinator.transport.link,
+                                                              packet, 0, &err),
+                         0);
     serve_until_done(job);
     assert_int_equal(protocol_conclude(job->coordinator.transport, 2, &err), 0);
     assert_int_equal(pthread_join(thread, NULL), 0);
@@ -630,6 +636,48 @@ static void test_a_bad_start_packet_is_reported(void **state)
     sweep_error reported = team_worker_error(&job->teams[0]);
     assert_int_equal(reported.kind, ERROR_RUNTIME);
     assert_true(strncmp(reported.message, "rank 1: ", 8) == 0);
+    assert_int_equal(job->network.n_sent[PROTOCOL_WORK][1], 0);
+    job_free(job);
+}
+
+/* A good start packet followed by an array that does not fit its shapes
+ * (one value short): the rank trains nothing and tells rank 0 why, after
+ * taking every array rank 0 sent, so that both still end together. */
+static void test_a_bad_data_array_is_reported(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    serving_rank rank;
+    pthread_t thread;
+    sweep_job *job = start_serving(&rank, &thread);
+    double values[6] = {1, 2, 3, 4, 5, 6};
+    dataset data = {.n_features = 2,
+                    .n_train = 3,
+                    .n_val = 1,
+                    .x_train = values,
+                    .y_train = values,
+                    .x_val = values,
+                    .y_val = values};
+    wire_settings settings = {2, N_RUNS};
+    void *bytes = NULL;
+    size_t size = 0;
+    protocol_transport transport = job->coordinator.transport;
+    assert_int_equal(wire_pack_start(&settings, &data, &bytes, &size, &err), 0);
+    assert_int_equal(transport.broadcast(transport.link, bytes, size, &err), 0);
+    free(bytes);
+    for (int which = 0; which < WIRE_N_ARRAYS; which++) {
+        const double *array = wire_array(&data, which, &size);
+        size_t sent = which == 2 ? size - sizeof(double) : size;
+        assert_int_equal(transport.broadcast(transport.link, array, sent, &err), 0);
+    }
+    serve_until_done(job);
+    assert_int_equal(protocol_conclude(transport, 2, &err), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(rank.status, 0);
+    assert_int_equal(rank.exit_status, 2);
+    sweep_error reported = team_worker_error(&job->teams[0]);
+    assert_int_equal(reported.kind, ERROR_RUNTIME);
+    assert_non_null(strstr(reported.message, "a malformed data array 2 (8 bytes, 16 expected)"));
     assert_int_equal(job->network.n_sent[PROTOCOL_WORK][1], 0);
     job_free(job);
 }
@@ -664,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_courier_refuses_malformed_orders),
         cmocka_unit_test(test_a_whole_rank_trains_the_sweep),
         cmocka_unit_test(test_a_bad_start_packet_is_reported),
+        cmocka_unit_test(test_a_bad_data_array_is_reported),
         cmocka_unit_test(test_a_malformed_packet_ends_serving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,9 +176,21 @@ static void work_and_small_messages_round_trip(void **state)
     free(bytes);
 }
 
-/* The data set arrives whole: shapes, name, classes and every value,
- * bitwise; a set without test rows keeps NULL arrays. */
-static void start_packet_carries_the_data_set(void **state)
+/* A broadcast as a rank receives it: a malloc'd copy of the bytes sent. */
+static void *received_copy(const void *bytes, size_t size)
+{
+    void *copy = malloc(size > 0 ? size : 1);
+    assert_non_null(copy);
+    if (size > 0)
+        memcpy(copy, bytes, size);
+    return copy;
+}
+
+/* The data set arrives whole, the start packet and then its arrays:
+ * shapes, name, classes and every value, bitwise; each received buffer
+ * becomes the array itself (no copy); a set without test rows keeps NULL
+ * arrays. */
+static void start_packet_and_arrays_carry_the_data_set(void **state)
 {
     (void)state;
     double x_train[6] = {1.5, -0.0, 3.0, NAN, 5.0, 6.25}, y_train[3] = {0, 1, 1};
@@ -204,10 +216,24 @@ static void start_packet_carries_the_data_set(void **state)
     size_t size = 0;
     sweep_error err = {0};
     assert_int_equal(wire_pack_start(&settings, &data, &bytes, &size, &err), 0);
+    /* The packet holds no rows: it is as small as the name and classes. */
+    assert_true(size < 200);
     assert_int_equal(wire_packet_kind(bytes, size), WIRE_START);
     dataset got;
     wire_settings got_settings;
     assert_int_equal(wire_unpack_start(bytes, size, &got_settings, &got, &err), 0);
+    assert_null(got.x_train);
+    for (int which = 0; which < WIRE_N_ARRAYS; which++) {
+        size_t array_size = 0;
+        const double *values = wire_array(&data, which, &array_size);
+        void *received = received_copy(values, array_size);
+        assert_int_equal(wire_adopt_array(&got, which, received, array_size, &err), 0);
+        size_t got_size = 0;
+        const double *kept = wire_array(&got, which, &got_size);
+        assert_int_equal(got_size, array_size);
+        if (array_size > 0)
+            assert_ptr_equal(kept, received);
+    }
     assert_int_equal(got_settings.threads, 4);
     assert_int_equal(got_settings.n_runs, 123456);
     assert_int_equal(got_settings.cv.n_splits, 5);
@@ -249,6 +275,49 @@ static void start_packet_carries_the_data_set(void **state)
     assert_string_equal(err.message, expected);
     free(longer);
     free(bytes);
+}
+
+/* An array that does not fit the shapes the start packet gave (a size off
+ * by one value or one byte, an array sent twice, one past the last, counts
+ * whose size overflows) is refused and freed, and never becomes the data
+ * set's (the ASan build checks that nothing leaks). */
+static void arrays_that_do_not_fit_are_refused(void **state)
+{
+    (void)state;
+    sweep_error err = {0};
+    dataset got = {.n_features = 2, .n_train = 3, .n_val = 1};
+    double values[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    size_t bad_sizes[] = {5 * sizeof(double), 7 * sizeof(double), 6 * sizeof(double) - 1, 0};
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof *bad_sizes; i++) {
+        err = (sweep_error){0};
+        void *received = received_copy(values, bad_sizes[i]);
+        assert_int_equal(wire_adopt_array(&got, 0, received, bad_sizes[i], &err), -1);
+        assert_int_equal(err.kind, ERROR_RUNTIME);
+        assert_null(got.x_train);
+    }
+    char expected[80];
+    snprintf(expected, sizeof expected, "a malformed data array 0 (0 bytes, %zu expected)",
+             6 * sizeof(double));
+    assert_string_equal(err.message, expected);
+
+    assert_int_equal(wire_adopt_array(&got, 1, received_copy(values, 24), 24, &err), 0);
+    assert_int_equal(wire_adopt_array(&got, 1, received_copy(values, 24), 24, &err), -1);
+    assert_same_bits(values, got.y_train, 3);
+    assert_int_equal(wire_adopt_array(&got, WIRE_N_ARRAYS, received_copy(values, 0), 0, &err), -1);
+    assert_int_equal(wire_adopt_array(&got, -1, received_copy(values, 0), 0, &err), -1);
+    /* An empty array is freed and stays NULL. */
+    assert_int_equal(wire_adopt_array(&got, 4, received_copy(values, 0), 0, &err), 0);
+    assert_null(got.x_test);
+
+    /* 2^31-1 rows of 2^31-1 features: their byte count would wrap around to
+     * a small size, which must not pass for it. */
+    dataset huge = {.n_features = INT32_MAX, .n_train = INT32_MAX};
+    size_t count = (size_t)INT32_MAX * (size_t)INT32_MAX;
+    size_t wrapped = count * sizeof(double);
+    void *received = received_copy(values, sizeof values);
+    assert_int_equal(wire_adopt_array(&huge, 0, received, wrapped, &err), -1);
+    assert_null(huge.x_train);
+    dataset_free(&got);
 }
 
 /* Truncated, padded or nonsensical results and work are refused with a
@@ -308,7 +377,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(results_arrive_bit_for_bit_and_compact),
         cmocka_unit_test(work_and_small_messages_round_trip),
-        cmocka_unit_test(start_packet_carries_the_data_set),
+        cmocka_unit_test(start_packet_and_arrays_carry_the_data_set),
+        cmocka_unit_test(arrays_that_do_not_fit_are_refused),
         cmocka_unit_test(malformed_messages_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
