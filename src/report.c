@@ -249,6 +249,87 @@ static size_t group_runs(const train_params *runs, size_t n_runs, const train_pa
     return n_groups;
 }
 
+/* The splits of a cross-validated sweep: K folds x R repeats (0 x 0 without
+ * cv, when every run's fold is PARAMS_NO_FOLD). */
+typedef struct {
+    int folds, repeats;
+} split_shape;
+
+static split_shape find_splits(const train_params *runs, size_t n_runs)
+{
+    split_shape shape = {0, 0};
+    for (size_t run = 0; run < n_runs; run++) {
+        if (runs[run].fold < 0 || runs[run].repeat < 0)
+            continue;
+        if (runs[run].fold >= shape.folds)
+            shape.folds = runs[run].fold + 1;
+        if (runs[run].repeat >= shape.repeats)
+            shape.repeats = runs[run].repeat + 1;
+    }
+    return shape;
+}
+
+/* Under cv the runs of one split share their val rows, and the splits share
+ * most of their train rows, so the runs are not independent draws: the
+ * interval goes over the split means (each split's runs averaged first)
+ * with Nadeau and Bengio's (2003) corrected resampled t: variance x
+ * (1/J + n_val/n_train), n_val/n_train = 1/(K-1), t with J-1 degrees of
+ * freedom; scripts/sweep_stats.py's split_interval computes the same.
+ * split_sum/split_count: the point's sums and counts of done runs per split. */
+static void corrected_split_interval(const double *split_sum, const size_t *split_count,
+                                     split_shape shape, summary_group *point)
+{
+    const size_t n_splits = (size_t)shape.folds * (size_t)shape.repeats;
+    double total = 0.0, total_sq = 0.0;
+    size_t used = 0;
+    for (size_t j = 0; j < n_splits; j++) {
+        if (split_count[j] == 0)
+            continue;
+        double mean = split_sum[j] / (double)split_count[j];
+        total += mean;
+        total_sq += mean * mean;
+        used++;
+    }
+    const double n = (double)used;
+    point->val_half_width = NAN;
+    if (used < 2 || shape.folds < 2)
+        return;
+    point->val_mean = total / n;
+    double variance = (total_sq - n * point->val_mean * point->val_mean) / (n - 1);
+    variance = variance > 0 ? variance : 0;
+    point->val_half_width =
+        report_t_975((int)used - 1) * sqrt(variance * (1.0 / n + 1.0 / (double)(shape.folds - 1)));
+}
+
+/* The corrected interval of every point (groups[g]); -1 when out of memory. */
+static int correct_for_splits(const train_params *runs, const run_summary *summaries, size_t n_runs,
+                              const size_t *group_of_run, summary_group *groups, size_t n_groups,
+                              split_shape shape, sweep_error *err)
+{
+    const size_t n_splits = (size_t)shape.folds * (size_t)shape.repeats;
+    double *split_sum = calloc(n_groups * n_splits, sizeof *split_sum);
+    size_t *split_count = calloc(n_groups * n_splits, sizeof *split_count);
+    int rc = -1;
+    if (split_sum == NULL || split_count == NULL) {
+        error_set(err, ERROR_RUNTIME, "out of memory for the summary of %zu splits", n_splits);
+        goto cleanup;
+    }
+    for (size_t run = 0; run < n_runs; run++) {
+        if (summaries[run].status != RUN_DONE || runs[run].fold < 0 || runs[run].repeat < 0)
+            continue;
+        size_t j = group_of_run[run] * n_splits + (size_t)runs[run].repeat * (size_t)shape.folds +
+                   (size_t)runs[run].fold;
+        split_sum[j] += summaries[run].val_score;
+        split_count[j]++;
+    }
+    for (size_t g = 0; g < n_groups; g++)
+        corrected_split_interval(split_sum + g * n_splits, split_count + g * n_splits, shape,
+                                 &groups[g]);
+    rc = 0;
+cleanup:
+    return rc;
+}
+
 /* Counts, then mean and sample std over the done runs of each point, summed
  * in run order. */
 static void summarize_groups(const run_summary *summaries, size_t n_runs,
@@ -369,6 +450,10 @@ int report_summary(FILE *out, const train_params *runs, const run_summary *summa
     }
     size_t n_groups = group_runs(runs, n_runs, sorted, group_of_key, group_of_run, groups);
     summarize_groups(summaries, n_runs, group_of_run, groups, n_groups);
+    const split_shape shape = find_splits(runs, n_runs);
+    if (shape.folds > 0 && correct_for_splits(runs, summaries, n_runs, group_of_run, groups,
+                                              n_groups, shape, err) != 0)
+        goto cleanup;
     qsort(groups, n_groups, sizeof *groups, compare_groups);
 
     summary_columns columns;

@@ -658,7 +658,7 @@ static void test_a_bad_data_array_is_reported(void **state)
                     .y_train = values,
                     .x_val = values,
                     .y_val = values};
-    wire_settings settings = {2, N_RUNS};
+    wire_settings settings = {.threads = 2, .n_runs = N_RUNS};
     void *bytes = NULL;
     size_t size = 0;
     protocol_transport transport = job->coordinator.transport;

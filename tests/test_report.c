@@ -108,6 +108,35 @@ static void test_summary_groups_and_orders(void **state)
     fclose(out);
 }
 
+/* Under cross-validation the interval goes over the split means with the
+ * corrected resampled t: 2 seeds x 3 folds; the split means 0.91, 0.95 and
+ * 0.97 have mean 0.943333 and s = 0.030551; with J = 3 splits and K = 3
+ * folds the half-width is t(0.975, 2) * s * sqrt(1/3 + 1/2) = 0.119995
+ * (scipy: [0.823338, 1.063329]). A plain t over the 6 runs would give
+ * [0.9125, 0.9742]. */
+static void test_summary_under_cv_uses_the_split_means(void **state)
+{
+    (void)state;
+    const double scores[3][2] = {{0.90, 0.92}, {0.94, 0.96}, {0.96, 0.98}};
+    train_params runs[6];
+    run_summary summaries[6];
+    for (int fold = 0; fold < 3; fold++)
+        for (int seed = 0; seed < 2; seed++) {
+            int i = fold * 2 + seed;
+            runs[i] = run_with(32, 0, (uint32_t)seed);
+            runs[i].fold = fold;
+            runs[i].repeat = 0;
+            summaries[i] = (run_summary){RUN_DONE, scores[fold][seed], 0.9, 0.2};
+        }
+    FILE *out = tmpfile();
+    sweep_error err = {0};
+    assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
+    char *text = stream_text(out);
+    assert_non_null(strstr(text, "\n    6   0.9433 [0.8233, 1.0633]"));
+    free(text);
+    fclose(out);
+}
+
 /* The seed as the slowest key: the runs of a point are not next to each
  * other, and the table is the one of test_summary_groups_and_orders. */
 static void test_summary_groups_whatever_the_key_order(void **state)
@@ -234,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_runs_table_with_folds),
         cmocka_unit_test(test_summary_groups_and_orders),
         cmocka_unit_test(test_t_quantile_matches_mpmath),
+        cmocka_unit_test(test_summary_under_cv_uses_the_split_means),
         cmocka_unit_test(test_summary_groups_whatever_the_key_order),
         cmocka_unit_test(test_summary_single_seed_without_test_rows),
         cmocka_unit_test(test_summary_names_failed_and_pending_counts),
