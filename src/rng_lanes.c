@@ -169,24 +169,43 @@ uint32_t rng_lanes_next_uint32(rng_lanes *lanes, int lane)
 }
 
 /* rng_shuffle of one lane: Fisher-Yates from the top, each index drawn by
- * masked rejection from the lane's tempered words. */
+ * masked rejection from the lane's tempered words.
+ *
+ * Whether a word is rejected is a coin toss the branch predictor loses
+ * about once in four words, and that misprediction was most of the time of
+ * rng.c's loop. Here every word is one step without a branch: an accepted
+ * word swaps values[i] with values[j] and lowers i, a rejected one swaps
+ * values[i] with itself and keeps i. The mask changes only when i falls
+ * below a power of two, and a refill is due only after the last word of the
+ * block, so the steps run in chunks inside which neither can happen. */
 static void shuffle_lane(rng_lane_stream *stream, refill_function refill, int *values, int n)
 {
+    if (n < 2)
+        return; /* rng_shuffle draws nothing */
+    uint32_t i = (uint32_t)n - 1;
     int pos = stream->pos;
-    for (int i = n - 1; i >= 1; i--) {
-        uint32_t bound = (uint32_t)i;
-        uint32_t mask = UINT32_MAX >> __builtin_clz(bound); /* smallest all-ones >= bound */
-        uint32_t j;
-        do {
-            if (pos >= MT_N) {
-                refill(stream->key, stream->output);
-                pos = 0;
-            }
-            j = stream->output[pos++] & mask;
-        } while (j > bound);
-        int swapped = values[i];
-        values[i] = values[j];
-        values[j] = swapped;
+    while (i >= 1) {
+        if (pos >= MT_N) {
+            refill(stream->key, stream->output);
+            pos = 0;
+        }
+        uint32_t mask = UINT32_MAX >> __builtin_clz(i); /* smallest all-ones >= i */
+        uint32_t lowest_i = (mask >> 1) + 1;            /* the lowest i with this mask */
+        /* each step lowers i by at most one: i stays >= lowest_i */
+        uint32_t steps = i - lowest_i + 1;
+        if (steps > (uint32_t)(MT_N - pos))
+            steps = (uint32_t)(MT_N - pos);
+        const uint32_t *words = stream->output + pos;
+        for (uint32_t s = 0; s < steps; s++) {
+            uint32_t j = words[s] & mask;
+            uint32_t accepted = j <= i;
+            j = accepted ? j : i;
+            int swapped = values[i];
+            values[i] = values[j];
+            values[j] = swapped;
+            i -= accepted;
+        }
+        pos += (int)steps;
     }
     stream->pos = pos;
 }
