@@ -46,6 +46,28 @@ static inline uint32_t mt_temper(uint32_t y)
     return y;
 }
 
+/* The indices one chunk of words draws for i = top, top - 1, ...: every
+ * word's masked value is written to draws[accepted] and `accepted` grows
+ * when it is within its bound, top - accepted; a rejected value is
+ * overwritten by the next. No branch: whether a word is rejected is a coin
+ * toss the branch predictor loses about once in four words, which was most
+ * of the time of rng.c's loop. The bound test is written as one unsigned
+ * comparison of `accepted` (offset by 2^32) with a limit computed from the
+ * word alone, so that the loop-carried chain is a compare and an add. */
+static inline uint32_t draw_chunk(const uint32_t *words, uint32_t steps, uint32_t mask, uint32_t top,
+                           uint32_t *draws)
+{
+    const uint64_t offset = (uint64_t)1 << 32;
+    const uint64_t limit = (uint64_t)top + 1 + offset;
+    uint64_t accepted = offset;
+    for (uint32_t s = 0; s < steps; s++) {
+        uint32_t j = words[s] & mask;
+        draws[(uint32_t)accepted] = j;
+        accepted += accepted < limit - j; /* j <= top - accepted */
+    }
+    return (uint32_t)accepted;
+}
+
 #define SIMD_SUFFIX generic
 #define SIMD_LANES 2
 #define SIMD_TARGET_ATTRIBUTE
@@ -64,13 +86,28 @@ static inline uint32_t mt_temper(uint32_t y)
 
 #define SIMD_SUFFIX avx512
 #define SIMD_LANES 8
-#define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx512f,avx2")))
+#define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx512f,avx2,popcnt")))
 #include "simd_begin.inc"
 #include "rng_lanes_simd.inc"
 #include "simd_end.inc"
 #endif
 
 typedef void (*refill_function)(uint32_t *key, uint32_t *output);
+typedef void (*shuffle_function)(rng_lane_stream *stream, int *values, int n);
+
+static shuffle_function shuffle_for(simd_isa isa)
+{
+    switch (isa) {
+#ifdef RNG_LANES_X86
+    case SIMD_AVX2:
+        return rng_shuffle_lane_avx2;
+    case SIMD_AVX512:
+        return rng_shuffle_lane_avx512;
+#endif
+    default:
+        return rng_shuffle_lane_generic;
+    }
+}
 
 static refill_function refill_for(simd_isa isa)
 {
@@ -168,53 +205,11 @@ uint32_t rng_lanes_next_uint32(rng_lanes *lanes, int lane)
     return stream->output[stream->pos++];
 }
 
-/* rng_shuffle of one lane: Fisher-Yates from the top, each index drawn by
- * masked rejection from the lane's tempered words.
- *
- * Whether a word is rejected is a coin toss the branch predictor loses
- * about once in four words, and that misprediction was most of the time of
- * rng.c's loop. Here every word is one step without a branch: an accepted
- * word swaps values[i] with values[j] and lowers i, a rejected one swaps
- * values[i] with itself and keeps i. The mask changes only when i falls
- * below a power of two, and a refill is due only after the last word of the
- * block, so the steps run in chunks inside which neither can happen. */
-static void shuffle_lane(rng_lane_stream *stream, refill_function refill, int *values, int n)
-{
-    if (n < 2)
-        return; /* rng_shuffle draws nothing */
-    uint32_t i = (uint32_t)n - 1;
-    int pos = stream->pos;
-    while (i >= 1) {
-        if (pos >= MT_N) {
-            refill(stream->key, stream->output);
-            pos = 0;
-        }
-        uint32_t mask = UINT32_MAX >> __builtin_clz(i); /* smallest all-ones >= i */
-        uint32_t lowest_i = (mask >> 1) + 1;            /* the lowest i with this mask */
-        /* each step lowers i by at most one: i stays >= lowest_i */
-        uint32_t steps = i - lowest_i + 1;
-        if (steps > (uint32_t)(MT_N - pos))
-            steps = (uint32_t)(MT_N - pos);
-        const uint32_t *words = stream->output + pos;
-        for (uint32_t s = 0; s < steps; s++) {
-            uint32_t j = words[s] & mask;
-            uint32_t accepted = j <= i;
-            j = accepted ? j : i;
-            int swapped = values[i];
-            values[i] = values[j];
-            values[j] = swapped;
-            i -= accepted;
-        }
-        pos += (int)steps;
-    }
-    stream->pos = pos;
-}
-
 void rng_lanes_shuffles(rng_lanes *lanes, int n, int *const *values)
 {
-    refill_function refill = refill_for(lanes->isa);
+    shuffle_function shuffle = shuffle_for(lanes->isa);
     for (int lane = 0; lane < lanes->n_lanes; lane++)
-        shuffle_lane(&lanes->streams[lane], refill, values[lane], n);
+        shuffle(&lanes->streams[lane], values[lane], n);
 }
 
 void rng_lanes_permutations(rng_lanes *lanes, int n, int *const *orders)

@@ -418,10 +418,12 @@ static int run_bench(int rounds, int n_lanes)
                 lanes_ns[r] = b * per;
             }
             double r_med = median(ratio, rounds), r_min = ratio[0], r_max = ratio[rounds - 1];
-            printf("%-7s n %5d: scalar %.2f ns/element, lanes %.2f ns/element, "
+            double s_med = median(scalar_ns, rounds), l_med = median(lanes_ns, rounds);
+            /* the fastest rounds, least disturbed by other processes */
+            printf("%-7s n %5d: scalar %.2f ns/element (fastest %.2f), lanes %.2f (fastest %.2f), "
                    "speedup %.2fx [%.2f, %.2f]\n",
-                   simd_name((simd_isa)isa), sizes[s], median(scalar_ns, rounds),
-                   median(lanes_ns, rounds), r_med, r_min, r_max);
+                   simd_name((simd_isa)isa), sizes[s], s_med, scalar_ns[0], l_med, lanes_ns[0],
+                   r_med, r_min, r_max);
             rng_lanes_free(&lanes);
         }
     }
