@@ -14,6 +14,9 @@
 
 /* MT19937's constants, as in rng.c */
 enum { MT_N = 624, MT_M = 397 };
+
+/* chunks shorter than this are stepped word by word (shuffle_steps) */
+enum { RNG_SHORT_CHUNK = 32 };
 #define MT_MATRIX_A 0x9908b0dfU
 #define MT_UPPER_MASK 0x80000000U
 #define MT_LOWER_MASK 0x7fffffffU
@@ -66,6 +69,28 @@ static inline uint32_t draw_chunk(const uint32_t *words, uint32_t steps, uint32_
         accepted += accepted < limit - j; /* j <= top - accepted */
     }
     return (uint32_t)accepted;
+}
+
+/* `steps` words of a shuffle one by one, for when the mask is about to
+ * change (the last words of an octave, where draw_chunk's chunks would be
+ * a word or two): a rejected word swaps values[i] with itself, an accepted
+ * one swaps values[i] and values[j] and lowers i, and the mask follows i.
+ * The caller keeps steps <= i, so i stays >= 1 at every step. */
+static inline uint32_t shuffle_steps(const uint32_t *words, uint32_t steps, uint32_t i,
+                                     int *values)
+{
+    uint32_t mask = UINT32_MAX >> __builtin_clz(i);
+    for (uint32_t s = 0; s < steps; s++) {
+        uint32_t j = words[s] & mask;
+        uint32_t accepted = j <= i;
+        j = accepted ? j : i;
+        int swapped = values[i];
+        values[i] = values[j];
+        values[j] = swapped;
+        i -= accepted;
+        mask = i <= mask >> 1 ? mask >> 1 : mask;
+    }
+    return i;
 }
 
 #define SIMD_SUFFIX generic
