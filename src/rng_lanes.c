@@ -3,9 +3,12 @@
  * Each lane keeps its MT19937 state exactly as numpy_rng does, plus the
  * tempered outputs of the current state block, so a draw is one load. The
  * refill (twist and tempering of 624 words) is the vector template
- * rng_lanes_simd.inc; the bounded draws of the shuffles (numpy's
- * random_interval: mask, then reject values above the bound) take a
- * lane-dependent number of words and are done per lane from the buffer.
+ * rng_lanes_simd.inc, which vectorizes along one stream rather than across
+ * streams: the shuffles' bounded draws (numpy's random_interval: mask, then
+ * reject values above the bound) take a lane-dependent number of words, so
+ * the lanes reach the end of their blocks at different times, and a lane
+ * refilled on its own needs no other lane to wait. The shuffles run lane
+ * after lane, each without a branch per word (see draw_chunk).
  */
 #include "rng_lanes.h"
 
@@ -14,14 +17,14 @@
 
 /* MT19937's constants, as in rng.c */
 enum { MT_N = 624, MT_M = 397 };
-
-/* chunks shorter than this are stepped word by word (shuffle_steps) */
-enum { RNG_SHORT_CHUNK = 32 };
 #define MT_MATRIX_A 0x9908b0dfU
 #define MT_UPPER_MASK 0x80000000U
 #define MT_LOWER_MASK 0x7fffffffU
 #define MT_TEMPER_B 0x9d2c5680U
 #define MT_TEMPER_C 0xefc60000U
+
+/* chunks shorter than this are stepped word by word (shuffle_steps) */
+enum { RNG_SHORT_CHUNK = 32 };
 
 _Static_assert(sizeof(((numpy_rng *)0)->key) == MT_N * sizeof(uint32_t),
                "numpy_rng holds one MT19937 state");
@@ -53,12 +56,12 @@ static inline uint32_t mt_temper(uint32_t y)
  * word's masked value is written to draws[accepted] and `accepted` grows
  * when it is within its bound, top - accepted; a rejected value is
  * overwritten by the next. No branch: whether a word is rejected is a coin
- * toss the branch predictor loses about once in four words, which was most
- * of the time of rng.c's loop. The bound test is written as one unsigned
+ * toss (between 0 and 1/2 of the words, about 28% on average) that no branch
+ * predictor learns, and rng.c's loop branches on it. The bound test is written as one unsigned
  * comparison of `accepted` (offset by 2^32) with a limit computed from the
  * word alone, so that the loop-carried chain is a compare and an add. */
-static inline uint32_t draw_chunk(const uint32_t *words, uint32_t steps, uint32_t mask, uint32_t top,
-                           uint32_t *draws)
+static inline uint32_t draw_chunk(const uint32_t *words, uint32_t steps, uint32_t mask,
+                                  uint32_t top, uint32_t *draws)
 {
     const uint64_t offset = (uint64_t)1 << 32;
     const uint64_t limit = (uint64_t)top + 1 + offset;
@@ -76,8 +79,7 @@ static inline uint32_t draw_chunk(const uint32_t *words, uint32_t steps, uint32_
  * a word or two): a rejected word swaps values[i] with itself, an accepted
  * one swaps values[i] and values[j] and lowers i, and the mask follows i.
  * The caller keeps steps <= i, so i stays >= 1 at every step. */
-static inline uint32_t shuffle_steps(const uint32_t *words, uint32_t steps, uint32_t i,
-                                     int *values)
+static inline uint32_t shuffle_steps(const uint32_t *words, uint32_t steps, uint32_t i, int *values)
 {
     uint32_t mask = UINT32_MAX >> __builtin_clz(i);
     for (uint32_t s = 0; s < steps; s++) {

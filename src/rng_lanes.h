@@ -8,9 +8,11 @@
  *
  * What makes it faster than one rng_permutation per run: the refill of a
  * stream's 624 state words and their tempering run on vectors of 32-bit
- * words (4 with SSE2, 8 with AVX2, 16 with AVX-512), into a buffer of
- * tempered outputs that the shuffles' bounded draws read. Integer
- * arithmetic only: every instruction set gives the same bits.
+ * words (4 with SSE2, 8 with AVX2, 16 with AVX-512) into a buffer of
+ * tempered outputs, and the shuffles' rejection loops have no branch per
+ * word (with AVX-512 they test 16 words at once). Integer arithmetic only:
+ * every instruction set gives the same bits. The number of lanes need not
+ * match the vector width: the vectors run along each stream.
  *
  * The lanes own their memory (rng_lanes_init / rng_lanes_free); each lane's
  * stream is independent of the others, and an rng_lanes is used by one
