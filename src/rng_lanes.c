@@ -170,6 +170,7 @@ static void temper_from(simd_isa isa, const uint32_t *key, uint32_t *output, int
 int rng_lanes_init(rng_lanes *lanes, int n_lanes, simd_isa isa, sweep_error *err)
 {
     lanes->n_lanes = 0;
+    lanes->capacity = 0;
     lanes->isa = SIMD_GENERIC;
     lanes->streams = NULL;
     if (n_lanes < 1 || n_lanes > RNG_LANES_MAX)
@@ -182,9 +183,19 @@ int rng_lanes_init(rng_lanes *lanes, int n_lanes, simd_isa isa, sweep_error *err
     if (lanes->streams == NULL)
         return error_set(err, ERROR_RUNTIME, "rng_lanes: out of memory for %d streams", n_lanes);
     lanes->n_lanes = n_lanes;
+    lanes->capacity = n_lanes;
     lanes->isa = isa;
     for (int lane = 0; lane < n_lanes; lane++)
         rng_lanes_seed(lanes, lane, 0);
+    return 0;
+}
+
+int rng_lanes_set_count(rng_lanes *lanes, int n_lanes, sweep_error *err)
+{
+    if (n_lanes < 1 || n_lanes > lanes->capacity)
+        return error_set(err, ERROR_RUNTIME, "rng_lanes: %d lanes in use (1 to %d)", n_lanes,
+                         lanes->capacity);
+    lanes->n_lanes = n_lanes;
     return 0;
 }
 
@@ -193,6 +204,7 @@ void rng_lanes_free(rng_lanes *lanes)
     free(lanes->streams);
     lanes->streams = NULL;
     lanes->n_lanes = 0;
+    lanes->capacity = 0;
 }
 
 void rng_lanes_seed(rng_lanes *lanes, int lane, uint32_t seed)

@@ -32,16 +32,24 @@ enum { RNG_LANES_MAX = 16 };
 typedef struct rng_lane_stream rng_lane_stream; /* one lane's stream (rng_lanes.c) */
 
 typedef struct {
-    int n_lanes;              /* streams in use: 1 ... RNG_LANES_MAX */
+    int n_lanes;              /* streams in use: 1 ... capacity */
+    int capacity;             /* streams allocated: 1 ... RNG_LANES_MAX */
     simd_isa isa;             /* the instruction set of the refills */
-    rng_lane_stream *streams; /* [n_lanes], owned */
+    rng_lane_stream *streams; /* [capacity], owned */
 } rng_lanes;
 
-/* n_lanes streams whose refills use `isa` (which the CPU must support);
+/* n_lanes streams (also the capacity) whose refills use `isa` (which the
+ * CPU must support);
  * each lane seeded as rng_seed(0) until seeded or loaded. -1 with
  * ERROR_RUNTIME when n_lanes is out of range, `isa` unsupported or memory
  * short. */
 int rng_lanes_init(rng_lanes *lanes, int n_lanes, simd_isa isa, sweep_error *err);
+
+/* Use the first n_lanes (1 ... capacity) streams from now on, so that one
+ * rng_lanes serves packs of any size up to the one it was made for; a
+ * stream keeps its state while unused (seed or load the lanes of a new
+ * pack). -1 with ERROR_RUNTIME when n_lanes is out of range. */
+int rng_lanes_set_count(rng_lanes *lanes, int n_lanes, sweep_error *err);
 
 /* Frees the streams; safe on a zeroed or already freed rng_lanes. */
 void rng_lanes_free(rng_lanes *lanes);

@@ -159,12 +159,12 @@ static void test_seed42_matches_numpy(void **state)
 }
 
 /* Exact: 1 to 16 lanes with mixed seeds, a series of permutations of sizes
- * 1, 2, odd, around powers of two and past several refills, each lane
+ * 0, 1, 2, odd, around powers of two and past several refills, each lane
  * against its scalar twin, then the states. */
 static void test_every_lane_equals_scalar(void **state)
 {
     (void)state;
-    static const int sizes[] = {1, 2, 3, 7, 364, 1, 255, 256, 257, 1000, 2, 4099, 91};
+    static const int sizes[] = {1, 2, 3, 7, 364, 0, 1, 255, 256, 257, 1000, 2, 4099, 91};
     const int n_sizes = (int)(sizeof sizes / sizeof sizes[0]);
     twins *t = twins_new();
     for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
@@ -320,6 +320,41 @@ static void test_shuffles_and_raw_draws(void **state)
     twins_delete(t);
 }
 
+/* Exact: one rng_lanes of 8 used for packs of 3, 8 and 1 runs (the lanes
+ * of each pack seeded anew) gives each pack's streams; counts outside 1 to
+ * the capacity are refused. */
+static void test_packs_of_any_size(void **state)
+{
+    (void)state;
+    static const int counts[] = {3, 8, 1, 5};
+    twins *t = twins_new();
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        rng_lanes lanes;
+        assert_int_equal(rng_lanes_init(&lanes, 8, (simd_isa)isa, NULL), 0);
+        for (int c = 0; c < 4; c++) {
+            assert_int_equal(rng_lanes_set_count(&lanes, counts[c], NULL), 0);
+            assert_int_equal(lanes.n_lanes, counts[c]);
+            for (int lane = 0; lane < counts[c]; lane++) {
+                uint32_t seed = mixed_seed(lane) + 31U * (uint32_t)c;
+                rng_lanes_seed(&lanes, lane, seed);
+                rng_seed(&t->scalar[lane], seed);
+            }
+            permute_and_compare(&lanes, t, 364);
+            permute_and_compare(&lanes, t, 700);
+            assert_lanes_match_twins(&lanes, t);
+        }
+        sweep_error err = {0};
+        assert_int_equal(rng_lanes_set_count(&lanes, 9, &err), -1);
+        assert_non_null(strstr(err.message, "9 lanes in use (1 to 8)"));
+        assert_int_equal(rng_lanes_set_count(&lanes, 0, &err), -1);
+        assert_int_equal(lanes.n_lanes, 5);
+        rng_lanes_free(&lanes);
+    }
+    twins_delete(t);
+}
+
 /* Lane counts outside 1-16 and unknown instruction sets are refused with a
  * message; free is safe on what a failed init leaves. */
 static void test_init_errors(void **state)
@@ -442,6 +477,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_loaded_streams_continue),
         cmocka_unit_test(test_reseed_after_use),
         cmocka_unit_test(test_shuffles_and_raw_draws),
+        cmocka_unit_test(test_packs_of_any_size),
         cmocka_unit_test(test_init_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
