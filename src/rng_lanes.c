@@ -23,9 +23,6 @@ enum { MT_N = 624, MT_M = 397 };
 #define MT_TEMPER_B 0x9d2c5680U
 #define MT_TEMPER_C 0xefc60000U
 
-/* chunks shorter than this are stepped word by word (shuffle_steps) */
-enum { RNG_SHORT_CHUNK = 32 };
-
 _Static_assert(sizeof(((numpy_rng *)0)->key) == MT_N * sizeof(uint32_t),
                "numpy_rng holds one MT19937 state");
 
@@ -74,25 +71,25 @@ static inline uint32_t draw_chunk(const uint32_t *words, uint32_t steps, uint32_
     return (uint32_t)accepted;
 }
 
-/* `steps` words of a shuffle one by one, for when the mask is about to
- * change (the last words of an octave, where draw_chunk's chunks would be
- * a word or two): a rejected word swaps values[i] with itself, an accepted
- * one swaps values[i] and values[j] and lowers i, and the mask follows i.
- * The caller keeps steps <= i, so i stays >= 1 at every step. */
-static inline uint32_t shuffle_steps(const uint32_t *words, uint32_t steps, uint32_t i, int *values)
+/* draw_chunk until i would leave the mask's octave (i < lowest) or the
+ * block's words run out, from word *used and draw *drawn on; both are
+ * advanced. The loop's exit test is predictable: true until the end. */
+static inline void draw_octave(const uint32_t *words, uint32_t available, uint32_t mask,
+                               uint32_t top, uint32_t lowest, uint32_t *draws, uint32_t *used,
+                               uint32_t *drawn)
 {
-    uint32_t mask = UINT32_MAX >> __builtin_clz(i);
-    for (uint32_t s = 0; s < steps; s++) {
+    const uint64_t offset = (uint64_t)1 << 32;
+    const uint64_t limit = (uint64_t)top + 1 + offset;
+    const uint64_t last = (uint64_t)(top - lowest) + offset; /* the most draws: i = lowest */
+    uint64_t accepted = offset + *drawn;
+    uint32_t s = *used;
+    for (; s < available && accepted <= last; s++) {
         uint32_t j = words[s] & mask;
-        uint32_t accepted = j <= i;
-        j = accepted ? j : i;
-        int swapped = values[i];
-        values[i] = values[j];
-        values[j] = swapped;
-        i -= accepted;
-        mask = i <= mask >> 1 ? mask >> 1 : mask;
+        draws[(uint32_t)accepted] = j;
+        accepted += accepted < limit - j; /* j <= top - accepted */
     }
-    return i;
+    *used = s;
+    *drawn = (uint32_t)accepted;
 }
 
 #define SIMD_SUFFIX generic
