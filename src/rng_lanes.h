@@ -38,11 +38,10 @@ typedef struct {
     rng_lane_stream *streams; /* [capacity], owned */
 } rng_lanes;
 
-/* n_lanes streams (also the capacity) whose refills use `isa` (which the
- * CPU must support);
- * each lane seeded as rng_seed(0) until seeded or loaded. -1 with
- * ERROR_RUNTIME when n_lanes is out of range, `isa` unsupported or memory
- * short. */
+/* n_lanes streams (also the capacity) whose refills use `isa`, which the
+ * CPU must support; each lane seeded as rng_seed(0) until seeded or loaded.
+ * -1 with ERROR_RUNTIME when n_lanes is out of range, `isa` unsupported or
+ * memory short. */
 int rng_lanes_init(rng_lanes *lanes, int n_lanes, simd_isa isa, sweep_error *err);
 
 /* Use the first n_lanes (1 ... capacity) streams from now on, so that one
