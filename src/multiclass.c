@@ -134,10 +134,16 @@ void multiclass_row_masks(const double *x, int n_features, int n, int mask_words
     for (int r = 0; r < n; r++) {
         const double *row = x + (size_t)r * (size_t)n_features;
         uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
-        for (int w = 0; w < mask_words; w++)
-            mask[w] = 0;
-        for (int f = 0; f < n_features; f++)
-            mask[f / 64] |= (uint64_t)(row[f] != 0.0) << (f % 64);
+        for (int w = 0; w < mask_words; w++) {
+            /* in a register: or-ing into memory bit by bit waits on the
+             * previous store every time */
+            const int first = w * 64;
+            const int count = n_features - first < 64 ? n_features - first : 64;
+            uint64_t bits = 0;
+            for (int b = 0; b < count; b++)
+                bits |= (uint64_t)(row[first + b] != 0.0) << b;
+            mask[w] = bits;
+        }
     }
 }
 
@@ -146,6 +152,9 @@ static size_t batch_row(const int *rows, int r)
 {
     return (size_t)(rows != NULL ? rows[r] : r);
 }
+
+/* Rows between the one being listed and the one being prefetched. */
+enum { LIST_PREFETCH_AHEAD = 2 };
 
 /* The input lists of the m rows (see multiclass_scratch): each row's
  * nonzero features in order, from its bit mask, with the start of every
@@ -159,6 +168,14 @@ static void list_inputs(const double *x, int n_features, const int *rows, int m,
         const size_t at = batch_row(rows, r);
         const double *row = x + at * (size_t)n_features;
         const uint64_t *mask = masks + at * (size_t)words;
+        if (r + LIST_PREFETCH_AHEAD < m) {
+            /* the batch's rows are scattered over x: fetch a coming row's
+             * lines while this one is listed */
+            const char *ahead = (const char *)(x + batch_row(rows, r + LIST_PREFETCH_AHEAD) *
+                                                       (size_t)n_features);
+            for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
+                __builtin_prefetch(ahead + byte);
+        }
         int *start = s->input_start + (size_t)r * (size_t)chunks;
         int chunk = 0, chunk_end = MULTICLASS_CHUNK;
         start[0] = entries;
