@@ -74,7 +74,7 @@ typedef struct {
 /* Features per chunk of the forward sums and of the w1 gradient, so that
  * the rows of w1 (or sum_w1) a chunk reads stay in the L1 cache while every
  * row of the batch passes over them; the bits are the same for any value. */
-#define MULTICLASS_CHUNK 32
+#define MULTICLASS_CHUNK 64
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
