@@ -30,12 +30,13 @@
  *
  * The kernels (multiclass_simd.inc) skip zero inputs: half of
  * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
- * started at +0.0 never changes it (see mc_hidden_block). They skip in
- * blocks, so that one loaded vector serves several rows or features: the
- * forward pass a feature where all of a block of 4 rows are 0, the w1
- * gradient a row where all of a block of 4 features are 0. The softmax's
- * exps run on vectors (vexp: fastmath_exp's bits); its sums, the divisions
- * and the losses are scalar.
+ * started at +0.0 never changes it (see mc_hidden_block). Each row's own
+ * nonzero inputs are listed once per batch (list_inputs) and both the
+ * forward sums and the w1 gradient walk that list, a chunk of features at
+ * a time: the forward sums keep a row's sums in registers over a chunk
+ * (partial sums wait in a1 between chunks), the w1 gradient adds the rows'
+ * terms to sum_w1 row after row. The softmax's exps run on vectors (vexp:
+ * fastmath_exp's bits); its sums, the divisions and the losses are scalar.
  */
 #include "multiclass.h"
 
@@ -171,8 +172,8 @@ static void list_inputs(const double *x, int n_features, const int *rows, int m,
         if (r + LIST_PREFETCH_AHEAD < m) {
             /* the batch's rows are scattered over x: fetch a coming row's
              * lines while this one is listed */
-            const char *ahead = (const char *)(x + batch_row(rows, r + LIST_PREFETCH_AHEAD) *
-                                                       (size_t)n_features);
+            const char *ahead =
+                (const char *)(x + batch_row(rows, r + LIST_PREFETCH_AHEAD) * (size_t)n_features);
             for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
                 __builtin_prefetch(ahead + byte);
         }
