@@ -72,8 +72,9 @@ typedef struct {
 } multiclass_scratch;
 
 /* Features per chunk of the forward sums and of the w1 gradient, so that
- * the rows of w1 (or sum_w1) a chunk reads stay in the L1 cache while every
- * row of the batch passes over them; the bits are the same for any value. */
+ * the rows of w1 (or sum_w1) a chunk reads stay near the L1 cache while
+ * every row of the batch passes over them (64 x 100 units: 53 KB; measured
+ * fastest of 16 to 128 and one chunk); the bits are the same for any value. */
 #define MULTICLASS_CHUNK 64
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
