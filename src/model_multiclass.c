@@ -49,7 +49,7 @@ static void *multiclass_new(simd_isa isa)
 {
     multiclass_state *state = calloc(1, sizeof(multiclass_state));
     if (state != NULL)
-        state->isa = isa == SIMD_AVX512 ? SIMD_AVX2 : isa; /* no AVX-512 body (simd.h) */
+        state->isa = isa;
     return state;
 }
 

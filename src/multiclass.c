@@ -30,12 +30,13 @@
  *
  * The kernels (multiclass_simd.inc) skip zero inputs: half of
  * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
- * started at +0.0 never changes it (see mc_hidden_block). They skip in
- * blocks, so that one loaded vector serves several rows or features: the
- * forward pass a feature where all of a block of 4 rows are 0, the w1
- * gradient a row where all of a block of 4 features are 0. The softmax's
- * exps run on vectors (vexp: fastmath_exp's bits); its sums, the divisions
- * and the losses are scalar.
+ * started at +0.0 never changes it (see mc_hidden_block). Each row's own
+ * nonzero inputs are listed once per batch (list_inputs) and both the
+ * forward sums and the w1 gradient walk that list, a chunk of features at
+ * a time: the forward sums keep a row's sums in registers over a chunk
+ * (partial sums wait in a1 between chunks), the w1 gradient adds the rows'
+ * terms to sum_w1 row after row. The softmax's exps run on vectors (vexp:
+ * fastmath_exp's bits); its sums, the divisions and the losses are scalar.
  */
 #include "multiclass.h"
 
@@ -61,10 +62,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
 {
     const size_t stride = (size_t)multiclass_stride(isa, units);
     const size_t class_stride = (size_t)multiclass_stride(isa, classes);
-    const size_t row_blocks = ((size_t)capacity + MULTICLASS_ROWS - 1) / MULTICLASS_ROWS;
-    const size_t rows = row_blocks * MULTICLASS_ROWS;
-    const size_t feature_blocks =
-        ((size_t)n_features + MULTICLASS_FEATURES - 1) / MULTICLASS_FEATURES;
+    const size_t rows = (size_t)capacity;
+    const size_t chunks = ((size_t)n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
     return (multiclass_sizes){
         .w1 = (size_t)n_features * stride,
         .b1 = stride,
@@ -78,15 +77,11 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w1 = (size_t)n_features * stride,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
-        .input_start =
-            row_blocks * (((size_t)n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK) + 1,
-        .input_index = row_blocks * (size_t)n_features,
+        .input_start = rows * chunks + 1,
+        .input_index = rows * (size_t)n_features,
         .input_value = rows * (size_t)n_features,
-        .row_count = feature_blocks,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
-        .row_index = feature_blocks * (size_t)capacity,
-        .row_value = feature_blocks * (size_t)capacity * MULTICLASS_FEATURES,
     };
 }
 
@@ -140,10 +135,16 @@ void multiclass_row_masks(const double *x, int n_features, int n, int mask_words
     for (int r = 0; r < n; r++) {
         const double *row = x + (size_t)r * (size_t)n_features;
         uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
-        for (int w = 0; w < mask_words; w++)
-            mask[w] = 0;
-        for (int f = 0; f < n_features; f++)
-            mask[f / 64] |= (uint64_t)(row[f] != 0.0) << (f % 64);
+        for (int w = 0; w < mask_words; w++) {
+            /* in a register: or-ing into memory bit by bit waits on the
+             * previous store every time */
+            const int first = w * 64;
+            const int count = n_features - first < 64 ? n_features - first : 64;
+            uint64_t bits = 0;
+            for (int b = 0; b < count; b++)
+                bits |= (uint64_t)(row[first + b] != 0.0) << b;
+            mask[w] = bits;
+        }
     }
 }
 
@@ -153,72 +154,45 @@ static size_t batch_row(const int *rows, int r)
     return (size_t)(rows != NULL ? rows[r] : r);
 }
 
-/* The forward pass's input lists of the m rows (see multiclass_scratch):
- * the union of a block's row masks, walked bit by bit. */
+/* Rows between the one being listed and the one being prefetched. */
+enum { LIST_PREFETCH_AHEAD = 2 };
+
+/* The input lists of the m rows (see multiclass_scratch): each row's
+ * nonzero features in order, from its bit mask, with the start of every
+ * chunk of MULTICLASS_CHUNK features. */
 static void list_inputs(const double *x, int n_features, const int *rows, int m,
                         const uint64_t *masks, multiclass_scratch *s)
 {
-    const int words = s->mask_words;
-    int entries = 0, block = 0;
-    for (int first = 0; first < m; first += MULTICLASS_ROWS, block++) {
-        const double *row[MULTICLASS_ROWS];
-        const uint64_t *mask[MULTICLASS_ROWS];
-        int count = m - first < MULTICLASS_ROWS ? m - first : MULTICLASS_ROWS;
-        for (int i = 0; i < count; i++) {
-            size_t at = batch_row(rows, first + i);
-            row[i] = x + at * (size_t)n_features;
-            mask[i] = masks + at * (size_t)words;
-        }
-        for (int w = 0; w < words; w++) {
-            if (w % (MULTICLASS_CHUNK / 64) == 0)
-                s->input_start[block * s->chunks + w / (MULTICLASS_CHUNK / 64)] = entries;
-            uint64_t bits = 0;
-            for (int i = 0; i < count; i++)
-                bits |= mask[i][w];
-            for (; bits != 0; bits &= bits - 1) {
-                const int f = w * 64 + __builtin_ctzll(bits);
-                s->input_index[entries] = f * s->input_stride;
-                double *values = s->input_value + (size_t)entries * MULTICLASS_ROWS;
-                for (int i = 0; i < MULTICLASS_ROWS; i++)
-                    values[i] = i < count ? row[i][f] : 0.0;
-                entries++;
-            }
-        }
-    }
-    s->input_start[block * s->chunks] = entries;
-}
-
-/* The w1 gradient's row lists of the m rows (see multiclass_scratch): each
- * row joins the list of every feature block holding one of its set bits.
- * With blocks of two features, a word's blocks with a set bit are the even
- * bits of (bits | bits >> 1): one step per block, not per bit. */
-#if MULTICLASS_FEATURES != 2
-#error "list_rows pairs the bits of two features"
-#endif
-static void list_rows(const double *x, int n_features, const int *rows, int m,
-                      multiclass_scratch *s)
-{
-    const int words = s->mask_words;
-    const int blocks = (n_features + MULTICLASS_FEATURES - 1) / MULTICLASS_FEATURES;
-    for (int b = 0; b < blocks; b++)
-        s->row_count[b] = 0;
-    s->row_capacity = m;
+    const int words = s->mask_words, chunks = s->chunks;
+    int entries = 0;
     for (int r = 0; r < m; r++) {
         const size_t at = batch_row(rows, r);
         const double *row = x + at * (size_t)n_features;
-        const uint64_t *mask = s->masks + at * (size_t)words;
+        const uint64_t *mask = masks + at * (size_t)words;
+        if (r + LIST_PREFETCH_AHEAD < m) {
+            /* the batch's rows are scattered over x: fetch a coming row's
+             * lines while this one is listed */
+            const char *ahead =
+                (const char *)(x + batch_row(rows, r + LIST_PREFETCH_AHEAD) * (size_t)n_features);
+            for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
+                __builtin_prefetch(ahead + byte);
+        }
+        int *start = s->input_start + (size_t)r * (size_t)chunks;
+        int chunk = 0, chunk_end = MULTICLASS_CHUNK;
+        start[0] = entries;
         for (int w = 0; w < words; w++)
-            for (uint64_t pairs = (mask[w] | mask[w] >> 1) & 0x5555555555555555ULL; pairs != 0;
-                 pairs &= pairs - 1) {
-                const int f = w * 64 + __builtin_ctzll(pairs);
-                const int b = f / MULTICLASS_FEATURES;
-                const size_t entry = (size_t)b * (size_t)m + (size_t)s->row_count[b]++;
-                s->row_index[entry] = r;
-                double *values = s->row_value + entry * MULTICLASS_FEATURES;
-                values[0] = row[f];
-                values[1] = f + 1 < n_features ? row[f + 1] : 0.0;
+            for (uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
+                const int f = w * 64 + __builtin_ctzll(bits);
+                for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
+                    start[++chunk] = entries;
+                s->input_index[entries] = f * s->input_stride;
+                s->input_value[entries] = row[f];
+                entries++;
             }
+        while (chunk + 1 < chunks)
+            start[++chunk] = entries;
     }
+    s->input_start[(size_t)m * (size_t)chunks] = entries;
 }
 
 /* np.clip(v, low, high) with NaN passing through. */
@@ -273,12 +247,24 @@ static int argmax_row(const double *z2_row, int classes)
 #include "fastmath_simd.inc"
 #include "multiclass_simd.inc"
 #include "simd_end.inc"
+
+#define SIMD_SUFFIX avx512
+#define SIMD_LANES 8
+#define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx512f,avx2")))
+#include "simd_begin.inc"
+#include "fastmath_simd.inc"
+#include "multiclass_simd.inc"
+#include "simd_end.inc"
 #endif
 
 static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
+    if (net->isa == SIMD_AVX512) {
+        mc_forward_avx512(net, m, s);
+        return;
+    }
+    if (net->isa == SIMD_AVX2) {
         mc_forward_avx2(net, m, s);
         return;
     }
@@ -289,7 +275,11 @@ static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
 static void exp_rows(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
+    if (net->isa == SIMD_AVX512) {
+        mc_exp_rows_avx512(net, m, s->z2, s->err);
+        return;
+    }
+    if (net->isa == SIMD_AVX2) {
         mc_exp_rows_avx2(net, m, s->z2, s->err);
         return;
     }
@@ -300,7 +290,11 @@ static void exp_rows(const multiclass_net *net, int m, multiclass_scratch *s)
 static void backward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
+    if (net->isa == SIMD_AVX512) {
+        mc_backward_avx512(net, m, s);
+        return;
+    }
+    if (net->isa == SIMD_AVX2) {
         mc_backward_avx2(net, m, s);
         return;
     }
@@ -312,7 +306,11 @@ static void apply_sgd(multiclass_net *net, int m, const multiclass_scratch *s,
                       const train_params *params)
 {
 #ifdef MULTICLASS_X86_LEVELS
-    if (net->isa == SIMD_AVX2 || net->isa == SIMD_AVX512) {
+    if (net->isa == SIMD_AVX512) {
+        mc_apply_sgd_avx512(net, m, s, params);
+        return;
+    }
+    if (net->isa == SIMD_AVX2) {
         mc_apply_sgd_avx2(net, m, s, params);
         return;
     }
@@ -340,7 +338,6 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
         for (int k = 0; k < net->classes; k++)
             err_total += err_row[k];
     }
-    list_rows(x, net->n_features, rows, m, scratch);
     backward(net, m, scratch);
     apply_sgd(net, m, scratch, params);
     const double db2 = err_total / (double)m;

@@ -38,8 +38,7 @@ typedef struct {
     double *b2;       /* (class_stride) */
 } multiclass_net;
 
-/* Scratch of a pass over at most `capacity` rows (a1 and z2 hold
- * `capacity` rounded up to MULTICLASS_ROWS rows). */
+/* Scratch of a pass over at most `capacity` rows. */
 typedef struct {
     int capacity;   /* rows */
     double *a1;     /* (capacity, stride) hidden activations */
@@ -49,24 +48,22 @@ typedef struct {
     double *sum_w1; /* (n_features, stride) sums of dw1 before dividing by m */
     double *sum_w2; /* (units, class_stride) sums of dw2 */
     double *sum_b1; /* (stride) sums of db1 */
-    /* The forward pass's input lists, one per block of MULTICLASS_ROWS rows:
-     * the features where any of the block's rows is nonzero, and the rows'
-     * values there (MULTICLASS_ROWS each, 0.0 for padding rows). */
-    int *input_start;    /* (row blocks * chunks + 1) the first entry of each block's
-                            features in each chunk of MULTICLASS_CHUNK features */
-    int *input_index;    /* (row blocks * n_features) feature * input_stride: where
-                            its row of w1 starts */
+    /* The input lists of the pass's rows, which both the forward sums and
+     * the w1 gradient walk: each row's nonzero features in feature order,
+     * row after row, cut into chunks of MULTICLASS_CHUNK features. */
+    int *input_start;    /* (capacity * chunks + 1) the first entry of row r's chunk c
+                            at r * chunks + c */
+    int *input_index;    /* (capacity * n_features) feature * input_stride: where
+                            its row of w1 (and of sum_w1) starts */
     int input_stride;    /* the net's stride */
     int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
-    double *input_value; /* (row blocks * n_features * MULTICLASS_ROWS) */
-    /* The w1 gradient's row lists, one per block of MULTICLASS_FEATURES
-     * features: the batch rows where any of the block's features is
-     * nonzero, in order, and their values of those features (0.0 past the
-     * last feature). */
-    int *row_count;    /* (feature blocks) rows in each block's list */
-    int row_capacity;  /* entries per block's list: the batch's rows */
-    int *row_index;    /* (feature blocks * capacity) block b's list at b * row_capacity */
-    double *row_value; /* (feature blocks * capacity * MULTICLASS_FEATURES) */
+    double *input_value; /* (capacity * n_features) the row's value of that feature */
+    /* No longer used (their sizes are 0): the w1 gradient walks the input
+     * lists. Kept until model_multiclass.c stops setting them. */
+    int *row_count;
+    int row_capacity;
+    int *row_index;
+    double *row_value;
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
     int mask_words;        /* (n_features + 63) / 64 */
@@ -74,15 +71,11 @@ typedef struct {
     uint64_t *chunk_masks; /* (capacity * mask_words) for the evaluated rows */
 } multiclass_scratch;
 
-/* Rows per forward block and features per w1-gradient block (the same for
- * every instruction set, so the lists are too; list_rows relies on 2). */
-#define MULTICLASS_ROWS 2
-#define MULTICLASS_FEATURES 2
-/* Features per pass of the forward sums (a multiple of 64), so that the
- * rows of w1 a block of units reads in one pass fit the L1 cache. Measured
- * on the shared Zen 4 machine: no difference from one pass (within noise);
- * the bits are the same either way. */
-#define MULTICLASS_CHUNK 256
+/* Features per chunk of the forward sums and of the w1 gradient, so that
+ * the rows of w1 (or sum_w1) a chunk reads stay near the L1 cache while
+ * every row of the batch passes over them (64 x 100 units: 53 KB; measured
+ * fastest of 16 to 128 and one chunk); the bits are the same for any value. */
+#define MULTICLASS_CHUNK 64
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */

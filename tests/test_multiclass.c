@@ -334,6 +334,78 @@ static void test_fast_equals_reference(void **state)
     assert_true(levels >= 1);
 }
 
+/* A made-up sparse set wider than the kernels' chunks of features (150
+ * features: chunks of 64, 64 and 22) and units wider than one register
+ * block on every level: about two thirds of the inputs are 0, whole rows
+ * and whole chunks of a row too, so the input lists hold rows with nothing
+ * in a chunk, chunks with everything, and the padding of the last chunk. */
+enum { WIDE_FEATURES = 150, WIDE_CLASSES = 4 };
+
+static void fill_wide_rows(double *x, double *y, int n, uint32_t *state)
+{
+    for (int r = 0; r < n; r++) {
+        const int kind = r % 7; /* 0: all zero, 1: second chunk zero, 2: all nonzero */
+        for (int f = 0; f < WIDE_FEATURES; f++) {
+            *state = *state * 1664525u + 1013904223u;
+            const double value = (double)(*state >> 8) / (double)(1u << 24) - 0.3;
+            bool zero = kind == 0 || (kind == 1 && f >= 64 && f < 128) ||
+                        (kind != 2 && (*state >> 4) % 3 != 0);
+            x[(size_t)r * WIDE_FEATURES + f] = zero ? 0.0 : value;
+        }
+        y[r] = (double)(r % WIDE_CLASSES);
+    }
+}
+
+static void test_wide_sparse_equals_reference(void **state)
+{
+    (void)state;
+    enum { N_TRAIN = 90, N_VAL = 31, N_TEST = 20 };
+    static double x_train[N_TRAIN * WIDE_FEATURES], x_val[N_VAL * WIDE_FEATURES],
+        x_test[N_TEST * WIDE_FEATURES], y_train[N_TRAIN], y_val[N_VAL], y_test[N_TEST];
+    uint32_t seed = 12345u;
+    fill_wide_rows(x_train, y_train, N_TRAIN, &seed);
+    fill_wide_rows(x_val, y_val, N_VAL, &seed);
+    fill_wide_rows(x_test, y_test, N_TEST, &seed);
+    dataset data = {.name = "wide",
+                    .n_features = WIDE_FEATURES,
+                    .n_classes = WIDE_CLASSES,
+                    .n_train = N_TRAIN,
+                    .n_val = N_VAL,
+                    .n_test = N_TEST,
+                    .x_train = x_train,
+                    .y_train = y_train,
+                    .x_val = x_val,
+                    .y_val = y_val,
+                    .x_test = x_test,
+                    .y_test = y_test};
+    const train_params cases[] = {
+        mc_params(16, 0.1, 0.0, 0.0, 130, 4, 3),   /* AVX-512: 17 vectors, blocks 9 + 8 */
+        mc_params(7, 0.05, 0.001, 0.01, 45, 3, 8), /* AVX2: 12 vectors, one full block */
+        mc_params(90, 0.2, 0.0, 0.001, 1, 5, 1),   /* one unit; one batch of all rows */
+    };
+    int compared = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        refmc_result reference;
+        refmc_run(&data, &cases[c], &reference);
+        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+            if (!simd_supported((simd_isa)isa))
+                continue;
+            train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
+            assert_non_null(workspace);
+            run_result fast;
+            run_on(workspace, &data, &cases[c], &fast);
+            char label[128];
+            snprintf(label, sizeof label, "wide case %zu [%s]", c, simd_name((simd_isa)isa));
+            check_same_as_reference(&fast, &reference, &cases[c], label);
+            compared++;
+            run_result_free(&fast);
+            train_workspace_delete(workspace);
+        }
+        refmc_result_free(&reference);
+    }
+    assert_true(compared >= 3);
+}
+
 /* A run that diverges stops at the same epoch as the reference, as failed. */
 static void test_divergence(void **state)
 {
@@ -474,6 +546,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digits_l2),
         cmocka_unit_test(test_digits_odd_batch),
         cmocka_unit_test(test_fast_equals_reference),
+        cmocka_unit_test(test_wide_sparse_equals_reference),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_model_table),
