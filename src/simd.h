@@ -4,7 +4,7 @@
  * once per instruction set and chosen at run time, so one binary runs on any
  * x86-64 and still uses AVX2 or AVX-512 where the CPU has it. A kernel
  * without a body for a level runs the best one it has (the lone-run
- * networks run their AVX2 body on AVX-512 CPUs). Every level
+ * minibatch network runs its AVX2 body on AVX-512 CPUs). Every level
  * computes the very same bits: the kernels only use IEEE additions,
  * multiplications and divisions (no fused multiply-add: build flag
  * -ffp-contract=off), and vectorize across independent outputs, never
