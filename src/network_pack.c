@@ -50,17 +50,21 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
     }
 }
 
-/* ---- the kernels, one copy per instruction set ---- */
+/* ---- the kernels, one copy per instruction set ----
+ * PACK_UNIT_BLOCK: the units whose sums stay in registers, for 16 vector
+ * registers (SSE2, AVX2) or 32 (AVX-512). */
 
 #define SIMD_SUFFIX generic
 #define SIMD_LANES 2
 #define SIMD_TARGET_ATTRIBUTE
+#define PACK_UNIT_BLOCK 12
 #include "simd_begin.inc"
 #include "fastmath_simd.inc"
 #include "lanes_simd.inc"
 #include "network_pack_simd.inc"
 #include "lanes_simd_end.inc"
 #include "simd_end.inc"
+#undef PACK_UNIT_BLOCK
 
 #if defined(__x86_64__) || defined(__i386__)
 #define NETWORK_PACK_X86_LEVELS 1
@@ -68,22 +72,26 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
 #define SIMD_SUFFIX avx2
 #define SIMD_LANES 4
 #define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx2")))
+#define PACK_UNIT_BLOCK 12
 #include "simd_begin.inc"
 #include "fastmath_simd.inc"
 #include "lanes_simd.inc"
 #include "network_pack_simd.inc"
 #include "lanes_simd_end.inc"
 #include "simd_end.inc"
+#undef PACK_UNIT_BLOCK
 
 #define SIMD_SUFFIX avx512
 #define SIMD_LANES 8
 #define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx512f,avx2")))
+#define PACK_UNIT_BLOCK 16
 #include "simd_begin.inc"
 #include "fastmath_simd.inc"
 #include "lanes_simd.inc"
 #include "network_pack_simd.inc"
 #include "lanes_simd_end.inc"
 #include "simd_end.inc"
+#undef PACK_UNIT_BLOCK
 #endif
 
 void network_pack_train_batch(network_pack *pack, network_pack_scratch *scratch, int m,
