@@ -17,6 +17,7 @@
 #include "model.h"
 #include "network_pack.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 /* The gathered rows of a batch (capacity x n_features x width doubles)
  * above this many bytes: the runs are trained alone (see worthwhile). */
@@ -30,7 +31,8 @@ typedef struct {
     int *orders; /* (width, n_train) each lane's epoch permutation */
     size_t orders_capacity;
     int *lane_orders[LANES_MAX]; /* rows of `orders` */
-    numpy_rng rngs[LANES_MAX];
+    numpy_rng rngs[LANES_MAX]; /* the initial weights' draws */
+    rng_lanes shuffles;        /* the epochs' permutations, all lanes at once */
     network_pack pack;
     network_pack_scratch scratch;
     int n_lanes;    /* runs in the pack (the other lanes are copies of lane 0) */
@@ -82,6 +84,7 @@ static void pack_delete(void *opaque)
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
     free(state->orders);
+    rng_lanes_free(&state->shuffles);
     free(state);
 }
 
@@ -166,8 +169,10 @@ static int pack_start(void *opaque, const dataset *data, const train_params *con
     for (int lane = 0; lane < ws->width; lane++)
         rng_seed(&ws->rngs[lane], lanes[lane]->seed);
     network_pack_init(&ws->pack, ws->rngs);
+    if (ws->shuffles.streams == NULL && rng_lanes_init(&ws->shuffles, ws->width, ws->isa, err) < 0)
+        return -1;
     for (int lane = 0; lane < ws->width; lane++)
-        rng_seed(&ws->rngs[lane], lanes[lane]->seed);
+        rng_lanes_seed(&ws->shuffles, lane, lanes[lane]->seed);
     return 0;
 }
 
@@ -179,7 +184,7 @@ static void pack_epoch(void *opaque, const dataset *data, epoch_outcome *outcome
     double val_total[LANES_MAX] = {0.0};
     int train_correct[LANES_MAX] = {0}, val_correct[LANES_MAX];
 
-    lanes_permutations(ws->rngs, width, ws->lane_orders, n_train);
+    rng_lanes_permutations(&ws->shuffles, n_train, ws->lane_orders);
     for (int start = 0; start < n_train; start += batch_rows) {
         const int m = n_train - start < batch_rows ? n_train - start : batch_rows;
         lanes_gather_rows(data->x_train, data->y_train, data->n_features,
