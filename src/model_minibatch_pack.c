@@ -23,6 +23,9 @@
  * above this many bytes: the runs are trained alone (see worthwhile). */
 #define PACK_GATHER_BYTES_MAX (64u << 20)
 
+/* Rows gathered at a time for plain SGD (batch size 1). */
+enum { SINGLE_ROW_CHUNK = 64 };
+
 typedef struct {
     simd_isa isa;
     int width; /* lanes per pack */
@@ -31,8 +34,8 @@ typedef struct {
     int *orders; /* (width, n_train) each lane's epoch permutation */
     size_t orders_capacity;
     int *lane_orders[LANES_MAX]; /* rows of `orders` */
-    numpy_rng rngs[LANES_MAX]; /* the initial weights' draws */
-    rng_lanes shuffles;        /* the epochs' permutations, all lanes at once */
+    numpy_rng rngs[LANES_MAX];   /* the initial weights' draws */
+    rng_lanes shuffles;          /* the epochs' permutations, all lanes at once */
     network_pack pack;
     network_pack_scratch scratch;
     int n_lanes;    /* runs in the pack (the other lanes are copies of lane 0) */
@@ -131,8 +134,12 @@ static int pack_start(void *opaque, const dataset *data, const train_params *con
     const int n_train = data->n_train;
     ws->n_lanes = n_runs;
     ws->batch_rows = runs[0]->batch_size < n_train ? runs[0]->batch_size : n_train;
-    /* the evaluations use one row at a time; the batches need batch_rows */
-    if (reserve_arrays(ws, data->n_features, runs[0]->units, ws->batch_rows, n_train, err) < 0)
+    /* the evaluations use one row at a time; the batches need batch_rows,
+     * plain SGD gathers chunks of rows */
+    const int capacity = ws->batch_rows > 1
+                             ? ws->batch_rows
+                             : (n_train < SINGLE_ROW_CHUNK ? n_train : SINGLE_ROW_CHUNK);
+    if (reserve_arrays(ws, data->n_features, runs[0]->units, capacity, n_train, err) < 0)
         return -1;
     for (int lane = 0; lane < ws->width; lane++) {
         ws->l1.data[lane] = lanes[lane]->l1;
@@ -154,7 +161,7 @@ static int pack_start(void *opaque, const dataset *data, const train_params *con
         .learning_rate = ws->learning_rate.data,
     };
     ws->scratch = (network_pack_scratch){
-        .capacity = ws->batch_rows,
+        .capacity = capacity,
         .x = ws->x.data,
         .y = ws->y.data,
         .a1 = ws->a1.data,
@@ -185,7 +192,18 @@ static void pack_epoch(void *opaque, const dataset *data, epoch_outcome *outcome
     int train_correct[LANES_MAX] = {0}, val_correct[LANES_MAX];
 
     rng_lanes_permutations(&ws->shuffles, n_train, ws->lane_orders);
-    for (int start = 0; start < n_train; start += batch_rows) {
+    if (batch_rows == 1) {
+        /* plain SGD: the fused kernel over chunks of gathered rows */
+        for (int start = 0; start < n_train; start += ws->scratch.capacity) {
+            const int n = n_train - start < ws->scratch.capacity ? n_train - start
+                                                                 : ws->scratch.capacity;
+            lanes_gather_rows(data->x_train, data->y_train, data->n_features,
+                              (const int *const *)ws->lane_orders, start, n, width, ws->scratch.x,
+                              ws->scratch.y);
+            network_pack_train_single_rows(&ws->pack, &ws->scratch, n, loss, train_correct);
+        }
+    }
+    for (int start = 0; batch_rows > 1 && start < n_train; start += batch_rows) {
         const int m = n_train - start < batch_rows ? n_train - start : batch_rows;
         lanes_gather_rows(data->x_train, data->y_train, data->n_features,
                           (const int *const *)ws->lane_orders, start, m, width, ws->scratch.x,

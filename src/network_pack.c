@@ -112,6 +112,40 @@ void network_pack_train_batch(network_pack *pack, network_pack_scratch *scratch,
     }
 }
 
+void network_pack_train_single_rows(network_pack *pack, network_pack_scratch *scratch, int n,
+                                    double *loss_total, int *correct)
+{
+    int status;
+    switch (pack->isa) {
+#ifdef NETWORK_PACK_X86_LEVELS
+    case SIMD_AVX512:
+        status = pack_train_single_rows_avx512(pack, scratch, n, loss_total, correct);
+        break;
+    case SIMD_AVX2:
+        status = pack_train_single_rows_avx2(pack, scratch, n, loss_total, correct);
+        break;
+#endif
+    default:
+        status = pack_train_single_rows_generic(pack, scratch, n, loss_total, correct);
+        break;
+    }
+    if (status == 0)
+        return;
+    /* too many units to keep in registers: row by row */
+    const size_t row = (size_t)pack->n_features * (size_t)pack->width;
+    double *const x = scratch->x, *const y = scratch->y;
+    for (int i = 0; i < n; i++) {
+        double batch_loss[LANES_MAX];
+        scratch->x = x + (size_t)i * row;
+        scratch->y = y + (size_t)i * (size_t)pack->width;
+        network_pack_train_batch(pack, scratch, 1, batch_loss, correct);
+        for (int lane = 0; lane < pack->width; lane++)
+            loss_total[lane] += batch_loss[lane];
+    }
+    scratch->x = x;
+    scratch->y = y;
+}
+
 void network_pack_evaluate(const network_pack *pack, network_pack_scratch *scratch, const double *x,
                            const double *y, int n, double *loss_total, int *correct)
 {

@@ -51,6 +51,13 @@ void network_pack_init(network_pack *pack, numpy_rng *rngs);
 void network_pack_train_batch(network_pack *pack, network_pack_scratch *scratch, int m,
                               double *batch_loss, int *correct);
 
+/* Plain SGD (batch size 1) of every lane over the n rows in scratch->x
+ * and scratch->y (n <= capacity): the same numbers as n calls of
+ * network_pack_train_batch with one row each, fused. loss_total[lane] grows
+ * by each row's loss in row order, correct[lane] as there. */
+void network_pack_train_single_rows(network_pack *pack, network_pack_scratch *scratch, int n,
+                                    double *loss_total, int *correct);
+
 /* network_evaluate of every lane on the n rows of x (shared by the lanes):
  * loss_total[lane] grows by the rows' cross-entropy in row order,
  * correct[lane] is set to the count of (z2 > 0) == (y == 1). */
