@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 
+#include "schedule.h"
+#include "simd.h"
+
 /* ---- the cluster as a transport ------------------------------------------ */
 
 static int cluster_link_send(void *link, int to, int tag, void *bytes, size_t size,
@@ -477,7 +480,9 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
     } else {
         team_record_error(&team, &problem);
     }
-    if (protocol_courier_ready(&courier, n_workers, err) != 0)
+    /* credit for whole packs per worker: its inbox packs what it holds */
+    const int lanes = schedule_packing_enabled() ? simd_lanes(simd_best()) : 1;
+    if (protocol_courier_ready(&courier, n_workers * lanes, err) != 0)
         goto cleanup;
     if (n_workers > 0) {
         team_run(&team, n_workers, courier_step, &courier);
