@@ -249,4 +249,5 @@ const model_ops MODEL_MINIBATCH_OPS = {
     .start = minibatch_start,
     .epoch = minibatch_epoch,
     .scores = minibatch_scores,
+    .pack = &MODEL_MINIBATCH_PACK_OPS,
 };

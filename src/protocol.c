@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 
+#include "schedule.h"
+#include "simd.h"
+
 /* ---- the cluster as a transport ------------------------------------------ */
 
 static int cluster_link_send(void *link, int to, int tag, void *bytes, size_t size,
@@ -441,7 +444,9 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
         n_workers = team_worker_count(settings.threads, settings.n_runs);
     else
         team_record_error(&team, &problem);
-    if (protocol_courier_ready(&courier, n_workers, err) != 0)
+    /* credit for whole packs per worker: its inbox packs what it holds */
+    const int lanes = schedule_packing_enabled() ? simd_lanes(simd_best()) : 1;
+    if (protocol_courier_ready(&courier, n_workers * lanes, err) != 0)
         goto cleanup;
     if (n_workers > 0) {
         team_run(&team, n_workers, courier_step, &courier);

@@ -1,11 +1,14 @@
 /* schedule.c: training order and shards. See schedule.h. */
 #include "schedule.h"
 
+#include "lanes.h"
 #include "model.h"
+#include "train.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 double schedule_cost(const train_params *params, const dataset *data)
 {
@@ -53,6 +56,60 @@ int schedule_order(const train_params *runs, size_t n_runs, const long long *cop
         schedule[slot] = order[slot].index;
     *n_scheduled = n;
     free(order);
+    return 0;
+}
+
+bool schedule_packing_enabled(void)
+{
+    const char *disabled = getenv("SWEEP_NO_PACK");
+    return disabled == NULL || disabled[0] == '\0' || strcmp(disabled, "0") == 0;
+}
+
+int schedule_pack_width(const train_params *params, const dataset *data, simd_isa isa)
+{
+    const model_pack_ops *pack = model_get(params->model)->pack;
+    if (pack == NULL || !schedule_packing_enabled() || !pack->worthwhile(params, data))
+        return 1;
+    int width = pack->width(isa);
+    return width < 1 ? 1 : width < LANES_MAX ? width : LANES_MAX;
+}
+
+int schedule_packs(const train_params *runs, const dataset *data, simd_isa isa, size_t *schedule,
+                   size_t n_scheduled, size_t *pack_end, sweep_error *err)
+{
+    bool *placed = calloc(n_scheduled > 0 ? n_scheduled : 1, sizeof *placed);
+    size_t *packed = malloc((n_scheduled > 0 ? n_scheduled : 1) * sizeof *packed);
+    if (placed == NULL || packed == NULL) {
+        free(placed);
+        free(packed);
+        return error_set(err, ERROR_RUNTIME, "out of memory for the packs of %zu runs",
+                         n_scheduled);
+    }
+    size_t n_packed = 0;
+    for (size_t first = 0; first < n_scheduled; first++) {
+        if (placed[first])
+            continue;
+        const train_params *lead = &runs[schedule[first]];
+        const size_t width = (size_t)schedule_pack_width(lead, data, isa);
+        const double cost = schedule_cost(lead, data);
+        const size_t start = n_packed;
+        packed[n_packed++] = schedule[first];
+        /* packable runs cost the same, so they are among first's ties */
+        for (size_t slot = first + 1; slot < n_scheduled && n_packed - start < width; slot++) {
+            const train_params *run = &runs[schedule[slot]];
+            if (schedule_cost(run, data) != cost)
+                break;
+            if (!placed[slot] && train_params_packable(lead, run)) {
+                placed[slot] = true;
+                packed[n_packed++] = schedule[slot];
+            }
+        }
+        for (size_t slot = start; slot < n_packed; slot++)
+            pack_end[slot] = n_packed;
+    }
+    memcpy(schedule, packed, n_scheduled * sizeof *schedule);
+    free(placed);
+    free(packed);
     return 0;
 }
 

@@ -63,6 +63,7 @@ typedef struct {
     results_index index;  /* with resuming: the file's runs */
     long long *copy_from; /* (n_runs) resume: the file's run to keep, or -1 */
     size_t *schedule;     /* (n_runs) runs to train, most expensive first */
+    size_t *pack_end;     /* (n_runs) schedule_packs: where each slot's pack ends */
     sweep_team team;
     sweep_writer writer;
     bool distributed; /* rank 0 of an MPI job of several ranks */
@@ -281,9 +282,11 @@ static int allocate_runs(sweep_state *state, sweep_error *err)
     size_t n_alloc = state->n_runs > 0 ? state->n_runs : 1;
     sweep_writer *writer = &state->writer;
     state->schedule = malloc(n_alloc * sizeof *state->schedule);
+    state->pack_end = malloc(n_alloc * sizeof *state->pack_end);
     state->copy_from = malloc(n_alloc * sizeof *state->copy_from);
     writer->summaries = calloc(n_alloc, sizeof *writer->summaries);
-    if (state->schedule == NULL || state->copy_from == NULL || writer->summaries == NULL)
+    if (state->schedule == NULL || state->pack_end == NULL || state->copy_from == NULL ||
+        writer->summaries == NULL)
         return error_set(err, ERROR_RUNTIME, "out of memory for %zu runs", state->n_runs);
     for (size_t run = 0; run < state->n_runs; run++)
         state->copy_from[run] = -1;
@@ -362,8 +365,12 @@ static int open_results(sweep_state *state, const sweep_config *config,
                               &state->writer.writer, err) != 0) {
         return -1;
     }
-    return schedule_order(state->runs, state->n_runs, state->copy_from, data, state->schedule,
-                          &state->team.n_scheduled, err);
+    if (schedule_order(state->runs, state->n_runs, state->copy_from, data, state->schedule,
+                       &state->team.n_scheduled, err) != 0)
+        return -1;
+    /* runs that can train side by side become consecutive packs */
+    return schedule_packs(state->runs, data, simd_best(), state->schedule, state->team.n_scheduled,
+                          state->pack_end, err);
 }
 
 /* How many runs ended which way, trained now or kept from the file. */
@@ -393,6 +400,7 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
     sweep_team *team = &state->team;
     team->runs = state->runs;
     team->schedule = state->schedule;
+    team->pack_end = state->pack_end;
     team->n_runs = state->n_runs;
     team->data = &state->data;
     team->interrupt = options->interrupt;
@@ -451,6 +459,7 @@ static void sweep_state_free(sweep_state *state)
     protocol_coordinator_free(&state->coordinator);
     free(writer->summaries);
     free(state->schedule);
+    free(state->pack_end);
     free(state->copy_from);
     free(state->members);
     free(state->runs);

@@ -6,6 +6,9 @@
 #include <time.h>
 
 #include "clock.h"
+#include "lanes.h"
+#include "schedule.h"
+#include "simd.h"
 
 /* A worker wakes thread 0 only once WAKE_BACKLOG finished runs wait (see
  * team_push_finished); otherwise thread 0 looks at its own pace. */
@@ -84,6 +87,21 @@ bool team_take_slot(sweep_team *team, size_t *index)
     if (slot >= team->n_scheduled)
         return false;
     *index = team->schedule[slot];
+    return true;
+}
+
+bool team_take_pack(sweep_team *team, size_t *first, size_t *count)
+{
+    size_t slot = atomic_load(&team->next_slot), end;
+    /* another rank may take single slots of a pack meanwhile (team_take_slot):
+     * this takes what is left of the pack */
+    do {
+        if (slot >= team->n_scheduled)
+            return false;
+        end = team->pack_end != NULL ? team->pack_end[slot] : slot + 1;
+    } while (!atomic_compare_exchange_weak(&team->next_slot, &slot, end));
+    *first = slot;
+    *count = end - slot;
     return true;
 }
 
@@ -172,6 +190,60 @@ bool team_inbox_closed(sweep_team *team)
     return closed;
 }
 
+/* Another rank: the inbox's first run, and those after it that can train
+ * in its pack (all taken under the lock). */
+static int take_from_inbox(sweep_team *team, bool may_wait, int max_runs, size_t *indices,
+                           train_params *params, int *n_taken)
+{
+    int taken;
+    pthread_mutex_lock(&team->lock);
+    while (may_wait && team->inbox_head == NULL && !team->inbox_closed && !team_stopped(team))
+        pthread_cond_wait(&team->inbox_changed, &team->lock);
+    assigned_run *item = team_stopped(team) ? NULL : team->inbox_head;
+    if (item != NULL) {
+        int width = max_runs > 1 && team->data != NULL
+                        ? schedule_pack_width(&item->params, team->data, simd_best())
+                        : 1;
+        width = width < max_runs ? width : max_runs;
+        int n = 0;
+        while (item != NULL && n < width &&
+               (n == 0 || train_params_packable(&params[0], &item->params))) {
+            team->inbox_head = item->next;
+            indices[n] = item->index;
+            params[n++] = item->params;
+            free(item);
+            item = team->inbox_head;
+        }
+        if (team->inbox_head == NULL)
+            team->inbox_tail = NULL;
+        *n_taken = n;
+        taken = 0;
+    } else {
+        taken = team->inbox_closed || team_stopped(team) ? 1 : 2;
+    }
+    pthread_mutex_unlock(&team->lock);
+    return taken;
+}
+
+int team_take_runs(sweep_team *team, bool may_wait, size_t *indices, train_params *params,
+                   int *n_taken)
+{
+    *n_taken = 0;
+    if (team_stopped(team))
+        return 1;
+    if (team->runs == NULL)
+        return take_from_inbox(team, may_wait, LANES_MAX, indices, params, n_taken);
+    size_t first, count;
+    if (!team_take_pack(team, &first, &count))
+        return 1;
+    for (size_t i = 0; i < count && i < LANES_MAX; i++) {
+        indices[i] = team->schedule[first + i];
+        params[i] = team->runs[indices[i]];
+    }
+    *n_taken = count < LANES_MAX ? (int)count : LANES_MAX;
+    return 0;
+}
+
 int team_take_run(sweep_team *team, bool may_wait, size_t *index, train_params *params)
 {
     if (team_stopped(team))
@@ -182,61 +254,68 @@ int team_take_run(sweep_team *team, bool may_wait, size_t *index, train_params *
         *params = team->runs[*index];
         return 0;
     }
-    int taken;
-    pthread_mutex_lock(&team->lock);
-    while (may_wait && team->inbox_head == NULL && !team->inbox_closed && !team_stopped(team))
-        pthread_cond_wait(&team->inbox_changed, &team->lock);
-    assigned_run *item = team_stopped(team) ? NULL : team->inbox_head;
-    if (item != NULL) {
-        team->inbox_head = item->next;
-        if (team->inbox_head == NULL)
-            team->inbox_tail = NULL;
-        *index = item->index;
-        *params = item->params;
-        free(item);
-        taken = 0;
-    } else {
-        taken = team->inbox_closed || team_stopped(team) ? 1 : 2;
-    }
-    pthread_mutex_unlock(&team->lock);
-    return taken;
+    int n_taken = 0;
+    return take_from_inbox(team, may_wait, 1, index, params, &n_taken);
 }
 
-/* Train the next run. Returns 0 when a run was pushed, 1 when there is
- * nothing left to do, 2 when nothing is there yet (see team_take_run), -1
- * after recording an error. */
+/* Free the items of a pack (and their results). */
+static void free_items(finished_run **items, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (items[i] != NULL) {
+            run_result_free(&items[i]->result);
+            free(items[i]);
+        }
+}
+
+/* Train the next pack of runs. Returns 0 when its runs were pushed, 1 when
+ * there is nothing left to do (or the pack was abandoned after an
+ * interrupt), 2 when nothing is there yet (see team_take_runs), -1 after
+ * recording an error. */
 static int train_next(sweep_team *team, train_workspace *workspace, bool may_wait)
 {
-    size_t index;
-    train_params params;
-    int taken = team_take_run(team, may_wait, &index, &params);
+    size_t indices[LANES_MAX];
+    train_params params[LANES_MAX];
+    int n = 0;
+    int taken = team_take_runs(team, may_wait, indices, params, &n);
     if (taken != 0)
         return taken;
     sweep_error err = {0};
-    finished_run *item = calloc(1, sizeof *item);
-    if (item == NULL) {
-        error_set(&err, ERROR_RUNTIME, "out of memory for run %zu", index);
-        goto fail;
+    finished_run *items[LANES_MAX] = {NULL};
+    run_result *results[LANES_MAX];
+    const train_params *runs[LANES_MAX];
+    for (int i = 0; i < n; i++) {
+        items[i] = calloc(1, sizeof *items[i]);
+        if (items[i] == NULL) {
+            error_set(&err, ERROR_RUNTIME, "out of memory for run %zu", indices[i]);
+            goto fail;
+        }
+        items[i]->index = indices[i];
+        if (run_result_init(&items[i]->result, params[i].epochs, &err) != 0)
+            goto fail;
+        results[i] = &items[i]->result;
+        runs[i] = &params[i];
     }
-    item->index = index;
-    if (run_result_init(&item->result, params.epochs, &err) != 0)
-        goto fail;
     double started = clock_seconds();
-    if (train_run(workspace, team->data, &params, &item->result, &err) != 0)
+    if (train_pack(workspace, team->data, runs, n, results, &err) != 0)
         goto fail;
-    if (item->result.status == RUN_PENDING) {
-        /* Abandoned after an interrupt: stays pending in the file. */
-        run_result_free(&item->result);
-        free(item);
-        return 1;
+    /* a pack's time is shared by its runs */
+    const double seconds = (clock_seconds() - started) / n;
+    bool abandoned = false;
+    for (int i = 0; i < n; i++) {
+        if (items[i]->result.status == RUN_PENDING) {
+            /* Abandoned after an interrupt: stays pending in the file. */
+            abandoned = true;
+            continue;
+        }
+        items[i]->result.seconds = seconds;
+        team_push_finished(team, items[i]);
+        items[i] = NULL;
     }
-    item->result.seconds = clock_seconds() - started;
-    team_push_finished(team, item);
-    return 0;
+    free_items(items, n);
+    return abandoned ? 1 : 0;
 fail:
-    if (item != NULL)
-        run_result_free(&item->result);
-    free(item);
+    free_items(items, n);
     team_record_error(team, &err);
     return -1;
 }

@@ -5,7 +5,8 @@
  * is over (alone or on rank 0 it stores finished runs and serves the other
  * ranks, see sweep.c; on another rank it is the courier, see protocol.h);
  * the other threads are workers, each owning its train_workspace, that train
- * runs one at a time. On rank 0 (or alone) a worker takes the next run of
+ * runs a pack at a time (train_pack: runs side by side in the vector lanes;
+ * a pack of one is a lone run). On rank 0 (or alone) a worker takes the next run of
  * the schedule, most expensive first; on another rank it takes runs from an
  * inbox that the courier fills. A finished run goes onto a FIFO that
  * thread 0 empties.
@@ -51,6 +52,8 @@ typedef struct assigned_run {
 typedef struct {
     const train_params *runs; /* (n_runs); NULL on a rank other than 0 */
     const size_t *schedule;   /* (n_scheduled) run indices, most expensive first */
+    const size_t *pack_end;   /* (n_scheduled) schedule_packs: one past the last slot of
+                                      the pack holding a slot; NULL: every run alone */
     size_t n_runs;
     size_t n_scheduled;                     /* runs to train (all but those kept on resume) */
     const volatile sig_atomic_t *interrupt; /* nonzero: take no more runs */
@@ -95,6 +98,10 @@ sweep_error team_worker_error(sweep_team *team);
 bool team_take_slot(sweep_team *team, size_t *index);
 bool team_schedule_used_up(sweep_team *team);
 
+/* Rank 0: the rest of the next pack of the schedule: slots
+ * [*first, *first + *count). False when the schedule is used up. */
+bool team_take_pack(sweep_team *team, size_t *first, size_t *count);
+
 /* A worker hands a finished run to thread 0 (the item becomes its). */
 void team_push_finished(sweep_team *team, finished_run *item);
 /* A worker is gone: thread 0 may be waiting for that. */
@@ -120,6 +127,13 @@ bool team_inbox_closed(sweep_team *team);
  * left to do, 2 when nothing is there yet (only without `may_wait`, on a
  * rank other than 0 whose inbox is empty). */
 int team_take_run(sweep_team *team, bool may_wait, size_t *index, train_params *params);
+
+/* The next runs to train, a pack of at most `max_runs` (<= LANES_MAX) that
+ * can train side by side: rank 0 takes the next pack of the schedule,
+ * another rank packs what its inbox holds (schedule_pack_width). Returns
+ * as team_take_run, with *n_taken runs in indices and params. */
+int team_take_runs(sweep_team *team, bool may_wait, size_t *indices, train_params *params,
+                   int *n_taken);
 
 /* Run the team: n_workers workers train while thread 0 calls
  * step(context, wait) until it returns true (all work is over). When

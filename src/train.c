@@ -16,12 +16,14 @@
 #include <string.h>
 
 #include "clock.h"
+#include "lanes.h"
 #include "model.h"
 #include "simd.h"
 
 struct train_workspace {
     simd_isa isa;                        /* the kernels' instruction set */
     void *states[MODEL_COUNT];           /* each model's arrays, NULL until used */
+    void *pack_states[MODEL_COUNT];      /* the same for packs of runs */
     const volatile sig_atomic_t *cancel; /* nonzero: abandon the run after the grace */
 };
 
@@ -52,6 +54,9 @@ void train_workspace_delete(train_workspace *workspace)
     for (int id = 0; id < MODEL_COUNT; id++)
         if (workspace->states[id] != NULL)
             model_get((model_id)id)->state_delete(workspace->states[id]);
+    for (int id = 0; id < MODEL_COUNT; id++)
+        if (workspace->pack_states[id] != NULL)
+            model_get((model_id)id)->pack->state_delete(workspace->pack_states[id]);
     free(workspace);
 }
 
@@ -111,8 +116,9 @@ static const char *non_finite_name(double value)
     return value > 0 ? "inf" : "-inf";
 }
 
-int train_run(train_workspace *workspace, const dataset *data, const train_params *params,
-              run_result *result, sweep_error *err)
+/* The checks every run gets before its training. */
+static int check_run(const dataset *data, const train_params *params, const run_result *result,
+                     sweep_error *err)
 {
     if (result->epochs < params->epochs || result->train_loss == NULL)
         return error_set(err, ERROR_RUNTIME, "train_run: result holds %d epochs, the run needs %d",
@@ -124,12 +130,63 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
     if (params->batch_size < 1 || params->units < 1 || params->epochs < 1)
         return error_set(err, ERROR_RUNTIME,
                          "train_run: batch_size, units and epochs must be >= 1");
+    return 0;
+}
 
+/* Not trained: NaN curves and scores, pending. */
+static void reset_result(run_result *result)
+{
     clear_curves(result);
     result->epochs_done = 0;
     result->train_score = result->val_score = result->test_score = NAN;
     result->status = RUN_PENDING;
     result->failure[0] = '\0';
+}
+
+/* Whether the run in flight is to be abandoned now (see
+ * train_workspace_set_cancel); *deadline is 0 until a cancel is seen. One
+ * volatile load per epoch; the clock only once cancelled. */
+static bool cancel_due(const train_workspace *workspace, double *deadline)
+{
+    if (workspace->cancel == NULL || *workspace->cancel == 0)
+        return false;
+    double now = clock_seconds();
+    if (*deadline == 0.0) {
+        *deadline = now + TRAIN_CANCEL_GRACE_SECONDS;
+        return false;
+    }
+    return now > *deadline;
+}
+
+/* Record one epoch's outcome; false when a loss is not finite (the run
+ * then failed at that epoch: the numbers from here on mean nothing, which
+ * is not an error of the program but the run's result). */
+static bool record_epoch(run_result *result, int epoch, const epoch_outcome *outcome)
+{
+    const double train_loss = outcome->train_loss, val_loss = outcome->val_loss;
+    if (!isfinite(train_loss) || !isfinite(val_loss)) {
+        const char *which = !isfinite(train_loss) ? "train" : "val";
+        double value = !isfinite(train_loss) ? train_loss : val_loss;
+        snprintf(result->failure, sizeof result->failure, "%s loss became %s at epoch %d (0-based)",
+                 which, non_finite_name(value), epoch);
+        result->status = RUN_FAILED;
+        result->epochs_done = epoch;
+        return false;
+    }
+    result->train_loss[epoch] = train_loss;
+    result->val_loss[epoch] = val_loss;
+    result->train_acc[epoch] = outcome->train_acc;
+    result->val_acc[epoch] = outcome->val_acc;
+    result->epochs_done = epoch + 1;
+    return true;
+}
+
+int train_run(train_workspace *workspace, const dataset *data, const train_params *params,
+              run_result *result, sweep_error *err)
+{
+    if (check_run(data, params, result, err) != 0)
+        return -1;
+    reset_result(result);
 
     const model_id id = (unsigned)params->model < MODEL_COUNT ? params->model : MODEL_MINIBATCH;
     const model_ops *model = model_get(id);
@@ -139,43 +196,105 @@ int train_run(train_workspace *workspace, const dataset *data, const train_param
     if (model->start(*state, data, params, err) < 0)
         return -1;
 
-    double cancel_deadline = 0.0; /* 0: no cancel seen yet */
+    double cancel_deadline = 0.0;
     for (int epoch = 0; epoch < params->epochs; epoch++) {
-        /* One volatile load per epoch; the clock only once cancelled. */
-        if (workspace->cancel != NULL && *workspace->cancel != 0) {
-            double now = clock_seconds();
-            if (cancel_deadline == 0.0)
-                cancel_deadline = now + TRAIN_CANCEL_GRACE_SECONDS;
-            else if (now > cancel_deadline) {
-                clear_curves(result);
-                result->epochs_done = 0;
-                result->status = RUN_PENDING;
-                return 0;
-            }
+        if (cancel_due(workspace, &cancel_deadline)) {
+            reset_result(result);
+            return 0;
         }
         epoch_outcome outcome;
         model->epoch(*state, data, params, &outcome);
-        const double train_loss = outcome.train_loss, val_loss = outcome.val_loss;
-        if (!isfinite(train_loss) || !isfinite(val_loss)) {
-            /* Diverged: the numbers from here on mean nothing. Not an error
-             * of the program: the run is recorded as failed. */
-            const char *which = !isfinite(train_loss) ? "train" : "val";
-            double value = !isfinite(train_loss) ? train_loss : val_loss;
-            snprintf(result->failure, sizeof result->failure,
-                     "%s loss became %s at epoch %d (0-based)", which, non_finite_name(value),
-                     epoch);
-            result->status = RUN_FAILED;
-            result->epochs_done = epoch;
+        if (!record_epoch(result, epoch, &outcome))
             return 0;
-        }
-        result->train_loss[epoch] = train_loss;
-        result->val_loss[epoch] = val_loss;
-        result->train_acc[epoch] = outcome.train_acc;
-        result->val_acc[epoch] = outcome.val_acc;
-        result->epochs_done = epoch + 1;
     }
 
     model->scores(*state, data, &result->train_score, &result->val_score, &result->test_score);
     result->status = RUN_DONE;
     return 0;
+}
+
+int train_pack_width(const train_workspace *workspace, const train_params *params)
+{
+    const model_pack_ops *pack = model_get(params->model)->pack;
+    int width = pack != NULL ? pack->width(workspace->isa) : 1;
+    return width < LANES_MAX ? width : LANES_MAX;
+}
+
+/* The packed epochs of train_pack, once the runs are checked. */
+static int train_lanes(train_workspace *workspace, const dataset *data,
+                       const train_params *const *runs, int n_runs, run_result *const *results,
+                       sweep_error *err)
+{
+    const model_id id = (unsigned)runs[0]->model < MODEL_COUNT ? runs[0]->model : MODEL_MINIBATCH;
+    const model_ops *model = model_get(id);
+    void **state = &workspace->pack_states[id];
+    if (*state == NULL && (*state = model->pack->state_new(workspace->isa)) == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory for a packed %s workspace",
+                         model->name);
+    if (model->pack->start(*state, data, runs, n_runs, err) < 0)
+        return -1;
+
+    double cancel_deadline = 0.0;
+    int n_alive = n_runs;
+    for (int epoch = 0; epoch < runs[0]->epochs && n_alive > 0; epoch++) {
+        if (cancel_due(workspace, &cancel_deadline)) {
+            /* the pack stays pending as a whole, failed lanes too */
+            for (int lane = 0; lane < n_runs; lane++)
+                reset_result(results[lane]);
+            return 0;
+        }
+        epoch_outcome outcomes[LANES_MAX];
+        model->pack->epoch(*state, data, outcomes);
+        /* a diverged lane fails at that epoch; the others go on */
+        for (int lane = 0; lane < n_runs; lane++)
+            if (results[lane]->status == RUN_PENDING &&
+                !record_epoch(results[lane], epoch, &outcomes[lane]))
+                n_alive--;
+    }
+    double train[LANES_MAX], val[LANES_MAX], test[LANES_MAX];
+    if (n_alive > 0)
+        model->pack->scores(*state, data, train, val, test);
+    for (int lane = 0; lane < n_runs; lane++)
+        if (results[lane]->status == RUN_PENDING) {
+            results[lane]->train_score = train[lane];
+            results[lane]->val_score = val[lane];
+            results[lane]->test_score = test[lane];
+            results[lane]->status = RUN_DONE;
+        }
+    return 0;
+}
+
+int train_pack(train_workspace *workspace, const dataset *data, const train_params *const *runs,
+               int n_runs, run_result *const *results, sweep_error *err)
+{
+    if (n_runs < 1)
+        return 0;
+    const model_pack_ops *pack = model_get(runs[0]->model)->pack;
+    if (n_runs == 1 || pack == NULL) {
+        for (int i = 0; i < n_runs; i++) {
+            if (train_run(workspace, data, runs[i], results[i], err) != 0)
+                return -1;
+            if (results[i]->status == RUN_PENDING) /* abandoned: so are the rest */
+                return 0;
+        }
+        return 0;
+    }
+    if (n_runs > train_pack_width(workspace, runs[0]))
+        return error_set(err, ERROR_RUNTIME, "train_pack: %d runs for %d lanes", n_runs,
+                         train_pack_width(workspace, runs[0]));
+    for (int i = 0; i < n_runs; i++) {
+        if (check_run(data, runs[i], results[i], err) != 0)
+            return -1;
+        if (!train_params_packable(runs[0], runs[i]))
+            return error_set(err, ERROR_RUNTIME,
+                             "train_pack: runs of different models or shapes in one pack");
+        reset_result(results[i]);
+    }
+    return train_lanes(workspace, data, runs, n_runs, results, err);
+}
+
+bool train_params_packable(const train_params *a, const train_params *b)
+{
+    return a->model == b->model && a->batch_size == b->batch_size && a->units == b->units &&
+           a->epochs == b->epochs;
 }

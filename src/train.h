@@ -72,4 +72,23 @@ void train_workspace_set_cancel(train_workspace *workspace, const volatile sig_a
 int train_run(train_workspace *workspace, const dataset *data, const train_params *params,
               run_result *result, sweep_error *err);
 
+/* Whether runs a and b may train side by side in one pack: the same model,
+ * batch_size, units and epochs (their seeds, L1/L2 and learning rates may
+ * differ). */
+bool train_params_packable(const train_params *a, const train_params *b);
+
+/* Runs per pack for runs like `params` with this workspace's instruction
+ * set: 1 when the model trains one run at a time. */
+int train_pack_width(const train_workspace *workspace, const train_params *params);
+
+/* Train runs[0..n_runs), packable with each other (train_params_packable),
+ * n_runs <= train_pack_width, side by side: results[i] is, bit for bit,
+ * what train_run gives for runs[i] (results[i] initialized for its
+ * epochs). A run that diverges fails at its epoch while the others go on.
+ * After a cancel (train_workspace_set_cancel) the whole pack is abandoned:
+ * every result is left pending. A pack of one run is train_run. Returns -1
+ * only for a runtime error. */
+int train_pack(train_workspace *workspace, const dataset *data, const train_params *const *runs,
+               int n_runs, run_result *const *results, sweep_error *err);
+
 #endif
