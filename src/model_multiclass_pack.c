@@ -28,17 +28,16 @@
 #include <string.h>
 
 #include "fastmath.h"
+#include "lanes.h"
 #include "model.h"
 #include "rng.h"
+#include "rng_lanes.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-enum {
-    MCP_MAX_LANES = 8, /* the widest vector: AVX-512's 8 doubles */
-    MCP_BLOCK = 8      /* sums kept in registers at once */
-};
+enum { MCP_BLOCK = 8 /* sums kept in registers at once */ };
 
 typedef struct {
     simd_isa isa;
@@ -61,8 +60,10 @@ typedef struct {
     bool w1_finite;      /* every lane's w1 finite: zero inputs need no mask */
     int *order;          /* (lanes, n_train) each lane's permutation */
     size_t order_capacity;
-    numpy_rng rng[MCP_MAX_LANES];
-    bool failed[MCP_MAX_LANES];
+    int *orders[LANES_MAX];   /* lane l's permutation: order + l * n_train */
+    numpy_rng rng[LANES_MAX]; /* the init's draws */
+    rng_lanes shuffles;       /* then the epochs' permutations, side by side */
+    bool failed[LANES_MAX];
 } multiclass_pack;
 
 /* ---- the kernels, one copy per instruction set ---- */
@@ -158,7 +159,7 @@ static int pack_width(simd_isa isa)
 static bool pack_worthwhile(const train_params *params, const dataset *data)
 {
     const double weights = ((double)data->n_features + data->n_classes + 2.0) * params->units;
-    const double bytes = weights * MCP_MAX_LANES * sizeof(double);
+    const double bytes = weights * LANES_MAX * sizeof(double);
     return bytes <= 512.0 * 1024.0;
 }
 
@@ -182,6 +183,7 @@ static void pack_delete(void *opaque)
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
     free(p->order);
+    rng_lanes_free(&p->shuffles);
     free(p);
 }
 
@@ -241,56 +243,43 @@ static void clear_lane(multiclass_pack *p, int l)
         p->b2.data[(size_t)k * lanes + (size_t)l] = 0.0;
 }
 
-static int pack_start(void *opaque, const dataset *data, const train_params *const *lanes,
-                      int n_lanes, sweep_error *err)
+static int pack_start(void *opaque, const dataset *data, const train_params *const *runs,
+                      int n_runs, sweep_error *err)
 {
     multiclass_pack *p = opaque;
-    if (n_lanes < 1 || n_lanes > p->lanes)
-        return error_set(err, ERROR_RUNTIME, "multiclass pack: %d runs for %d lanes", n_lanes,
+    if (n_runs < 1 || n_runs > p->lanes)
+        return error_set(err, ERROR_RUNTIME, "multiclass pack: %d runs for %d lanes", n_runs,
                          p->lanes);
     if (MODEL_MULTICLASS_OPS.check_data(data, err) < 0)
         return -1;
-    const train_params *first = lanes[0];
-    for (int l = 1; l < n_lanes; l++)
-        if (lanes[l]->batch_size != first->batch_size || lanes[l]->units != first->units ||
-            lanes[l]->epochs != first->epochs)
+    const train_params *lanes[LANES_MAX];
+    lanes_fill(runs, n_runs, p->lanes, lanes);
+    for (int l = 1; l < n_runs; l++)
+        if (lanes[l]->batch_size != lanes[0]->batch_size || lanes[l]->units != lanes[0]->units ||
+            lanes[l]->epochs != lanes[0]->epochs)
             return error_set(err, ERROR_RUNTIME,
                              "multiclass pack: run %d differs in batch_size, units or epochs", l);
-    p->n_lanes = n_lanes;
+    p->n_lanes = n_runs;
     p->n_features = data->n_features;
-    p->units = first->units;
+    p->units = lanes[0]->units;
     p->classes = data->n_classes;
-    p->batch_rows = first->batch_size < data->n_train ? first->batch_size : data->n_train;
+    p->batch_rows = lanes[0]->batch_size < data->n_train ? lanes[0]->batch_size : data->n_train;
     if (reserve(p, (size_t)data->n_train, err) < 0)
         return -1;
+    if (p->shuffles.streams == NULL && rng_lanes_init(&p->shuffles, p->lanes, p->isa, err) < 0)
+        return -1;
     for (int l = 0; l < p->lanes; l++) {
-        const train_params *run = lanes[l < n_lanes ? l : 0];
-        p->learning_rate.data[l] = run->learning_rate;
-        p->l1.data[l] = run->l1;
-        p->l2.data[l] = run->l2;
+        p->learning_rate.data[l] = lanes[l]->learning_rate;
+        p->l1.data[l] = lanes[l]->l1;
+        p->l2.data[l] = lanes[l]->l2;
         p->failed[l] = false;
-        rng_seed(&p->rng[l], run->seed); /* once: the shuffles continue the stream */
+        p->orders[l] = p->order + (size_t)l * (size_t)data->n_train;
+        rng_seed(&p->rng[l], lanes[l]->seed); /* once: the shuffles continue the stream */
         init_lane(p, l);
+        rng_lanes_load(&p->shuffles, l, &p->rng[l]);
     }
     p->w1_finite = true;
     return 0;
-}
-
-/* Rows start .. start + m of every lane's order into p->x and p->target. */
-static void gather_batch(multiclass_pack *p, const dataset *data, int start, int m)
-{
-    const size_t lanes = (size_t)p->lanes, n_features = (size_t)p->n_features;
-    const size_t n_train = (size_t)data->n_train;
-    for (int r = 0; r < m; r++) {
-        double *x_row = p->x.data + (size_t)r * n_features * lanes;
-        for (size_t l = 0; l < lanes; l++) {
-            const size_t row = (size_t)p->order[l * n_train + (size_t)(start + r)];
-            const double *source = data->x_train + row * n_features;
-            for (size_t f = 0; f < n_features; f++)
-                x_row[f * lanes + l] = source[f];
-            p->target.data[(size_t)r * lanes + l] = data->y_train[row];
-        }
-    }
 }
 
 /* Failed lanes cleared; whether every w1 is finite again. */
@@ -316,16 +305,17 @@ static void pack_epoch(void *opaque, const dataset *data, epoch_outcome *outcome
     multiclass_pack *p = opaque;
     const int n_train = data->n_train, lanes = p->lanes;
     settle_failed_lanes(p);
-    for (int l = 0; l < lanes; l++)
-        rng_permutation(&p->rng[l], p->order + (size_t)l * (size_t)n_train, n_train);
-    double loss[MCP_MAX_LANES] = {0}, correct[MCP_MAX_LANES] = {0}, reg[MCP_MAX_LANES];
+    rng_lanes_permutations(&p->shuffles, n_train, p->orders);
+    double loss[LANES_MAX] = {0}, correct[LANES_MAX] = {0}, reg[LANES_MAX];
     for (int start = 0; start < n_train; start += p->batch_rows) {
         const int m = n_train - start < p->batch_rows ? n_train - start : p->batch_rows;
-        gather_batch(p, data, start, m);
+        lanes_gather_rows(data->x_train, data->y_train, p->n_features,
+                          (const int *const *)p->orders, start, m, lanes, p->x.data,
+                          p->target.data);
         train_batch(p, m, loss, correct);
     }
     reg_loss(p, reg);
-    double val_loss[MCP_MAX_LANES], val_correct[MCP_MAX_LANES];
+    double val_loss[LANES_MAX], val_correct[LANES_MAX];
     evaluate(p, data->x_val, data->y_val, data->n_val, val_loss, val_correct);
     for (int l = 0; l < lanes; l++) {
         epoch_outcome outcome = {
@@ -346,7 +336,7 @@ static void pack_epoch(void *opaque, const dataset *data, epoch_outcome *outcome
 /* The share of rows each lane classifies right (NaN for a failed lane). */
 static void pack_accuracy(multiclass_pack *p, const double *x, const double *y, int n, double *out)
 {
-    double loss[MCP_MAX_LANES], correct[MCP_MAX_LANES];
+    double loss[LANES_MAX], correct[LANES_MAX];
     evaluate(p, x, y, n, loss, correct);
     for (int l = 0; l < p->n_lanes; l++)
         out[l] = p->failed[l] ? NAN : correct[l] / n;
