@@ -364,7 +364,7 @@ static void test_worthwhile(void **state)
     assert_false(pack->worthwhile(&params, &fashion_shape));
 }
 
-/* ---- the benchmark: `test_model_multiclass_pack bench [rounds batch units isa|all epochs]` ---- */
+/* ---- the benchmark: `test_model_multiclass_pack bench [rounds batch units isa|all epochs set]` ---- */
 
 static double time_alone(simd_isa isa, const dataset *data, const train_params *runs, int n)
 {
@@ -420,15 +420,16 @@ static int compare_doubles(const void *a, const void *b)
 /* 16 runs on digits (units 32, batch 32, 20 epochs, mixed seeds and
  * penalties), one at a time and packed, alternated `rounds` times on every
  * instruction set: the medians and their ratio. */
-static int bench(int rounds, int batch_size, int units, const char *only, int epochs)
+static int bench(int rounds, int batch_size, int units, const char *only, int epochs,
+                 const char *set)
 {
-    dataset digits;
-    load_builtin("digits", &digits);
+    dataset digits; /* or `set` */
+    load_builtin(set, &digits);
     enum { RUNS = 16, MAX_ROUNDS = 31 };
     rounds = rounds < 1 ? 1 : (rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds);
     train_params runs[RUNS];
     mixed_runs(batch_size, units, epochs, RUNS, runs);
-    printf("digits: %d train rows, %d runs, units %d, batch %d, %d epochs, %d rounds\n",
+    printf("%s: %d train rows, %d runs, units %d, batch %d, %d epochs, %d rounds\n", set,
            digits.n_train, RUNS, units, batch_size, runs[0].epochs, rounds);
     for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
         if (!simd_supported((simd_isa)isa) ||
@@ -455,7 +456,7 @@ int main(int argc, char **argv)
         return bench(argc > 2 ? atoi(argv[2]) : 5, argc > 3 ? atoi(argv[3]) : 32,
                      argc > 4 ? atoi(argv[4]) : 32,
                      argc > 5 && strcmp(argv[5], "all") != 0 ? argv[5] : NULL,
-                     argc > 6 ? atoi(argv[6]) : 20);
+                     argc > 6 ? atoi(argv[6]) : 20, argc > 7 ? argv[7] : "digits");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_width),    cmocka_unit_test(test_sets_and_batches),
         cmocka_unit_test(test_divergent_lane), cmocka_unit_test(test_reference),
