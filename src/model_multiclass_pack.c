@@ -150,17 +150,22 @@ static int pack_width(simd_isa isa)
     return simd_lanes(isa);
 }
 
-/* Whether a pack beats its runs one at a time: while the pack's weights
- * (lanes times a run's) stay in the L2 cache. Measured (see
- * docs/performance.md): digits, 64 inputs, 32 units, batch 32, 8 lanes
- * (160 KiB of weights): FIXME. fashion-MNIST's 784 inputs and 100 units
- * (5 MiB at 8 lanes) are the lone-run kernel's, which also skips the
- * zero pixels in blocks. */
+/* Whether a pack beats its runs one at a time: while the weights of 8
+ * lanes stay within 1 MiB (the L2 cache of the Ice Lake core is 1.25 MiB;
+ * beyond it the tiles' w1 and e1 stream from L3). Measured with
+ * `test_model_multiclass_pack bench 5 32 UNITS ISA 4` (16 runs of digits,
+ * batch 32; packed over one at a time, medians of 5 alternated rounds, on
+ * a loaded machine): AVX-512 1.78x at 32 units (156 KiB for 8 lanes), 1.58x
+ * at 96 (467 KiB), 1.52x at 192 (934 KiB), 1.11x at 384 (1.9 MiB); AVX2
+ * (4 lanes, half the bytes) 1.46x, 1.11x, 0.96x, 0.99x. fashion-MNIST with
+ * 10 units (509 KiB) 1.80x with AVX-512 (batch 256, one epoch); with
+ * the book's 100 units (5 MiB) it stays with the lone-run kernel, which
+ * also skips the zero pixels. */
 static bool pack_worthwhile(const train_params *params, const dataset *data)
 {
     const double weights = ((double)data->n_features + data->n_classes + 2.0) * params->units;
     const double bytes = weights * LANES_MAX * sizeof(double);
-    return bytes <= 512.0 * 1024.0;
+    return bytes <= 1024.0 * 1024.0;
 }
 
 static void *pack_new(simd_isa isa)

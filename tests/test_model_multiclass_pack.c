@@ -349,7 +349,8 @@ static void test_refused_packs(void **state)
     pack->state_delete(state_pack);
 }
 
-/* Packing is for small weights: digits yes, fashion-MNIST's shape no. */
+/* Packing is for weights that fit the L2 cache in 8 lanes (see
+ * pack_worthwhile's measurements). */
 static void test_worthwhile(void **state)
 {
     const sets *all = *state;
@@ -359,9 +360,13 @@ static void test_worthwhile(void **state)
     params.units = 32;
     assert_true(pack->worthwhile(&params, &all->digits));
     assert_true(pack->worthwhile(&params, &all->iris));
+    params.units = 384; /* 1.9 MiB of weights in 8 lanes: beyond the L2 cache */
+    assert_false(pack->worthwhile(&params, &all->digits));
     dataset fashion_shape = {.n_features = 784, .n_classes = 10};
     params.units = 100;
     assert_false(pack->worthwhile(&params, &fashion_shape));
+    params.units = 10;
+    assert_true(pack->worthwhile(&params, &fashion_shape));
 }
 
 /* ---- the benchmark: `test_model_multiclass_pack bench [rounds batch units isa|all epochs set]` ---- */
