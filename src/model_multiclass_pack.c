@@ -8,18 +8,19 @@
  * multiclass.c's EVALUATION ORDER, so each lane gives its run's bits; the
  * kernels (multiclass_pack_simd.inc) vectorize across the lanes, never
  * across a sum. Lanes differ in their batches' rows (each run shuffles with
- * its own stream), so every batch first gathers its rows lane by lane.
+ * its own stream, the streams side by side in rng_lanes), so every batch
+ * first gathers its rows lane by lane (lanes_gather_rows).
  *
  * What packing gains over one run at a time: no padding lanes whatever the
  * number of units and classes, whole vectors in the softmax and the
  * per-row sums, and the latency chains of one run overlapped with the
  * others'. What it loses: the lone run skips zero inputs in blocks, and
- * a pack's weights are lanes times larger (see multiclass_pack_worthwhile).
+ * a pack's weights are lanes times larger (see pack_worthwhile).
  *
  * Lanes past n_lanes copy lane 0 (their results are dropped). A lane whose
  * epoch gives a non-finite loss is failed: from the next epoch on its
  * weights are held at zero (so that they cannot slow the others down, see
- * mcp_hidden_block's mask) and its outcomes and scores are NaN.
+ * mcp_tile's mask) and its outcomes and scores are NaN.
  */
 #include <float.h>
 #include <math.h>
