@@ -158,10 +158,10 @@ static int pack_width(simd_isa isa)
  * batch 32; packed over one at a time, medians of 5 alternated rounds, on
  * a loaded machine): AVX-512 1.78x at 32 units (156 KiB for 8 lanes), 1.58x
  * at 96 (467 KiB), 1.52x at 192 (934 KiB), 1.11x at 384 (1.9 MiB); AVX2
- * (4 lanes, half the bytes) 1.46x, 1.11x, 0.96x, 0.99x. fashion-MNIST with
- * 10 units (509 KiB) 1.80x with AVX-512 (batch 256, one epoch); with
- * the book's 100 units (5 MiB) it stays with the lone-run kernel, which
- * also skips the zero pixels. */
+ * (4 lanes, half the bytes) 1.46x, 1.11x, 0.96x, 0.99x. fashion-MNIST
+ * (batch 256, one epoch, AVX-512): 1.80x at 10 units (509 KiB), 1.43x at 20
+ * (995 KiB), 0.38x at 48 (2.4 MiB): the book's 100 units (5 MiB) stay with
+ * the lone-run kernel, which also skips the zero pixels. */
 static bool pack_worthwhile(const train_params *params, const dataset *data)
 {
     const double weights = ((double)data->n_features + data->n_classes + 2.0) * params->units;
