@@ -261,6 +261,8 @@ static void multiclass_scores(void *opaque, const dataset *data, double *train, 
     }
 }
 
+extern const model_pack_ops MULTICLASS_PACK_OPS; /* model_multiclass_pack.c */
+
 const model_ops MODEL_MULTICLASS_OPS = {
     .name = "multiclass",
     .check_data = multiclass_check_data,
@@ -270,4 +272,5 @@ const model_ops MODEL_MULTICLASS_OPS = {
     .start = multiclass_start,
     .epoch = multiclass_epoch,
     .scores = multiclass_scores,
+    .pack = &MULTICLASS_PACK_OPS,
 };
