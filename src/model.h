@@ -98,5 +98,6 @@ int model_int_reserve(int **array, size_t *capacity, size_t needed, sweep_error 
 extern const model_ops MODEL_MINIBATCH_OPS;
 extern const model_ops MODEL_MULTICLASS_OPS;
 extern const model_pack_ops MODEL_MINIBATCH_PACK_OPS;
+extern const model_pack_ops MODEL_MULTICLASS_PACK_OPS;
 
 #endif

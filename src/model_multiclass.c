@@ -261,7 +261,6 @@ static void multiclass_scores(void *opaque, const dataset *data, double *train, 
     }
 }
 
-extern const model_pack_ops MULTICLASS_PACK_OPS; /* model_multiclass_pack.c */
 
 const model_ops MODEL_MULTICLASS_OPS = {
     .name = "multiclass",
@@ -272,5 +271,5 @@ const model_ops MODEL_MULTICLASS_OPS = {
     .start = multiclass_start,
     .epoch = multiclass_epoch,
     .scores = multiclass_scores,
-    .pack = &MULTICLASS_PACK_OPS,
+    .pack = &MODEL_MULTICLASS_PACK_OPS,
 };

@@ -360,7 +360,7 @@ static void pack_scores(void *opaque, const dataset *data, double *train, double
             test[l] = NAN;
 }
 
-const model_pack_ops MULTICLASS_PACK_OPS = {
+const model_pack_ops MODEL_MULTICLASS_PACK_OPS = {
     .width = pack_width,
     .worthwhile = pack_worthwhile,
     .state_new = pack_new,
