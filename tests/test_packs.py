@@ -75,7 +75,33 @@ def check_shards_and_resume(folder):
     assert_same_file(grown, reference)
 
 
-Packs = checks_case("Packs", [check_packed_equals_alone, check_shards_and_resume],
+MULTICLASS_CV_GRID = """\
+dataset: iris
+model: {type: multiclass, epochs: 15, units: 6}
+cv: {folds: 3, repeats: 2, seed: 1}
+grid:
+  batch_size: [1, 16]
+  seed: [1, 2, 3]
+  l2: [0.0, 0.01]
+  learning_rate: [0.1, 1000000.0]
+"""
+
+
+def check_multiclass_folds_packed_equals_alone(folder):
+    """The multi-class model's packs, under cross-validation: a pack holds
+    runs of one fold only (each fold is a data set of its own)."""
+    config = write(folder, "iris.yaml", MULTICLASS_CV_GRID)
+    reference = os.path.join(folder, "alone.h5")
+    finished(sweep([config, "-o", reference, "-q", "-j", "1"], env=UNPACKED))
+    status = datasets(reference)["status"]
+    assert (status == 1).any(), "the grid needs done runs"
+    packed = os.path.join(folder, "packed.h5")
+    finished(sweep([config, "-o", packed, "-q", "-j", "2"]))
+    assert_same_file(packed, reference)
+
+
+Packs = checks_case("Packs", [check_packed_equals_alone, check_shards_and_resume,
+                              check_multiclass_folds_packed_equals_alone],
                     in_fresh_folder("test_packs."))
 
 if __name__ == "__main__":
