@@ -11,7 +11,7 @@
  * system.
  */
 #include "results.h"
-#include "results_source.h"
+#include "results_reader.h"
 
 #include <limits.h>
 #include <math.h>
@@ -29,22 +29,9 @@
  * would take time and memory out of all proportion to its size. */
 #define MAX_VALUES_PER_BYTE 256
 
-/* The loss curves are in every file; the accuracy curves only in files of
- * later versions, which have both or neither. */
-#define CURVE_COUNT 4
-#define LOSS_CURVES 2
 static const char *const CURVE_NAMES[CURVE_COUNT] = {"train_loss", "val_loss", "train_acc",
                                                      "val_acc"};
 
-struct results_source {
-    char *path;           /* as given, for messages */
-    long long file_bytes; /* its size when opened */
-    hid_t file;
-    hid_t curves[CURVE_COUNT]; /* (n_runs, n_epochs) in CURVE_NAMES' order; accuracy maybe absent */
-    bool has_accuracy;
-    size_t n_runs;
-    size_t n_epochs;
-};
 
 /* What a dataset must hold. */
 typedef enum {
@@ -102,8 +89,7 @@ void results_hdf5_reason(char *text, size_t size)
 }
 
 /* A file that is not what `sweep` writes. */
-__attribute__((format(printf, 3, 4))) static int not_valid(sweep_error *err, const char *path,
-                                                           const char *what_fmt, ...)
+int results_not_valid(sweep_error *err, const char *path, const char *what_fmt, ...)
 {
     char what[512];
     va_list args;
@@ -114,8 +100,7 @@ __attribute__((format(printf, 3, 4))) static int not_valid(sweep_error *err, con
 }
 
 /* An HDF5 call on the file failed: its structure or data is broken. */
-__attribute__((format(printf, 3, 4))) static int damaged(sweep_error *err, const char *path,
-                                                         const char *what_fmt, ...)
+int results_damaged(sweep_error *err, const char *path, const char *what_fmt, ...)
 {
     char what[256], reason[512];
     results_hdf5_reason(reason, sizeof reason);
@@ -137,7 +122,7 @@ static bool is_plain_float(hid_t type)
     return false;
 }
 
-static bool is_plain_integer(hid_t type)
+bool results_is_plain_integer(hid_t type)
 {
     size_t size = H5Tget_size(type);
     return H5Tget_class(type) == H5T_INTEGER && (size == 1 || size == 2 || size == 4 || size == 8);
@@ -148,7 +133,7 @@ static const char *type_phrase(hid_t type)
 {
     switch (H5Tget_class(type)) {
     case H5T_INTEGER:
-        return is_plain_integer(type) ? "whole numbers" : "unusual integers";
+        return results_is_plain_integer(type) ? "whole numbers" : "unusual integers";
     case H5T_FLOAT:
         return is_plain_float(type) ? "floats" : "unusual floats";
     case H5T_STRING:
@@ -166,11 +151,11 @@ static bool holds(hid_t type, holds_kind kind)
 {
     switch (kind) {
     case HOLDS_INTEGERS:
-        return is_plain_integer(type);
+        return results_is_plain_integer(type);
     case HOLDS_FLOATS:
         return is_plain_float(type);
     case HOLDS_NUMBERS:
-        return is_plain_integer(type) || is_plain_float(type);
+        return results_is_plain_integer(type) || is_plain_float(type);
     case HOLDS_FIXED_TEXT:
         return H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0;
     }
@@ -191,35 +176,36 @@ static hid_t open_checked(const results_source *source, const char *name, int ra
     htri_t exists = H5Lexists(source->file, name, H5P_DEFAULT);
     if (exists <= 0) {
         if (exists < 0)
-            damaged(err, path, "looking for '%s'", name);
+            results_damaged(err, path, "looking for '%s'", name);
         else
-            not_valid(err, path, "no '%s' dataset", name);
+            results_not_valid(err, path, "no '%s' dataset", name);
         goto cleanup;
     }
     variable = H5Dopen2(source->file, name, H5P_DEFAULT);
     if (variable < 0) {
-        damaged(err, path, "opening '%s'", name);
+        results_damaged(err, path, "opening '%s'", name);
         goto cleanup;
     }
     space = H5Dget_space(variable);
     type = H5Dget_type(variable);
     if (space < 0 || type < 0) {
-        damaged(err, path, "reading the shape of '%s'", name);
+        results_damaged(err, path, "reading the shape of '%s'", name);
         goto cleanup;
     }
     int found_rank =
         H5Sget_simple_extent_type(space) == H5S_SIMPLE ? H5Sget_simple_extent_ndims(space) : 0;
     if (found_rank != rank) {
-        not_valid(err, path, "'%s' has %d dimension%s, not %d", name, found_rank,
-                  found_rank == 1 ? "" : "s", rank);
+        results_not_valid(err, path, "'%s' has %d dimension%s, not %d", name, found_rank,
+                          found_rank == 1 ? "" : "s", rank);
         goto cleanup;
     }
     if (H5Sget_simple_extent_dims(space, dims, NULL) != rank) {
-        damaged(err, path, "reading the shape of '%s'", name);
+        results_damaged(err, path, "reading the shape of '%s'", name);
         goto cleanup;
     }
     if (!holds(type, kind)) {
-        not_valid(err, path, "'%s' holds %s, not %s", name, type_phrase(type), KIND_PHRASES[kind]);
+        results_not_valid(err, path, "'%s' holds %s, not %s", name, type_phrase(type),
+                          KIND_PHRASES[kind]);
         goto cleanup;
     }
     good = true;
@@ -245,8 +231,9 @@ static int check_per_run(const results_source *source, const char *name, holds_k
         return -1;
     H5Dclose(variable);
     if (dims[0] != source->n_runs)
-        return not_valid(err, source->path, "'%s' has %llu values, but 'status' has %zu runs", name,
-                         (unsigned long long)dims[0], source->n_runs);
+        return results_not_valid(err, source->path,
+                                 "'%s' has %llu values, but 'status' has %zu runs", name,
+                                 (unsigned long long)dims[0], source->n_runs);
     return 0;
 }
 
@@ -260,11 +247,11 @@ static int check_layout(results_source *source, sweep_error *err)
         return -1;
     H5Dclose(status);
     if (dims[0] < 1)
-        return not_valid(err, path, "'status' holds no run");
+        return results_not_valid(err, path, "'status' holds no run");
     /* A run takes more than a byte of any file `sweep` writes. */
     if (dims[0] > (unsigned long long)source->file_bytes)
-        return not_valid(err, path, "'status' claims %llu runs in a file of %lld bytes",
-                         (unsigned long long)dims[0], source->file_bytes);
+        return results_not_valid(err, path, "'status' claims %llu runs in a file of %lld bytes",
+                                 (unsigned long long)dims[0], source->file_bytes);
     source->n_runs = (size_t)dims[0];
     static const char *const REALS[] = {"train_score", "val_score", "test_score", "seconds"};
     for (size_t i = 0; i < sizeof REALS / sizeof REALS[0]; i++)
@@ -279,10 +266,10 @@ static int check_layout(results_source *source, sweep_error *err)
     htri_t found[2] = {H5Lexists(source->file, CURVE_NAMES[2], H5P_DEFAULT),
                        H5Lexists(source->file, CURVE_NAMES[3], H5P_DEFAULT)};
     if (found[0] < 0 || found[1] < 0)
-        return damaged(err, path, "looking for the accuracy curves");
+        return results_damaged(err, path, "looking for the accuracy curves");
     if (found[0] != found[1])
-        return not_valid(err, path, "'%s' without '%s'", CURVE_NAMES[found[0] > 0 ? 2 : 3],
-                         CURVE_NAMES[found[0] > 0 ? 3 : 2]);
+        return results_not_valid(err, path, "'%s' without '%s'", CURVE_NAMES[found[0] > 0 ? 2 : 3],
+                                 CURVE_NAMES[found[0] > 0 ? 3 : 2]);
     source->has_accuracy = found[0] > 0;
     int n_curves = source->has_accuracy ? CURVE_COUNT : LOSS_CURVES;
     for (int c = 0; c < n_curves; c++) {
@@ -290,19 +277,20 @@ static int check_layout(results_source *source, sweep_error *err)
         if (source->curves[c] < 0)
             return -1;
         if (dims[0] != source->n_runs || dims[1] < 1)
-            return not_valid(err, path, "'%s' has shape (%llu, %llu), but 'status' has %zu runs",
-                             CURVE_NAMES[c], (unsigned long long)dims[0],
-                             (unsigned long long)dims[1], source->n_runs);
+            return results_not_valid(err, path,
+                                     "'%s' has shape (%llu, %llu), but 'status' has %zu runs",
+                                     CURVE_NAMES[c], (unsigned long long)dims[0],
+                                     (unsigned long long)dims[1], source->n_runs);
         if (c > 0 && dims[1] != source->n_epochs)
-            return not_valid(err, path, "'train_loss' has %zu epochs, '%s' %llu", source->n_epochs,
-                             CURVE_NAMES[c], (unsigned long long)dims[1]);
+            return results_not_valid(err, path, "'train_loss' has %zu epochs, '%s' %llu",
+                                     source->n_epochs, CURVE_NAMES[c], (unsigned long long)dims[1]);
         source->n_epochs = (size_t)dims[1];
     }
     if (source->n_epochs >
         (unsigned long long)source->file_bytes * MAX_VALUES_PER_BYTE / source->n_runs)
-        return not_valid(err, path,
-                         "its curves claim %zu runs of %zu epochs in a file of %lld bytes",
-                         source->n_runs, source->n_epochs, source->file_bytes);
+        return results_not_valid(err, path,
+                                 "its curves claim %zu runs of %zu epochs in a file of %lld bytes",
+                                 source->n_runs, source->n_epochs, source->file_bytes);
     return 0;
 }
 
@@ -360,7 +348,7 @@ int results_source_open(const char *path, results_source **out, sweep_error *err
         goto cleanup;
     source->file = H5Fopen(path, H5F_ACC_RDONLY, access);
     if (source->file < 0) {
-        damaged(err, path, "opening it");
+        results_damaged(err, path, "opening it");
         goto cleanup;
     }
     if (check_layout(source, err) != 0)
@@ -415,16 +403,16 @@ static int read_per_run(const results_source *source, const char *name, hid_t me
     hid_t space = H5I_INVALID_HID;
     hid_t variable = H5Dopen2(source->file, name, H5P_DEFAULT);
     if (variable < 0) {
-        damaged(err, source->path, "opening '%s'", name);
+        results_damaged(err, source->path, "opening '%s'", name);
         goto cleanup;
     }
     space = H5Dget_space(variable);
     if (space < 0 || H5Sget_simple_extent_npoints(space) != (hssize_t)source->n_runs) {
-        not_valid(err, source->path, "'%s' changed its length while being read", name);
+        results_not_valid(err, source->path, "'%s' changed its length while being read", name);
         goto cleanup;
     }
     if (H5Dread(variable, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
-        damaged(err, source->path, "reading '%s'", name);
+        results_damaged(err, source->path, "reading '%s'", name);
         goto cleanup;
     }
     status = 0;
@@ -456,9 +444,9 @@ int results_source_read_status(const results_source *source, int8_t *status, swe
     int rc = read_per_run(source, "status", H5T_NATIVE_LLONG, wide, err);
     for (size_t run = 0; rc == 0 && run < source->n_runs; run++) {
         if (wide[run] != RUN_PENDING && wide[run] != RUN_DONE && wide[run] != RUN_FAILED)
-            rc = not_valid(err, source->path,
-                           "the status of run %zu is %lld (0 pending, 1 done or 2 failed)", run,
-                           wide[run]);
+            rc = results_not_valid(err, source->path,
+                                   "the status of run %zu is %lld (0 pending, 1 done or 2 failed)",
+                                   run, wide[run]);
         status[run] = (int8_t)wide[run];
     }
     free(wide);
@@ -475,7 +463,7 @@ int results_source_read_failures(const results_source *source, char *texts, size
     /* Same character set as stored: HDF5 converts lengths, not encodings. */
     if (variable < 0 || stored < 0 || memory < 0 || H5Tset_size(memory, width) < 0 ||
         H5Tset_strpad(memory, H5T_STR_NULLPAD) < 0 || H5Tset_cset(memory, H5Tget_cset(stored)) < 0)
-        damaged(err, source->path, "reading '%s'", "failure");
+        results_damaged(err, source->path, "reading '%s'", "failure");
     else
         status = read_per_run(source, "failure", memory, texts, err);
     if (memory >= 0)
@@ -502,9 +490,9 @@ int results_source_read_curve(const results_source *source, const char *name, si
     if (c < 0 || source->curves[c] < 0)
         return error_set(err, ERROR_RUNTIME, "%s: no curve '%s' to read", source->path, name);
     if (row >= source->n_runs || count < 1 || count > source->n_epochs)
-        return not_valid(err, source->path,
-                         "run %zu of %zu has %zu epochs, but its curves hold %zu", row,
-                         source->n_runs, count, source->n_epochs);
+        return results_not_valid(err, source->path,
+                                 "run %zu of %zu has %zu epochs, but its curves hold %zu", row,
+                                 source->n_runs, count, source->n_epochs);
     int status = -1;
     hsize_t offset[2] = {row, 0}, extent[2] = {1, count}, length = count;
     hid_t space = H5Dget_space(source->curves[c]);
@@ -512,7 +500,7 @@ int results_source_read_curve(const results_source *source, const char *name, si
     if (space < 0 || memory < 0 ||
         H5Sselect_hyperslab(space, H5S_SELECT_SET, offset, NULL, extent, NULL) < 0 ||
         H5Dread(source->curves[c], H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT, values) < 0)
-        damaged(err, source->path, "reading '%s' of run %zu", name, row);
+        results_damaged(err, source->path, "reading '%s' of run %zu", name, row);
     else
         status = 0;
     if (memory >= 0)
@@ -520,241 +508,6 @@ int results_source_read_curve(const results_source *source, const char *name, si
     if (space >= 0)
         H5Sclose(space);
     return status;
-}
-
-/* ---- root attributes -------------------------------------------------------- */
-
-/* Open root attribute `name` if it exists and is a single value (*attribute
- * stays invalid when absent). */
-static int open_attribute(const results_source *source, const char *name, hid_t *attribute,
-                          sweep_error *err)
-{
-    *attribute = H5I_INVALID_HID;
-    htri_t exists = H5Aexists(source->file, name);
-    if (exists < 0)
-        return damaged(err, source->path, "looking for attribute '%s'", name);
-    if (exists == 0)
-        return 0;
-    hid_t opened = H5Aopen(source->file, name, H5P_DEFAULT);
-    hid_t space = opened >= 0 ? H5Aget_space(opened) : H5I_INVALID_HID;
-    int status = 0;
-    if (space < 0)
-        status = damaged(err, source->path, "opening attribute '%s'", name);
-    else if (H5Sget_simple_extent_type(space) != H5S_SCALAR)
-        status = not_valid(err, source->path, "attribute '%s' is not a single value", name);
-    if (space >= 0)
-        H5Sclose(space);
-    if (status == 0)
-        *attribute = opened;
-    else if (opened >= 0)
-        H5Aclose(opened);
-    return status;
-}
-
-/* A text attribute of the root, "" when absent. Stored as variable-length
- * text (what sweep writes) or fixed-length (what some tools write). */
-static int read_text_attribute(const results_source *source, const char *name, char **text,
-                               sweep_error *err)
-{
-    hid_t attribute = H5I_INVALID_HID, stored = H5I_INVALID_HID, memory = H5I_INVALID_HID;
-    char *value = NULL;
-    int status = -1;
-    *text = NULL;
-    if (open_attribute(source, name, &attribute, err) != 0)
-        goto cleanup;
-    if (attribute < 0) {
-        *text = strdup("");
-        status = *text != NULL ? 0 : error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
-    }
-    stored = H5Aget_type(attribute);
-    if (stored < 0 || H5Tget_class(stored) != H5T_STRING) {
-        not_valid(err, source->path, "attribute '%s' is not text", name);
-        goto cleanup;
-    }
-    bool variable = H5Tis_variable_str(stored) > 0;
-    size_t size = variable ? sizeof value : H5Tget_size(stored);
-    /* A fixed-length text's bytes are in the file, so cannot outnumber them. */
-    if (size < 1 || size > (size_t)source->file_bytes) {
-        not_valid(err, source->path, "attribute '%s' claims %zu bytes", name, size);
-        goto cleanup;
-    }
-    memory = H5Tcopy(H5T_C_S1);
-    char *fixed = variable ? NULL : calloc(size + 1, 1);
-    if (memory < 0 || H5Tset_size(memory, variable ? H5T_VARIABLE : size) < 0 ||
-        H5Tset_cset(memory, H5Tget_cset(stored)) < 0 || (!variable && fixed == NULL) ||
-        H5Aread(attribute, memory, variable ? (void *)&value : (void *)fixed) < 0) {
-        free(fixed);
-        damaged(err, source->path, "reading attribute '%s'", name);
-        goto cleanup;
-    }
-    *text = variable ? strdup(value != NULL ? value : "") : fixed;
-    status = *text != NULL ? 0 : error_set(err, ERROR_RUNTIME, "out of memory");
-cleanup:
-    if (value != NULL)
-        H5free_memory(value);
-    if (memory >= 0)
-        H5Tclose(memory);
-    if (stored >= 0)
-        H5Tclose(stored);
-    if (attribute >= 0)
-        H5Aclose(attribute);
-    return status;
-}
-
-/* A whole-number attribute of the root, -1 when absent. */
-int results_source_count_attribute(const results_source *source, const char *name, long long *value,
-                                   sweep_error *err)
-{
-    hid_t attribute = H5I_INVALID_HID, stored = H5I_INVALID_HID;
-    int status = -1;
-    *value = -1;
-    if (open_attribute(source, name, &attribute, err) != 0)
-        goto cleanup;
-    if (attribute < 0) {
-        status = 0;
-        goto cleanup;
-    }
-    stored = H5Aget_type(attribute);
-    if (stored < 0 || !is_plain_integer(stored)) {
-        not_valid(err, source->path, "attribute '%s' is not a whole number", name);
-        goto cleanup;
-    }
-    if (H5Aread(attribute, H5T_NATIVE_LLONG, value) < 0) {
-        *value = -1;
-        damaged(err, source->path, "reading attribute '%s'", name);
-        goto cleanup;
-    }
-    status = 0;
-cleanup:
-    if (stored >= 0)
-        H5Tclose(stored);
-    if (attribute >= 0)
-        H5Aclose(attribute);
-    return status;
-}
-
-/* Most classes a target may have (labels.h allows 10,000). */
-#define RESULTS_MAX_CLASSES 10000
-
-/* `n_classes` and `class_names` (a 1-D array of text, one per class), both
- * optional; when either is there, both must be and must agree. */
-static int read_class_names(const results_source *source, results_index *index, sweep_error *err)
-{
-    long long n_classes = -1;
-    hid_t attribute = H5I_INVALID_HID, space = H5I_INVALID_HID, stored = H5I_INVALID_HID;
-    hid_t memory = H5I_INVALID_HID;
-    char **values = NULL;
-    hsize_t count = 0;
-    int status = -1;
-    index->n_classes = -1;
-    if (results_source_count_attribute(source, "n_classes", &n_classes, err) != 0)
-        goto cleanup;
-    htri_t exists = H5Aexists(source->file, "class_names");
-    if (exists < 0) {
-        damaged(err, source->path, "looking for attribute 'class_names'");
-        goto cleanup;
-    }
-    if (n_classes == -1 && exists == 0) {
-        status = 0;
-        goto cleanup;
-    }
-    if (n_classes < 2 || n_classes > RESULTS_MAX_CLASSES || exists == 0) {
-        not_valid(err, source->path,
-                  exists == 0 ? "'n_classes' without 'class_names'"
-                              : "'n_classes' is %lld, not in 2..%d",
-                  n_classes, RESULTS_MAX_CLASSES);
-        goto cleanup;
-    }
-    attribute = H5Aopen(source->file, "class_names", H5P_DEFAULT);
-    space = attribute >= 0 ? H5Aget_space(attribute) : H5I_INVALID_HID;
-    stored = attribute >= 0 ? H5Aget_type(attribute) : H5I_INVALID_HID;
-    if (space < 0 || stored < 0) {
-        damaged(err, source->path, "opening attribute 'class_names'");
-        goto cleanup;
-    }
-    if (H5Sget_simple_extent_ndims(space) != 1 ||
-        H5Sget_simple_extent_dims(space, &count, NULL) != 1 || count != (hsize_t)n_classes ||
-        H5Tget_class(stored) != H5T_STRING || H5Tis_variable_str(stored) <= 0) {
-        not_valid(err, source->path, "'class_names' is not a list of %lld texts", n_classes);
-        goto cleanup;
-    }
-    values = calloc((size_t)count, sizeof *values);
-    index->class_names = calloc((size_t)count, sizeof *index->class_names);
-    memory = H5Tcopy(H5T_C_S1);
-    if (values == NULL || index->class_names == NULL || memory < 0) {
-        error_set(err, ERROR_RUNTIME, "out of memory");
-        goto cleanup;
-    }
-    index->n_classes = (int)count; /* from here results_index_free frees the names */
-    if (H5Tset_size(memory, H5T_VARIABLE) < 0 || H5Tset_cset(memory, H5T_CSET_UTF8) < 0 ||
-        H5Aread(attribute, memory, values) < 0) {
-        damaged(err, source->path, "reading attribute 'class_names'");
-        goto cleanup;
-    }
-    for (hsize_t k = 0; k < count; k++)
-        if ((index->class_names[k] = strdup(values[k] != NULL ? values[k] : "")) == NULL) {
-            error_set(err, ERROR_RUNTIME, "out of memory");
-            goto cleanup;
-        }
-    status = 0;
-cleanup:
-    if (values != NULL) {
-        for (hsize_t k = 0; k < count; k++)
-            if (values[k] != NULL)
-                H5free_memory(values[k]);
-        free(values);
-    }
-    if (memory >= 0)
-        H5Tclose(memory);
-    if (stored >= 0)
-        H5Tclose(stored);
-    if (space >= 0)
-        H5Sclose(space);
-    if (attribute >= 0)
-        H5Aclose(attribute);
-    return status;
-}
-
-static int read_attributes(const results_source *source, results_index *index, sweep_error *err)
-{
-    struct {
-        const char *name;
-        char **text;
-    } texts[] = {{"dataset", &index->dataset_name},
-                 {"data_checksum", &index->data_checksum},
-                 {"config", &index->config_text},
-                 {"config_path", &index->config_path},
-                 {"overrides", &index->overrides},
-                 {"effective_config", &index->effective_config},
-                 {"version", &index->version},
-                 {"start_time_utc", &index->start_time_utc},
-                 {"host", &index->host},
-                 {"shard", &index->shard},
-                 {"model", &index->model}};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (read_text_attribute(source, texts[i].name, texts[i].text, err) != 0)
-            return -1;
-    if (index->model[0] == '\0') { /* made before models could be chosen */
-        free(index->model);
-        if ((index->model = strdup("minibatch")) == NULL)
-            return error_set(err, ERROR_RUNTIME, "out of memory");
-    }
-    struct {
-        const char *name;
-        int *value;
-    } counts[] = {{"n_train", &index->n_train}, {"n_val", &index->n_val},
-                  {"n_test", &index->n_test},   {"n_features", &index->n_features},
-                  {"threads", &index->threads}, {"ranks", &index->ranks}};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        long long value = -1;
-        if (results_source_count_attribute(source, counts[i].name, &value, err) != 0)
-            return -1;
-        *counts[i].value = value >= INT_MIN && value <= INT_MAX ? (int)value : -1;
-    }
-    if (results_source_count_attribute(source, "grid_runs", &index->grid_runs, err) != 0)
-        return -1;
-    return read_class_names(source, index, err);
 }
 
 /* ---- the index ------------------------------------------------------------ */
@@ -772,15 +525,16 @@ static int read_hyperparameters(const results_source *source, results_index *ind
             const char *problem =
                 params_check((param_id)id, values[run], problem_text, sizeof problem_text);
             if (problem != NULL)
-                return not_valid(err, source->path, "'%s' of run %zu is %.17g: it %s", name, run,
-                                 values[run], problem);
+                return results_not_valid(err, source->path, "'%s' of run %zu is %.17g: it %s", name,
+                                         run, values[run], problem);
             params_set(&index->runs[run], (param_id)id, values[run]);
         }
     }
     for (size_t run = 0; run < index->n_runs; run++)
         if ((size_t)index->runs[run].epochs > source->n_epochs)
-            return not_valid(err, source->path, "run %zu has %d epochs, but its curves hold %zu",
-                             run, index->runs[run].epochs, source->n_epochs);
+            return results_not_valid(err, source->path,
+                                     "run %zu has %d epochs, but its curves hold %zu", run,
+                                     index->runs[run].epochs, source->n_epochs);
     return 0;
 }
 
@@ -792,7 +546,7 @@ static int read_final_losses(const results_source *source, results_index *index,
     hid_t space = H5Dget_space(curve);
     hid_t memory = H5Screate(H5S_SCALAR);
     if (space < 0 || memory < 0) {
-        damaged(err, source->path, "reading 'val_loss'");
+        results_damaged(err, source->path, "reading 'val_loss'");
         goto cleanup;
     }
     for (size_t run = 0; run < index->n_runs; run++) {
@@ -801,7 +555,7 @@ static int read_final_losses(const results_source *source, results_index *index,
         if (H5Sselect_elements(space, H5S_SELECT_SET, 1, point) < 0 ||
             H5Dread(curve, H5T_NATIVE_DOUBLE, memory, space, H5P_DEFAULT,
                     &index->summaries[run].final_val_loss) < 0) {
-            damaged(err, source->path, "reading 'val_loss' of run %zu", run);
+            results_damaged(err, source->path, "reading 'val_loss' of run %zu", run);
             goto cleanup;
         }
     }
@@ -821,8 +575,8 @@ static int read_run_numbers(const results_source *source, results_index *index, 
         return -1;
     for (size_t run = 0; run < index->n_runs; run++)
         if (index->run_numbers[run] < 0)
-            return not_valid(err, source->path, "'run' of row %zu is %lld", run,
-                             index->run_numbers[run]);
+            return results_not_valid(err, source->path, "'run' of row %zu is %lld", run,
+                                     index->run_numbers[run]);
     return 0;
 }
 
@@ -871,7 +625,8 @@ int results_read_index(const char *path, results_index *out, sweep_error *err)
     if (read_summaries(source, out, states, values, err) != 0 ||
         read_hyperparameters(source, out, values, err) != 0 ||
         read_final_losses(source, out, err) != 0 || read_run_numbers(source, out, err) != 0 ||
-        read_attributes(source, out, err) != 0 || results_read_folds(source, path, out, err) != 0)
+        results_read_attributes(source, out, err) != 0 ||
+        results_read_folds(source, path, out, err) != 0)
         goto cleanup;
     status = 0;
 cleanup:
