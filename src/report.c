@@ -327,6 +327,8 @@ static int correct_for_splits(const train_params *runs, const run_summary *summa
                                  &groups[g]);
     rc = 0;
 cleanup:
+    free(split_sum);
+    free(split_count);
     return rc;
 }
 
