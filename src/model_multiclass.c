@@ -32,9 +32,9 @@ enum { EVALUATION_ROWS = 256 };
 typedef struct {
     simd_isa isa;
     model_buffer w1, b1, w2, w2t, b2;
-    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value, row_value;
-    int *input_start, *input_index, *row_count, *row_index, *order;
-    size_t input_start_capacity, input_index_capacity, row_count_capacity, row_index_capacity;
+    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value;
+    int *input_start, *input_index, *order;
+    size_t input_start_capacity, input_index_capacity;
     size_t order_capacity;
     uint64_t *masks, *chunk_masks; /* the train rows' nonzero bits; the evaluated rows' */
     size_t masks_capacity, chunk_masks_capacity;
@@ -58,19 +58,16 @@ static void multiclass_delete(void *opaque)
     multiclass_state *state = opaque;
     if (state == NULL)
         return;
-    model_buffer *buffers[] = {&state->w1,          &state->b1,       &state->w2,
-                               &state->w2t,         &state->b2,       &state->a1,
-                               &state->e1,          &state->z2,       &state->err,
-                               &state->sum_w1,      &state->sum_w2,   &state->sum_b1,
-                               &state->input_value, &state->row_value};
+    model_buffer *buffers[] = {&state->w1,         &state->b1,     &state->w2,     &state->w2t,
+                               &state->b2,         &state->a1,     &state->e1,     &state->z2,
+                               &state->err,        &state->sum_w1, &state->sum_w2, &state->sum_b1,
+                               &state->input_value};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
     free(state->input_start);
     free(state->input_index);
-    free(state->row_count);
     free(state->masks);
     free(state->chunk_masks);
-    free(state->row_index);
     free(state->order);
     free(state);
 }
@@ -130,13 +127,9 @@ static int reserve_arrays(multiclass_state *ws, const multiclass_sizes *size, in
         model_buffer_reserve(&ws->sum_w2, size->sum_w2, err) < 0 ||
         model_buffer_reserve(&ws->sum_b1, size->sum_b1, err) < 0 ||
         model_buffer_reserve(&ws->input_value, size->input_value, err) < 0 ||
-        model_buffer_reserve(&ws->row_value, size->row_value, err) < 0 ||
         model_int_reserve(&ws->input_start, &ws->input_start_capacity, size->input_start, err) <
             0 ||
-        model_int_reserve(&ws->input_index, &ws->input_index_capacity, size->input_index, err) <
-            0 ||
-        model_int_reserve(&ws->row_count, &ws->row_count_capacity, size->row_count, err) < 0 ||
-        model_int_reserve(&ws->row_index, &ws->row_index_capacity, size->row_index, err) < 0)
+        model_int_reserve(&ws->input_index, &ws->input_index_capacity, size->input_index, err) < 0)
         return -1;
     return model_int_reserve(&ws->order, &ws->order_capacity, (size_t)n_train, err);
 }
@@ -205,9 +198,6 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .input_start = ws->input_start,
         .input_index = ws->input_index,
         .input_value = ws->input_value.data,
-        .row_count = ws->row_count,
-        .row_index = ws->row_index,
-        .row_value = ws->row_value.data,
         .mask_words = (int)size.mask_words,
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,

@@ -64,6 +64,7 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
     const size_t class_stride = (size_t)multiclass_stride(isa, classes);
     const size_t rows = (size_t)capacity;
     const size_t chunks = ((size_t)n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
+    const size_t groups = (rows + 1) / 2; /* of two rows: see list_inputs */
     return (multiclass_sizes){
         .w1 = (size_t)n_features * stride,
         .b1 = stride,
@@ -77,9 +78,9 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w1 = (size_t)n_features * stride,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
-        .input_start = rows * chunks + 1,
-        .input_index = rows * (size_t)n_features,
-        .input_value = rows * (size_t)n_features,
+        .input_start = groups * chunks + 1,
+        .input_index = groups * (size_t)n_features,
+        .input_value = 2 * groups * (size_t)n_features,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
     };
@@ -154,45 +155,57 @@ static size_t batch_row(const int *rows, int r)
     return (size_t)(rows != NULL ? rows[r] : r);
 }
 
-/* Rows between the one being listed and the one being prefetched. */
-enum { LIST_PREFETCH_AHEAD = 2 };
+/* Groups between the one being listed and the one being prefetched. */
+enum { LIST_PREFETCH_AHEAD = 1 };
 
-/* The input lists of the m rows (see multiclass_scratch): each row's
- * nonzero features in order, from its bit mask, with the start of every
- * chunk of MULTICLASS_CHUNK features. */
+/* Fetches the lines of row r of the batch (if any) ahead of its listing:
+ * the batch's rows are scattered over x. */
+static void prefetch_row(const double *x, int n_features, const int *rows, int m, int r)
+{
+    if (r >= m)
+        return;
+    const char *ahead = (const char *)(x + batch_row(rows, r) * (size_t)n_features);
+    for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
+        __builtin_prefetch(ahead + byte);
+}
+
+/* The input lists of the m rows in groups of two (see multiclass_scratch):
+ * from the rows' bit masks, every feature where either row of the group is
+ * nonzero, in order, with the start of every chunk of MULTICLASS_CHUNK
+ * features. A row's value where its bit is clear is a zero of x itself
+ * (+-0.0), which the kernels either skip or add as an exact +-0.0 term. */
 static void list_inputs(const double *x, int n_features, const int *rows, int m,
                         const uint64_t *masks, multiclass_scratch *s)
 {
     const int words = s->mask_words, chunks = s->chunks;
+    const int groups = (m + 1) / 2;
     int entries = 0;
-    for (int r = 0; r < m; r++) {
-        const size_t at = batch_row(rows, r);
-        const double *row = x + at * (size_t)n_features;
-        const uint64_t *mask = masks + at * (size_t)words;
-        if (r + LIST_PREFETCH_AHEAD < m) {
-            /* the batch's rows are scattered over x: fetch a coming row's
-             * lines while this one is listed */
-            const char *ahead =
-                (const char *)(x + batch_row(rows, r + LIST_PREFETCH_AHEAD) * (size_t)n_features);
-            for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
-                __builtin_prefetch(ahead + byte);
-        }
-        int *start = s->input_start + (size_t)r * (size_t)chunks;
+    for (int g = 0; g < groups; g++) {
+        const int r = 2 * g;
+        const bool pair = r + 1 < m;
+        prefetch_row(x, n_features, rows, m, r + 2 * LIST_PREFETCH_AHEAD);
+        prefetch_row(x, n_features, rows, m, r + 2 * LIST_PREFETCH_AHEAD + 1);
+        const double *row_a = x + batch_row(rows, r) * (size_t)n_features;
+        const double *row_b = pair ? x + batch_row(rows, r + 1) * (size_t)n_features : row_a;
+        const uint64_t *mask_a = masks + batch_row(rows, r) * (size_t)words;
+        const uint64_t *mask_b = pair ? masks + batch_row(rows, r + 1) * (size_t)words : mask_a;
+        int *start = s->input_start + (size_t)g * (size_t)chunks;
         int chunk = 0, chunk_end = MULTICLASS_CHUNK;
         start[0] = entries;
         for (int w = 0; w < words; w++)
-            for (uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
+            for (uint64_t bits = mask_a[w] | mask_b[w]; bits != 0; bits &= bits - 1) {
                 const int f = w * 64 + __builtin_ctzll(bits);
                 for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
                     start[++chunk] = entries;
                 s->input_index[entries] = f * s->input_stride;
-                s->input_value[entries] = row[f];
+                s->input_value[2 * (size_t)entries] = row_a[f];
+                s->input_value[2 * (size_t)entries + 1] = pair ? row_b[f] : 0.0;
                 entries++;
             }
         while (chunk + 1 < chunks)
             start[++chunk] = entries;
     }
-    s->input_start[(size_t)m * (size_t)chunks] = entries;
+    s->input_start[(size_t)groups * (size_t)chunks] = entries;
 }
 
 /* np.clip(v, low, high) with NaN passing through. */

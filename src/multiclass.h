@@ -49,21 +49,19 @@ typedef struct {
     double *sum_w2; /* (units, class_stride) sums of dw2 */
     double *sum_b1; /* (stride) sums of db1 */
     /* The input lists of the pass's rows, which both the forward sums and
-     * the w1 gradient walk: each row's nonzero features in feature order,
-     * row after row, cut into chunks of MULTICLASS_CHUNK features. */
-    int *input_start;    /* (capacity * chunks + 1) the first entry of row r's chunk c
-                            at r * chunks + c */
-    int *input_index;    /* (capacity * n_features) feature * input_stride: where
-                            its row of w1 (and of sum_w1) starts */
+     * the w1 gradient walk. The rows go in groups of two (rows 2g and
+     * 2g + 1; the last group of an odd count holds one row): a group's
+     * entries are the features where either of its rows is nonzero, in
+     * feature order, cut into chunks of MULTICLASS_CHUNK features, each
+     * with both rows' values (0.0 for the missing second row). */
+    int *input_start;    /* (groups * chunks + 1) the first entry of group g's chunk c
+                            at g * chunks + c; groups = (rows + 1) / 2 */
+    int *input_index;    /* (entries) feature * input_stride: where its row of w1 (and
+                            of sum_w1) starts */
     int input_stride;    /* the net's stride */
     int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
-    double *input_value; /* (capacity * n_features) the row's value of that feature */
-    /* No longer used (their sizes are 0): the w1 gradient walks the input
-     * lists. Kept until model_multiclass.c stops setting them. */
-    int *row_count;
-    int row_capacity;
-    int *row_index;
-    double *row_value;
+    double *input_value; /* (2 * entries) the group's first row's value of the entry's
+                            feature, then its second row's */
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
     int mask_words;        /* (n_features + 63) / 64 */
@@ -88,7 +86,7 @@ int multiclass_stride(simd_isa isa, int count);
 typedef struct {
     size_t w1, b1, w2, w2t, b2;
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
-    size_t input_start, input_index, input_value, row_count, row_index, row_value;
+    size_t input_start, input_index, input_value;
     size_t mask_words, chunk_masks;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
