@@ -36,8 +36,10 @@ typedef struct {
     int *input_start, *input_index, *order;
     size_t input_start_capacity, input_index_capacity;
     size_t order_capacity;
-    uint64_t *masks, *chunk_masks; /* the train rows' nonzero bits; the evaluated rows' */
-    size_t masks_capacity, chunk_masks_capacity;
+    /* the train rows' nonzero bits, the val rows', and room for a chunk of
+       other evaluated rows' */
+    uint64_t *masks, *val_masks, *chunk_masks;
+    size_t masks_capacity, val_masks_capacity, chunk_masks_capacity;
     /* the run in progress */
     multiclass_net net;
     multiclass_scratch scratch;
@@ -67,6 +69,7 @@ static void multiclass_delete(void *opaque)
     free(state->input_start);
     free(state->input_index);
     free(state->masks);
+    free(state->val_masks);
     free(state->chunk_masks);
     free(state->order);
     free(state);
@@ -134,29 +137,35 @@ static int reserve_arrays(multiclass_state *ws, const multiclass_sizes *size, in
     return model_int_reserve(&ws->order, &ws->order_capacity, (size_t)n_train, err);
 }
 
-/* The train rows' nonzero bits, made at the start of every run (a few
- * hundredths of a second on fashion-MNIST; a cache keyed on the data's
- * address could outlive the data), and room for the evaluated rows'. */
+/* Room for `words` mask words in *masks. */
+static int reserve_words(uint64_t **masks, size_t *capacity, size_t words, sweep_error *err)
+{
+    if (words <= *capacity)
+        return 0;
+    free(*masks);
+    *capacity = 0;
+    if ((*masks = malloc(words * sizeof(uint64_t))) == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory for row masks");
+    *capacity = words;
+    return 0;
+}
+
+/* The train and val rows' nonzero bits, made at the start of every run (a
+ * few hundredths of a second on fashion-MNIST; a cache keyed on the data's
+ * address could outlive the data), and room for other evaluated rows'. */
 static int reserve_masks(multiclass_state *ws, const dataset *data, const multiclass_sizes *size,
                          sweep_error *err)
 {
     const size_t train_words = (size_t)data->n_train * size->mask_words;
-    if (size->chunk_masks > ws->chunk_masks_capacity) {
-        free(ws->chunk_masks);
-        ws->chunk_masks_capacity = 0;
-        if ((ws->chunk_masks = malloc(size->chunk_masks * sizeof(uint64_t))) == NULL)
-            return error_set(err, ERROR_RUNTIME, "out of memory for row masks");
-        ws->chunk_masks_capacity = size->chunk_masks;
-    }
-    if (train_words > ws->masks_capacity) {
-        free(ws->masks);
-        ws->masks_capacity = 0;
-        if ((ws->masks = malloc(train_words * sizeof(uint64_t))) == NULL)
-            return error_set(err, ERROR_RUNTIME, "out of memory for row masks");
-        ws->masks_capacity = train_words;
-    }
+    const size_t val_words = (size_t)data->n_val * size->mask_words;
+    if (reserve_words(&ws->chunk_masks, &ws->chunk_masks_capacity, size->chunk_masks, err) < 0 ||
+        reserve_words(&ws->masks, &ws->masks_capacity, train_words, err) < 0 ||
+        reserve_words(&ws->val_masks, &ws->val_masks_capacity, val_words, err) < 0)
+        return -1;
     multiclass_row_masks(data->x_train, data->n_features, data->n_train, (int)size->mask_words,
                          ws->masks);
+    multiclass_row_masks(data->x_val, data->n_features, data->n_val, (int)size->mask_words,
+                         ws->val_masks);
     return 0;
 }
 
@@ -226,8 +235,8 @@ static void multiclass_epoch(void *opaque, const dataset *data, const train_para
     outcome->train_loss = (loss + reg) / n_train;
     outcome->train_acc = (double)train_correct / n_train;
     int val_correct;
-    double val_total = multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, 0.0,
-                                           &val_correct, &ws->scratch);
+    double val_total = multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val,
+                                           ws->val_masks, 0.0, &val_correct, &ws->scratch);
     outcome->val_loss = (val_total + reg) / data->n_val;
     outcome->val_acc = (double)val_correct / data->n_val;
 }
@@ -237,15 +246,15 @@ static void multiclass_scores(void *opaque, const dataset *data, double *train, 
 {
     multiclass_state *ws = opaque;
     int correct;
-    multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, 0.0, &correct,
-                        &ws->scratch);
+    multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, ws->masks, 0.0,
+                        &correct, &ws->scratch);
     *train = (double)correct / data->n_train;
-    multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, 0.0, &correct,
-                        &ws->scratch);
+    multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, ws->val_masks, 0.0,
+                        &correct, &ws->scratch);
     *val = (double)correct / data->n_val;
     *test = NAN;
     if (data->n_test > 0) {
-        multiclass_evaluate(&ws->net, data->x_test, data->y_test, data->n_test, 0.0, &correct,
+        multiclass_evaluate(&ws->net, data->x_test, data->y_test, data->n_test, NULL, 0.0, &correct,
                             &ws->scratch);
         *test = (double)correct / data->n_test;
     }

@@ -158,15 +158,19 @@ static size_t batch_row(const int *rows, int r)
 /* Groups between the one being listed and the one being prefetched. */
 enum { LIST_PREFETCH_AHEAD = 1 };
 
-/* Fetches the lines of row r of the batch (if any) ahead of its listing:
- * the batch's rows are scattered over x. */
-static void prefetch_row(const double *x, int n_features, const int *rows, int m, int r)
+/* Fetches the lines of row r of the batch (if any) and of its mask ahead of
+ * its listing: the batch's rows are scattered over x. */
+static void prefetch_row(const double *x, int n_features, const uint64_t *masks, int mask_words,
+                         const int *rows, int m, int r)
 {
     if (r >= m)
         return;
     const char *ahead = (const char *)(x + batch_row(rows, r) * (size_t)n_features);
     for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
         __builtin_prefetch(ahead + byte);
+    const char *mask = (const char *)(masks + batch_row(rows, r) * (size_t)mask_words);
+    for (size_t byte = 0; byte < (size_t)mask_words * sizeof(uint64_t); byte += 64)
+        __builtin_prefetch(mask + byte);
 }
 
 /* The input lists of the m rows in groups of two (see multiclass_scratch):
@@ -183,8 +187,8 @@ static void list_inputs(const double *x, int n_features, const int *rows, int m,
     for (int g = 0; g < groups; g++) {
         const int r = 2 * g;
         const bool pair = r + 1 < m;
-        prefetch_row(x, n_features, rows, m, r + 2 * LIST_PREFETCH_AHEAD);
-        prefetch_row(x, n_features, rows, m, r + 2 * LIST_PREFETCH_AHEAD + 1);
+        prefetch_row(x, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD);
+        prefetch_row(x, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD + 1);
         const double *row_a = x + batch_row(rows, r) * (size_t)n_features;
         const double *row_b = pair ? x + batch_row(rows, r + 1) * (size_t)n_features : row_a;
         const uint64_t *mask_a = masks + batch_row(rows, r) * (size_t)words;
@@ -362,17 +366,23 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
 }
 
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
-                           double loss_total, int *correct, multiclass_scratch *scratch)
+                           const uint64_t *masks, double loss_total, int *correct,
+                           multiclass_scratch *scratch)
 {
     const size_t class_stride = (size_t)net->class_stride;
     int right = 0;
     for (int start = 0; start < n; start += scratch->capacity) {
         const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
         const double *chunk = x + (size_t)start * (size_t)net->n_features;
-        multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words, scratch->chunk_masks);
+        const uint64_t *chunk_masks = scratch->chunk_masks;
+        if (masks != NULL)
+            chunk_masks = masks + (size_t)start * (size_t)scratch->mask_words;
+        else
+            multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
+                                 scratch->chunk_masks);
         scratch->input_stride = net->stride;
         scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
-        list_inputs(chunk, net->n_features, NULL, m, scratch->chunk_masks, scratch);
+        list_inputs(chunk, net->n_features, NULL, m, chunk_masks, scratch);
         forward(net, m, scratch);
         exp_rows(net, m, scratch);
         for (int r = 0; r < m; r++) {

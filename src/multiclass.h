@@ -111,9 +111,11 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
 /* Forward pass over the n rows of x, in chunks of the scratch's capacity:
  * adds each row's loss (as above) to `loss_total` in row order and returns
  * it; *correct receives the number of rows whose argmax of z2 (the first
- * maximum, like numpy) equals y. */
+ * maximum, like numpy) equals y. `masks` are the n rows' nonzero bits
+ * (multiclass_row_masks), or NULL to make them chunk by chunk. */
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
-                           double loss_total, int *correct, multiclass_scratch *scratch);
+                           const uint64_t *masks, double loss_total, int *correct,
+                           multiclass_scratch *scratch);
 
 /* reg_loss: l1 (S|w1| + S|w2|) + l2/2 (S w1^2 + S w2^2), each S a sum in
  * row-major order of the unpadded arrays from 0.0. */
