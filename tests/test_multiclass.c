@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "multiclass.h"
 #include "train.h"
 
 #include "reference_multiclass.c"
@@ -471,6 +472,163 @@ static void test_two_threads(void **state)
     }
 }
 
+/* ---- rows two at a time: exact only for finite weights and errors ---- */
+
+/* The kernels run the rows of a pass in pairs over the union of their
+ * nonzero inputs, adding 0 * w for a row's zero inputs: +-0.0, nothing,
+ * while w is finite. These check that a zero input still adds NOTHING
+ * once w1 (forward) or a row's e1 (w1 gradient) is not finite, as the
+ * one-row kernels have it: 0 * inf and 0 * NaN would be NaN. */
+enum { TINY_FEATURES = 3, TINY_UNITS = 2, TINY_CLASSES = 2, TINY_ROWS = 2 };
+
+typedef struct {
+    multiclass_net net;
+    multiclass_scratch scratch;
+    void *memory[32];
+    int n_memory;
+    uint64_t masks[TINY_ROWS];
+} tiny_model;
+
+static double *tiny_doubles(tiny_model *model, size_t n)
+{
+    double *p = calloc(n > 0 ? n : 1, sizeof(double));
+    assert_non_null(p);
+    model->memory[model->n_memory++] = p;
+    return p;
+}
+
+static int *tiny_ints(tiny_model *model, size_t n)
+{
+    int *p = calloc(n > 0 ? n : 1, sizeof(int));
+    assert_non_null(p);
+    model->memory[model->n_memory++] = p;
+    return p;
+}
+
+/* A net of 3 inputs, 2 units and 2 classes with every weight 0.5 and room
+ * for 2 rows; the rows' masks from x. */
+static void tiny_model_new(tiny_model *model, simd_isa isa, const double *x)
+{
+    memset(model, 0, sizeof *model);
+    multiclass_sizes size =
+        multiclass_array_sizes(isa, TINY_FEATURES, TINY_UNITS, TINY_CLASSES, TINY_ROWS);
+    multiclass_net *net = &model->net;
+    *net = (multiclass_net){.n_features = TINY_FEATURES,
+                            .units = TINY_UNITS,
+                            .classes = TINY_CLASSES,
+                            .stride = multiclass_stride(isa, TINY_UNITS),
+                            .class_stride = multiclass_stride(isa, TINY_CLASSES),
+                            .isa = isa,
+                            .w1 = tiny_doubles(model, size.w1),
+                            .b1 = tiny_doubles(model, size.b1),
+                            .w2 = tiny_doubles(model, size.w2),
+                            .w2t = tiny_doubles(model, size.w2t),
+                            .b2 = tiny_doubles(model, size.b2)};
+    for (int f = 0; f < TINY_FEATURES; f++)
+        for (int h = 0; h < TINY_UNITS; h++)
+            net->w1[f * net->stride + h] = 0.5;
+    for (int h = 0; h < TINY_UNITS; h++)
+        for (int k = 0; k < TINY_CLASSES; k++) {
+            net->w2[h * net->class_stride + k] = 0.5;
+            net->w2t[k * net->stride + h] = 0.5;
+        }
+    multiclass_row_masks(x, TINY_FEATURES, TINY_ROWS, (int)size.mask_words, model->masks);
+    model->scratch =
+        (multiclass_scratch){.capacity = TINY_ROWS,
+                             .a1 = tiny_doubles(model, size.a1),
+                             .e1 = tiny_doubles(model, size.e1),
+                             .z2 = tiny_doubles(model, size.z2),
+                             .err = tiny_doubles(model, size.err),
+                             .sum_w1 = tiny_doubles(model, size.sum_w1),
+                             .sum_w2 = tiny_doubles(model, size.sum_w2),
+                             .sum_b1 = tiny_doubles(model, size.sum_b1),
+                             .input_start = tiny_ints(model, size.input_start),
+                             .input_index = tiny_ints(model, size.input_index),
+                             .input_value = tiny_doubles(model, size.input_value),
+                             .mask_words = (int)size.mask_words,
+                             .masks = model->masks,
+                             .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
+}
+
+static void tiny_model_free(tiny_model *model)
+{
+    for (int i = 0; i < model->n_memory; i++)
+        free(model->memory[i]);
+}
+
+/* w1 of an input that row 0 lacks is +inf: row 0's loss stays that of its
+ * own inputs, evaluated as a pair or alone, bit for bit. */
+static void test_pair_forward_infinite_w1(void **state)
+{
+    (void)state;
+    static const double x[TINY_ROWS * TINY_FEATURES] = {0.25, 0.0, 0.75, 0.5, 1.0, 0.0};
+    static const double y[TINY_ROWS] = {0.0, 1.0};
+    int checked = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        tiny_model model;
+        tiny_model_new(&model, (simd_isa)isa, x);
+        model.net.w1[1 * model.net.stride + 0] = INFINITY; /* input 1: row 1 only */
+        int correct_pair, correct_alone;
+        double pair = multiclass_evaluate(&model.net, x, y, TINY_ROWS, NULL, 0.0, &correct_pair,
+                                          &model.scratch);
+        double alone =
+            multiclass_evaluate(&model.net, x, y, 1, NULL, 0.0, &correct_alone, &model.scratch);
+        int correct_second;
+        alone = multiclass_evaluate(&model.net, x + TINY_FEATURES, y + 1, 1, NULL, alone,
+                                    &correct_second, &model.scratch);
+        if (!isfinite(pair) || memcmp(&pair, &alone, sizeof pair) != 0)
+            fail_msg("[%s] loss of the pair %.17g, of the rows alone %.17g",
+                     simd_name((simd_isa)isa), pair, alone);
+        assert_int_equal(correct_pair, correct_alone + correct_second);
+        tiny_model_free(&model);
+        checked++;
+    }
+    assert_true(checked >= 1);
+}
+
+/* Row 0's softmax overflows (exp(1000) / exp(1000): NaN), so its e1 is
+ * NaN; input 1 is zero in row 0, so dw1 of input 1 is row 1's term alone,
+ * finite, and so is w1 after the update. */
+static void test_pair_gradient_nan_error(void **state)
+{
+    (void)state;
+    static const double x[TINY_ROWS * TINY_FEATURES] = {1.0, 0.0, 0.0, 0.0, 1.0, 0.0};
+    static const double y[TINY_ROWS] = {0.0, 1.0};
+    static const int rows[TINY_ROWS] = {0, 1};
+    train_params params = mc_params(TINY_ROWS, 0.1, 0.0, 0.0, TINY_UNITS, 1, 1);
+    int checked = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        tiny_model model;
+        tiny_model_new(&model, (simd_isa)isa, x);
+        multiclass_net *net = &model.net;
+        for (int h = 0; h < TINY_UNITS; h++) {
+            net->w1[0 * net->stride + h] = 100.0; /* row 0: a1 = 1 */
+            net->w1[1 * net->stride + h] = -1.0;  /* row 1: a1 = 0.27 */
+            for (int k = 0; k < TINY_CLASSES; k++) {
+                net->w2[h * net->class_stride + k] = 1000.0; /* row 0's z2: 2000 */
+                net->w2t[k * net->stride + h] = 1000.0;
+            }
+        }
+        int correct;
+        double loss =
+            multiclass_train_batch(net, x, y, rows, TINY_ROWS, &params, &model.scratch, &correct);
+        assert_true(isnan(loss)); /* row 0's */
+        for (int h = 0; h < TINY_UNITS; h++) {
+            assert_true(isnan(net->w1[0 * net->stride + h])); /* row 0's input */
+            if (!isfinite(net->w1[1 * net->stride + h]))
+                fail_msg("[%s] w1[1][%d] = %g: row 0's NaN error reached an input it lacks",
+                         simd_name((simd_isa)isa), h, net->w1[1 * net->stride + h]);
+        }
+        tiny_model_free(&model);
+        checked++;
+    }
+    assert_true(checked >= 1);
+}
+
 /* ---- the model table ---- */
 
 static void test_model_table(void **state)
@@ -549,6 +707,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_wide_sparse_equals_reference),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_pair_forward_infinite_w1),
+        cmocka_unit_test(test_pair_gradient_nan_error),
         cmocka_unit_test(test_model_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
