@@ -285,8 +285,9 @@ static void check_same_as_reference(const run_result *fast, const refmc_result *
 }
 
 /* Shapes that exercise the kernels' blocks and tails: units below, at and
- * above the lanes and blocks, classes 3 and 10, batch sizes 1, odd, power
- * of two, full; L1 and L2. */
+ * above the lanes and blocks, classes 3 and 10, batch sizes 1, odd (a row
+ * left over from the pairs), power of two, full, over one block of rows;
+ * L1 and L2. */
 static train_params fast_cases(int i, const sets *all, const dataset **data)
 {
     static const struct {
@@ -297,13 +298,14 @@ static train_params fast_cases(int i, const sets *all, const dataset **data)
         {0, 96, 33, 10, 0.3, 0.0, 0.02},   {1, 16, 5, 10, 0.1, 0.01, 0.0},
         {1, 500, 40, 10, 0.1, 0.0, 0.0},   {2, 64, 20, 2, 0.1, 0.0, 0.001},
         {2, 37, 100, 1, 0.1, 0.001, 0.01}, {2, 256, 1, 2, 0.5, 0.0, 0.0},
+        {2, 601, 20, 2, 0.1, 0.0, 0.001}, /* 300 pairs in blocks of 128, 128, 44, and one row */
     };
     const dataset *by_set[] = {&all->iris, &all->wine, &all->digits};
     *data = by_set[cases[i].set];
     return mc_params(cases[i].batch, cases[i].lr, cases[i].l1, cases[i].l2, cases[i].units,
                      cases[i].epochs, (uint32_t)(i * 11 + 1));
 }
-enum { FAST_CASES = 8 };
+enum { FAST_CASES = 9 };
 
 static void test_fast_equals_reference(void **state)
 {
