@@ -30,13 +30,18 @@
  *
  * The kernels (multiclass_simd.inc) skip zero inputs: half of
  * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
- * started at +0.0 never changes it (see mc_hidden_block). Each row's own
- * nonzero inputs are listed once per batch (list_inputs) and both the
- * forward sums and the w1 gradient walk that list, a chunk of features at
- * a time: the forward sums keep a row's sums in registers over a chunk
- * (partial sums wait in a1 between chunks), the w1 gradient adds the rows'
- * terms to sum_w1 row after row. The softmax's exps run on vectors (vexp:
- * fastmath_exp's bits); its sums, the divisions and the losses are scalar.
+ * started at +0.0 never changes it (see mc_hidden_block). The rows' nonzero
+ * inputs are listed once per batch two rows at a time (list_inputs: the
+ * features where either row is nonzero, with both values), and both the
+ * forward sums and the w1 gradient walk these lists a chunk of features at
+ * a time, the two rows of a pair together so that each vector of w1 (or
+ * sum_w1) loaded serves both: a row's extra zero terms are exact while the
+ * weights and errors are finite, which the kernels check (else a row runs
+ * alone and skips its zeros). The forward sums keep a pair's sums in
+ * registers over a chunk (partial sums wait in a1 between chunks), the w1
+ * gradient adds the pairs' terms to sum_w1 in row order. The softmax's exps
+ * run on vectors (vexp: fastmath_exp's bits); its sums, the divisions and
+ * the losses are scalar.
  */
 #include "multiclass.h"
 
