@@ -50,14 +50,30 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
     }
 }
 
+/* The packed rows a batch kernel takes at a time (network_pack_simd.inc):
+ * with their a1 and e1 well inside a 32-48 KB L1 data cache. */
+#ifndef PACK_CHUNK_BYTES
+#define PACK_CHUNK_BYTES (64 * 1024)
+#endif
+/* ...and at most this many (few features: the hidden values' share) */
+#define PACK_CHUNK_ROWS_MAX 64
+
+int network_pack_chunk_rows(int n_features, int width)
+{
+    const size_t row_bytes = (size_t)n_features * (size_t)width * sizeof(double);
+    const size_t rows = PACK_CHUNK_BYTES / (row_bytes > 0 ? row_bytes : 1);
+    return rows < 1 ? 1 : (rows > PACK_CHUNK_ROWS_MAX ? PACK_CHUNK_ROWS_MAX : (int)rows);
+}
+
 /* ---- the kernels, one copy per instruction set ----
- * PACK_UNIT_BLOCK: the units whose sums stay in registers, for 16 vector
- * registers (SSE2, AVX2) or 32 (AVX-512). */
+ * PACK_UNIT_BLOCK: the units whose sums stay in registers, for
+ * PACK_REGISTERS vector registers: 16 (SSE2, AVX2) or 32 (AVX-512). */
 
 #define SIMD_SUFFIX generic
 #define SIMD_LANES 2
 #define SIMD_TARGET_ATTRIBUTE
 #define PACK_UNIT_BLOCK 12
+#define PACK_REGISTERS 16
 #include "simd_begin.inc"
 #include "fastmath_simd.inc"
 #include "lanes_simd.inc"
@@ -65,6 +81,7 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
 #include "lanes_simd_end.inc"
 #include "simd_end.inc"
 #undef PACK_UNIT_BLOCK
+#undef PACK_REGISTERS
 
 #if defined(__x86_64__) || defined(__i386__)
 #define NETWORK_PACK_X86_LEVELS 1
@@ -73,6 +90,7 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
 #define SIMD_LANES 4
 #define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx2")))
 #define PACK_UNIT_BLOCK 12
+#define PACK_REGISTERS 16
 #include "simd_begin.inc"
 #include "fastmath_simd.inc"
 #include "lanes_simd.inc"
@@ -80,11 +98,13 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
 #include "lanes_simd_end.inc"
 #include "simd_end.inc"
 #undef PACK_UNIT_BLOCK
+#undef PACK_REGISTERS
 
 #define SIMD_SUFFIX avx512
 #define SIMD_LANES 8
 #define SIMD_TARGET_ATTRIBUTE __attribute__((target("avx512f,avx2")))
 #define PACK_UNIT_BLOCK 16
+#define PACK_REGISTERS 32
 #include "simd_begin.inc"
 #include "fastmath_simd.inc"
 #include "lanes_simd.inc"
@@ -92,6 +112,7 @@ void network_pack_reg_loss(const network_pack *pack, double *reg)
 #include "lanes_simd_end.inc"
 #include "simd_end.inc"
 #undef PACK_UNIT_BLOCK
+#undef PACK_REGISTERS
 #endif
 
 void network_pack_train_batch(network_pack *pack, network_pack_scratch *scratch, int m,

@@ -21,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "dataset.h"
 #include "lanes.h"
+#include "model.h"
 #include "train.h"
 
 #include "reference_train.c"
@@ -292,8 +295,95 @@ static void test_pack_refuses_mixed_shapes(void **state)
     train_workspace_delete(workspace);
 }
 
-int main(void)
+/* ---- the benchmark: `test_model_minibatch_pack bench [rounds batch isa|all epochs]` ---- */
+
+/* The thread's CPU seconds: the machine is shared, and CPU time leaves out
+ * the time other programs hold the core. */
+static double cpu_seconds(void)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+/* One pack of `lanes` runs on wdbc: the epochs' CPU seconds (start and
+ * scores left out: they are the same whatever the kernel). */
+static double time_pack_epochs(simd_isa isa, const dataset *data, const train_params *runs,
+                               int lanes)
+{
+    const model_pack_ops *pack = MODEL_MINIBATCH_OPS.pack;
+    void *state = pack->state_new(isa);
+    assert_non_null(state);
+    const train_params *lane_runs[LANES_MAX];
+    for (int i = 0; i < lanes; i++)
+        lane_runs[i] = &runs[i];
+    sweep_error err;
+    error_clear(&err);
+    if (pack->start(state, data, lane_runs, lanes, &err) < 0)
+        fail_msg("%s", err.message);
+    epoch_outcome outcomes[LANES_MAX];
+    const double start = cpu_seconds();
+    for (int e = 0; e < runs[0].epochs; e++)
+        pack->epoch(state, data, outcomes);
+    const double seconds = cpu_seconds() - start;
+    pack->state_delete(state);
+    return seconds;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A full pack of runs (units 10, l2 0.01, 100 epochs, seeds 42...) at each
+ * instruction set: the median over `rounds` of the epochs' CPU time per
+ * run, and per pack of rows (one row of every lane's run), in cycles of a
+ * 2.8 GHz core. */
+static int bench(int rounds, int batch_size, const char *only, int epochs)
+{
+    dataset data;
+    void *state = NULL;
+    if (load_wdbc(&state) != 0)
+        return 1;
+    data = *(dataset *)state;
+    enum { MAX_ROUNDS = 31 };
+    rounds = rounds < 1 ? 1 : (rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds);
+    printf("wdbc: %d train rows, %d val rows, units 10, batch %d, %d epochs, %d rounds\n",
+           data.n_train, data.n_val, batch_size, epochs, rounds);
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa) ||
+            (only != NULL && strcmp(only, simd_name((simd_isa)isa)) != 0))
+            continue;
+        const int lanes = simd_lanes((simd_isa)isa);
+        train_params runs[LANES_MAX];
+        for (int i = 0; i < lanes; i++) {
+            runs[i] = params_defaults();
+            runs[i].batch_size = batch_size;
+            runs[i].epochs = epochs;
+            runs[i].l2 = 0.01;
+            runs[i].seed = (uint32_t)(42 + i);
+        }
+        double seconds[MAX_ROUNDS];
+        for (int r = 0; r < rounds; r++)
+            seconds[r] = time_pack_epochs((simd_isa)isa, &data, runs, lanes);
+        qsort(seconds, (size_t)rounds, sizeof(double), compare_doubles);
+        const double median = seconds[rounds / 2];
+        const double row_packs = (double)epochs * (data.n_train + data.n_val);
+        printf("%-8s %d lanes: epochs' CPU time %.3f ms per run, %.0f cycles (2.8 GHz) per "
+               "pack of rows (train and val)\n",
+               simd_name((simd_isa)isa), lanes, 1e3 * median / lanes, median * 2.8e9 / row_packs);
+    }
+    free_wdbc(&state);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "bench") == 0)
+        return bench(argc > 2 ? atoi(argv[2]) : 5, argc > 3 ? atoi(argv[3]) : 32,
+                     argc > 4 && strcmp(argv[4], "all") != 0 ? argv[4] : NULL,
+                     argc > 5 ? atoi(argv[5]) : 100);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pack_equals_lone_and_reference),
         cmocka_unit_test(test_pack_lane_diverges),
