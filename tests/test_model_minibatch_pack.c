@@ -26,6 +26,7 @@
 #include "dataset.h"
 #include "lanes.h"
 #include "model.h"
+#include "network_pack.h"
 #include "train.h"
 
 #include "reference_train.c"
@@ -175,6 +176,96 @@ static void test_pack_equals_lone_and_reference(void **state)
     }
     printf("packed vs lone and reference: %d runs, %d differ (tolerance: none)\n", runs_checked,
            differences);
+    assert_int_equal(differences, 0);
+}
+
+/* The batch kernel takes the rows in chunks (network_pack_chunk_rows: 34
+ * rows of wdbc at 8 lanes, 68 at 4, 64 at 2) and the units in blocks of
+ * PACK_UNIT_BLOCK (12 or 16): batch sizes around the chunk's edges (a batch
+ * one row short of a chunk, one and two rows over, two chunks and one row)
+ * and unit counts 2 and 17 (two blocks at every level), 4 epochs, each a
+ * full pack of mixed runs. */
+static void test_pack_chunk_and_block_edges(void **state)
+{
+    const dataset *data = *state;
+    static const int unit_counts[] = {2, 17};
+    int runs_checked = 0, differences = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        const int lanes = simd_lanes((simd_isa)isa);
+        const int chunk = network_pack_chunk_rows(data->n_features, lanes);
+        const int batch_sizes[] = {2, 31, chunk - 1, chunk + 1, chunk + 2, 2 * chunk + 1};
+        train_params runs[LANES_MAX];
+        for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++)
+            for (size_t u = 0; u < sizeof unit_counts / sizeof unit_counts[0]; u++) {
+                mixed_runs(batch_sizes[b], unit_counts[u], 4, lanes, runs);
+                char label[80];
+                snprintf(label, sizeof label, "chunk %d: batch %d units %d", chunk, batch_sizes[b],
+                         unit_counts[u]);
+                differences +=
+                    count_pack_differences(data, (simd_isa)isa, runs, lanes, b == 3, label);
+                runs_checked += lanes;
+            }
+    }
+    printf("chunk and block edges: %d runs, %d differ (tolerance: none)\n", runs_checked,
+           differences);
+    assert_int_equal(differences, 0);
+}
+
+/* wdbc cut to its first n_features columns, or widened by repeating them
+ * (other feature counts give other chunk sizes and gather paths). */
+static void reshaped_copy(const dataset *data, int n_features, dataset *out, double **arrays)
+{
+    *out = *data;
+    out->n_features = n_features;
+    const double *sources[] = {data->x_train, data->x_val, data->x_test};
+    const int counts[] = {data->n_train, data->n_val, data->n_test};
+    for (int k = 0; k < 3; k++) {
+        arrays[k] =
+            malloc((size_t)(counts[k] > 0 ? counts[k] : 1) * (size_t)n_features * sizeof(double));
+        assert_non_null(arrays[k]);
+        for (int r = 0; r < counts[k]; r++)
+            for (int f = 0; f < n_features; f++)
+                arrays[k][(size_t)r * n_features + f] =
+                    sources[k][(size_t)r * data->n_features + f % data->n_features] *
+                    (1.0 + 0.01 * (f / data->n_features));
+    }
+    out->x_train = arrays[0];
+    out->x_val = arrays[1];
+    out->x_test = data->n_test > 0 ? arrays[2] : NULL;
+}
+
+/* 3 features (chunks of 64 rows, no 8-feature gather blocks), 9 (one
+ * gather block and an overlapping one) and 250 (chunks of 4 rows at 8
+ * lanes): every level, a full pack, batch sizes 1, 33 and 364. */
+static void test_pack_feature_counts(void **state)
+{
+    const dataset *data = *state;
+    static const int feature_counts[] = {3, 9, 250};
+    static const int batch_sizes[] = {1, 33, 364};
+    int differences = 0;
+    for (size_t k = 0; k < sizeof feature_counts / sizeof feature_counts[0]; k++) {
+        dataset reshaped;
+        double *arrays[3];
+        reshaped_copy(data, feature_counts[k], &reshaped, arrays);
+        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+            if (!simd_supported((simd_isa)isa))
+                continue;
+            const int lanes = simd_lanes((simd_isa)isa);
+            train_params runs[LANES_MAX];
+            for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++) {
+                mixed_runs(batch_sizes[b], 10, 3, lanes, runs);
+                char label[80];
+                snprintf(label, sizeof label, "%d features, batch %d", feature_counts[k],
+                         batch_sizes[b]);
+                differences +=
+                    count_pack_differences(&reshaped, (simd_isa)isa, runs, lanes, true, label);
+            }
+        }
+        for (int i = 0; i < 3; i++)
+            free(arrays[i]);
+    }
     assert_int_equal(differences, 0);
 }
 
@@ -386,6 +477,8 @@ int main(int argc, char **argv)
                      argc > 5 ? atoi(argv[5]) : 100);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pack_equals_lone_and_reference),
+        cmocka_unit_test(test_pack_chunk_and_block_edges),
+        cmocka_unit_test(test_pack_feature_counts),
         cmocka_unit_test(test_pack_lane_diverges),
         cmocka_unit_test(test_pack_soft_labels),
         cmocka_unit_test(test_pack_cancel_abandons_all),
