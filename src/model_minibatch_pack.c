@@ -97,8 +97,10 @@ static int reserve_arrays(pack_state *ws, int n_features, int units, int capacit
 {
     const size_t width = (size_t)ws->width;
     const size_t n_w1 = (size_t)n_features * (size_t)units * width;
-    const size_t hidden = (size_t)capacity * (size_t)units * width;
     const size_t rows = (size_t)capacity * width;
+    /* a chunk's hidden values, outputs and errors (network_pack.h) */
+    const size_t chunk = (size_t)network_pack_chunk_rows(n_features, ws->width);
+    const size_t hidden = chunk * (size_t)units * width;
     if (model_buffer_reserve(&ws->w1, n_w1, err) < 0 ||
         model_buffer_reserve(&ws->b1, (size_t)units * width, err) < 0 ||
         model_buffer_reserve(&ws->w2, (size_t)units * width, err) < 0 ||
@@ -110,8 +112,8 @@ static int reserve_arrays(pack_state *ws, int n_features, int units, int capacit
         model_buffer_reserve(&ws->y, rows, err) < 0 ||
         model_buffer_reserve(&ws->a1, hidden, err) < 0 ||
         model_buffer_reserve(&ws->e1, hidden, err) < 0 ||
-        model_buffer_reserve(&ws->out, rows, err) < 0 ||
-        model_buffer_reserve(&ws->err, rows, err) < 0 ||
+        model_buffer_reserve(&ws->out, chunk * width, err) < 0 ||
+        model_buffer_reserve(&ws->err, chunk * width, err) < 0 ||
         model_buffer_reserve(&ws->sum_w1, n_w1, err) < 0 ||
         model_buffer_reserve(&ws->sum_w2, (size_t)units * width, err) < 0 ||
         model_buffer_reserve(&ws->sum_b1, (size_t)units * width, err) < 0)

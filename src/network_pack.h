@@ -30,14 +30,21 @@ typedef struct {
     double *l1, *l2, *learning_rate; /* (width) each lane's run */
 } network_pack;
 
+/* The kernels take the rows chunk by chunk: per chunk, each step (sums,
+ * sigmoids, ...) over all its rows, with the chunk's rows and hidden
+ * values kept in L1. */
+int network_pack_chunk_rows(int n_features, int width);
+
 typedef struct {
-    int capacity;    /* rows */
-    double *x;       /* (capacity, n_features, width) the batch's rows (lanes_gather_rows) */
-    double *y;       /* (capacity, width) their targets */
-    double *a1, *e1; /* (capacity, units, width) */
-    double *out;     /* (capacity, width) output activations */
-    double *err;     /* (capacity, width) out - y */
-    double *sum_w1;  /* (n_features, units, width) */
+    int capacity; /* rows */
+    double *x;    /* (capacity, n_features, width) the batch's rows (lanes_gather_rows) */
+    double *y;    /* (capacity, width) their targets */
+    /* (chunk, units, width), chunk = network_pack_chunk_rows: one chunk's
+     * hidden activations and errors */
+    double *a1, *e1;
+    double *out;             /* (chunk, width) a chunk's z2 */
+    double *err;             /* (chunk, width) a chunk's out - y */
+    double *sum_w1;          /* (n_features, units, width) */
     double *sum_w2, *sum_b1; /* (units, width) */
 } network_pack_scratch;
 

@@ -21,8 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "dataset.h"
 #include "lanes.h"
+#include "model.h"
+#include "network_pack.h"
 #include "train.h"
 
 #include "reference_train.c"
@@ -175,6 +179,96 @@ static void test_pack_equals_lone_and_reference(void **state)
     assert_int_equal(differences, 0);
 }
 
+/* The batch kernel takes the rows in chunks (network_pack_chunk_rows: 34
+ * rows of wdbc at 8 lanes, 68 at 4, 64 at 2) and the units in blocks of
+ * PACK_UNIT_BLOCK (12 or 16): batch sizes around the chunk's edges (a batch
+ * one row short of a chunk, one and two rows over, two chunks and one row)
+ * and unit counts 2 and 17 (two blocks at every level), 4 epochs, each a
+ * full pack of mixed runs. */
+static void test_pack_chunk_and_block_edges(void **state)
+{
+    const dataset *data = *state;
+    static const int unit_counts[] = {2, 17};
+    int runs_checked = 0, differences = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        const int lanes = simd_lanes((simd_isa)isa);
+        const int chunk = network_pack_chunk_rows(data->n_features, lanes);
+        const int batch_sizes[] = {2, 31, chunk - 1, chunk + 1, chunk + 2, 2 * chunk + 1};
+        train_params runs[LANES_MAX];
+        for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++)
+            for (size_t u = 0; u < sizeof unit_counts / sizeof unit_counts[0]; u++) {
+                mixed_runs(batch_sizes[b], unit_counts[u], 4, lanes, runs);
+                char label[80];
+                snprintf(label, sizeof label, "chunk %d: batch %d units %d", chunk, batch_sizes[b],
+                         unit_counts[u]);
+                differences +=
+                    count_pack_differences(data, (simd_isa)isa, runs, lanes, b == 3, label);
+                runs_checked += lanes;
+            }
+    }
+    printf("chunk and block edges: %d runs, %d differ (tolerance: none)\n", runs_checked,
+           differences);
+    assert_int_equal(differences, 0);
+}
+
+/* wdbc cut to its first n_features columns, or widened by repeating them
+ * (other feature counts give other chunk sizes and gather paths). */
+static void reshaped_copy(const dataset *data, int n_features, dataset *out, double **arrays)
+{
+    *out = *data;
+    out->n_features = n_features;
+    const double *sources[] = {data->x_train, data->x_val, data->x_test};
+    const int counts[] = {data->n_train, data->n_val, data->n_test};
+    for (int k = 0; k < 3; k++) {
+        arrays[k] =
+            malloc((size_t)(counts[k] > 0 ? counts[k] : 1) * (size_t)n_features * sizeof(double));
+        assert_non_null(arrays[k]);
+        for (int r = 0; r < counts[k]; r++)
+            for (int f = 0; f < n_features; f++)
+                arrays[k][(size_t)r * n_features + f] =
+                    sources[k][(size_t)r * data->n_features + f % data->n_features] *
+                    (1.0 + 0.01 * (f / data->n_features));
+    }
+    out->x_train = arrays[0];
+    out->x_val = arrays[1];
+    out->x_test = data->n_test > 0 ? arrays[2] : NULL;
+}
+
+/* 3 features (chunks of 64 rows, no 8-feature gather blocks), 9 (one
+ * gather block and an overlapping one) and 250 (chunks of 4 rows at 8
+ * lanes): every level, a full pack, batch sizes 1, 33 and 364. */
+static void test_pack_feature_counts(void **state)
+{
+    const dataset *data = *state;
+    static const int feature_counts[] = {3, 9, 250};
+    static const int batch_sizes[] = {1, 33, 364};
+    int differences = 0;
+    for (size_t k = 0; k < sizeof feature_counts / sizeof feature_counts[0]; k++) {
+        dataset reshaped;
+        double *arrays[3];
+        reshaped_copy(data, feature_counts[k], &reshaped, arrays);
+        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+            if (!simd_supported((simd_isa)isa))
+                continue;
+            const int lanes = simd_lanes((simd_isa)isa);
+            train_params runs[LANES_MAX];
+            for (size_t b = 0; b < sizeof batch_sizes / sizeof batch_sizes[0]; b++) {
+                mixed_runs(batch_sizes[b], 10, 3, lanes, runs);
+                char label[80];
+                snprintf(label, sizeof label, "%d features, batch %d", feature_counts[k],
+                         batch_sizes[b]);
+                differences +=
+                    count_pack_differences(&reshaped, (simd_isa)isa, runs, lanes, true, label);
+            }
+        }
+        for (int i = 0; i < 3; i++)
+            free(arrays[i]);
+    }
+    assert_int_equal(differences, 0);
+}
+
 /* One lane diverges (learning rate 1e6: its loss overflows) while the
  * others go on: it fails at the lone run's epoch with the lone run's
  * message, the others equal their lone runs. Also saturating rates 5, 50. */
@@ -292,10 +386,99 @@ static void test_pack_refuses_mixed_shapes(void **state)
     train_workspace_delete(workspace);
 }
 
-int main(void)
+/* ---- the benchmark: `test_model_minibatch_pack bench [rounds batch isa|all epochs]` ---- */
+
+/* The thread's CPU seconds: the machine is shared, and CPU time leaves out
+ * the time other programs hold the core. */
+static double cpu_seconds(void)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+/* One pack of `lanes` runs on wdbc: the epochs' CPU seconds (start and
+ * scores left out: they are the same whatever the kernel). */
+static double time_pack_epochs(simd_isa isa, const dataset *data, const train_params *runs,
+                               int lanes)
+{
+    const model_pack_ops *pack = MODEL_MINIBATCH_OPS.pack;
+    void *state = pack->state_new(isa);
+    assert_non_null(state);
+    const train_params *lane_runs[LANES_MAX];
+    for (int i = 0; i < lanes; i++)
+        lane_runs[i] = &runs[i];
+    sweep_error err;
+    error_clear(&err);
+    if (pack->start(state, data, lane_runs, lanes, &err) < 0)
+        fail_msg("%s", err.message);
+    epoch_outcome outcomes[LANES_MAX];
+    const double start = cpu_seconds();
+    for (int e = 0; e < runs[0].epochs; e++)
+        pack->epoch(state, data, outcomes);
+    const double seconds = cpu_seconds() - start;
+    pack->state_delete(state);
+    return seconds;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A full pack of runs (units 10, l2 0.01, 100 epochs, seeds 42...) at each
+ * instruction set: the median over `rounds` of the epochs' CPU time per
+ * run, and per pack of rows (one row of every lane's run), in cycles of a
+ * 2.8 GHz core. */
+static int bench(int rounds, int batch_size, const char *only, int epochs)
+{
+    dataset data;
+    void *state = NULL;
+    if (load_wdbc(&state) != 0)
+        return 1;
+    data = *(dataset *)state;
+    enum { MAX_ROUNDS = 31 };
+    rounds = rounds < 1 ? 1 : (rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds);
+    printf("wdbc: %d train rows, %d val rows, units 10, batch %d, %d epochs, %d rounds\n",
+           data.n_train, data.n_val, batch_size, epochs, rounds);
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa) ||
+            (only != NULL && strcmp(only, simd_name((simd_isa)isa)) != 0))
+            continue;
+        const int lanes = simd_lanes((simd_isa)isa);
+        train_params runs[LANES_MAX];
+        for (int i = 0; i < lanes; i++) {
+            runs[i] = params_defaults();
+            runs[i].batch_size = batch_size;
+            runs[i].epochs = epochs;
+            runs[i].l2 = 0.01;
+            runs[i].seed = (uint32_t)(42 + i);
+        }
+        double seconds[MAX_ROUNDS];
+        for (int r = 0; r < rounds; r++)
+            seconds[r] = time_pack_epochs((simd_isa)isa, &data, runs, lanes);
+        qsort(seconds, (size_t)rounds, sizeof(double), compare_doubles);
+        const double median = seconds[rounds / 2];
+        const double row_packs = (double)epochs * (data.n_train + data.n_val);
+        printf("%-8s %d lanes: epochs' CPU time %.3f ms per run, %.0f cycles (2.8 GHz) per "
+               "pack of rows (train and val)\n",
+               simd_name((simd_isa)isa), lanes, 1e3 * median / lanes, median * 2.8e9 / row_packs);
+    }
+    free_wdbc(&state);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "bench") == 0)
+        return bench(argc > 2 ? atoi(argv[2]) : 5, argc > 3 ? atoi(argv[3]) : 32,
+                     argc > 4 && strcmp(argv[4], "all") != 0 ? argv[4] : NULL,
+                     argc > 5 ? atoi(argv[5]) : 100);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pack_equals_lone_and_reference),
+        cmocka_unit_test(test_pack_chunk_and_block_edges),
+        cmocka_unit_test(test_pack_feature_counts),
         cmocka_unit_test(test_pack_lane_diverges),
         cmocka_unit_test(test_pack_soft_labels),
         cmocka_unit_test(test_pack_cancel_abandons_all),
