@@ -199,10 +199,13 @@ def sigterm_to_mpirun_then_resume(folder):
         _, stderr = process.communicate(timeout=120)
         return stderr
     # mpirun passes the signal on about a second later: a grid long enough
-    # that the sweep is still running then (~4 s on this machine and build;
-    # the 600-epoch grid's time says how fast they are).
+    # that the sweep is still running then (~8 s on this machine and build;
+    # the 600-epoch grid's time says how fast they are). Runs finish 8 at a
+    # time (packs), so the first finished runs can mean half the sweep done,
+    # and the reference's time may be taken when the machine is quieter than
+    # during the signalled sweep: 4 s proved too short under load.
     _, _, seconds = reference(epochs=600, seeds=4)
-    epochs = min(6000, max(600, 100 * round(6 * 4.0 / seconds)))
+    epochs = min(12000, max(600, 100 * round(6 * 8.0 / seconds)))
     config, reference_path, out, done, stderr = stop_and_resume(folder, stop, epochs=epochs)
     print(f"     SIGTERM to mpirun: {done} of 32 runs kept")
     assert done < 32, "the sweep ended before the signal came: make the grid longer"
