@@ -67,6 +67,16 @@ void results_compaction_free(results_writer *writer)
     writer->compaction = NULL;
 }
 
+size_t results_compaction_blocks_copied(const results_writer *writer)
+{
+    const struct results_compaction *compaction = writer->compaction;
+    size_t copied = 0;
+    for (size_t block = 0;
+         compaction != NULL && !compaction->given_up && block < compaction->n_blocks; block++)
+        copied += compaction->copied[block];
+    return copied;
+}
+
 /* The copy, its layout made, when the sweep's curves fit in memory. */
 static struct results_compaction *compaction_new(const results_writer *writer)
 {

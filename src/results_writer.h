@@ -99,6 +99,9 @@ int results_compaction_finish(results_writer *writer, sweep_error *err);
 /* Drop the copy (an interrupted sweep, or an error). */
 void results_compaction_free(results_writer *writer);
 
+/* Blocks in the copy so far (0 without a copy, or after giving up). */
+size_t results_compaction_blocks_copied(const results_writer *writer);
+
 /* What results_compact.c needs of results.c: a compressed writer of the same
  * runs and root attributes whose file is in memory (HDF5's core driver, no
  * file on disk; NULL when it cannot be made); closing a writer's datasets
