@@ -634,8 +634,9 @@ int results_create_merged(const char *path, bool overwrite, const results_meta *
     return create_writer(path, meta, runs, n_runs, false, sources, n_sources, origins, out, err);
 }
 
-int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
-                      sweep_error *err)
+/* Check that `result` may be stored as run `run_index`. */
+static int check_result(const results_writer *writer, size_t run_index, const run_result *result,
+                        sweep_error *err)
 {
     if (run_index >= writer->n_runs)
         return error_set(err, ERROR_RUNTIME,
@@ -651,18 +652,20 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                          "cannot write results file %s: run %zu has curves of %d epochs, "
                          "expected %d",
                          writer->path, run_index, result->epochs, writer->run_epochs[run_index]);
+    return 0;
+}
 
+/* A run's row but its status. */
+static int write_row(results_writer *writer, size_t run_index, const run_result *result,
+                     sweep_error *err)
+{
     /* NUL-padded to the fixed width; the struct's buffer need not hold a
      * terminator. */
     char failure[FAILURE_BYTES];
     memset(failure, 0, sizeof failure);
     if (result->status == RUN_FAILED)
         memcpy(failure, result->failure, strnlen(result->failure, sizeof result->failure));
-    int8_t status = (int8_t)result->status;
     hsize_t run = run_index, epochs = (hsize_t)result->epochs;
-
-    /* status last, after the rest is flushed: until it is on disk the run
-     * reads as pending, whatever of its row got there before a kill. */
     if (results_write_slab(writer, writer->train_loss, "train_loss", 2, run, epochs,
                            H5T_NATIVE_DOUBLE, result->train_loss, err) < 0 ||
         results_write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
@@ -682,15 +685,48 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
         results_write_slab(writer, writer->failure, "failure", 1, run, 1, writer->failure_type,
                            failure, err) < 0)
         return -1;
-    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
-        return results_hdf5_error(err, writer->path, "flushing run %zu", run_index);
-    if (results_write_slab(writer, writer->status, "status", 1, run, 1, H5T_NATIVE_INT8, &status,
-                           err) < 0)
-        return -1;
-    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
-        return results_hdf5_error(err, writer->path, "flushing run %zu", run_index);
-    results_compaction_note_run(writer, run_index);
     return 0;
+}
+
+int results_write_runs(results_writer *writer, size_t n_runs, const size_t *run_indices,
+                       const run_result *const *results, sweep_error *err)
+{
+    /* The rows first, then one flush, then the statuses and a flush: until
+     * its status is on disk a run reads as pending, whatever of its row got
+     * there before a kill, and a status never goes before its row. One
+     * flush for the rows of several runs writes a chunk they share once,
+     * not once per run. After an error the runs before it are still
+     * stored. */
+    size_t n_rows = 0;
+    int status = 0;
+    while (n_rows < n_runs && status == 0) {
+        status = check_result(writer, run_indices[n_rows], results[n_rows], err);
+        if (status == 0)
+            status = write_row(writer, run_indices[n_rows], results[n_rows], err);
+        if (status == 0)
+            n_rows++;
+    }
+    if (n_rows == 0)
+        return status;
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return results_hdf5_error(err, writer->path, "flushing run %zu", run_indices[0]);
+    for (size_t i = 0; i < n_rows; i++) {
+        int8_t stored = (int8_t)results[i]->status;
+        if (results_write_slab(writer, writer->status, "status", 1, run_indices[i], 1,
+                               H5T_NATIVE_INT8, &stored, err) < 0)
+            return -1;
+    }
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return results_hdf5_error(err, writer->path, "flushing run %zu", run_indices[0]);
+    for (size_t i = 0; i < n_rows; i++)
+        results_compaction_note_run(writer, run_indices[i]);
+    return status;
+}
+
+int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
+                      sweep_error *err)
+{
+    return results_write_runs(writer, 1, &run_index, &result, err);
 }
 
 int results_close(results_writer *writer, bool compact, sweep_error *err)

@@ -141,6 +141,13 @@ int results_create_merged(const char *path, bool overwrite, const results_meta *
 int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
                       sweep_error *err);
 
+/* Store n_runs finished runs at once, as results_write_run stores each:
+ * their rows, one flush, their statuses, one flush (a flush writes out whole
+ * chunks, which neighbouring runs share). On an error the runs before the
+ * failing one are stored. */
+int results_write_runs(results_writer *writer, size_t n_runs, const size_t *run_indices,
+                       const run_result *const *results, sweep_error *err);
+
 /* Close the file; frees the writer even on error. NULL is allowed. With
  * `compact`, then rewrite it with compressed curves (beside it, renamed over
  * it when complete); if that fails the uncompressed file stays, whole. */

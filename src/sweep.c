@@ -98,15 +98,44 @@ static void store_result(void *context, size_t index, const run_result *result)
     progress_update(&writer->progress, writer->n_written, writer->n_failed);
 }
 
+/* The runs a batch stores with one results_write_runs (two flushes). */
+#define STORE_AT_ONCE 64
+
+/* Store up to STORE_AT_ONCE runs of `batch`; returns the rest. */
+static finished_run *store_some(sweep_writer *writer, finished_run *batch)
+{
+    size_t indices[STORE_AT_ONCE] = {0};
+    const run_result *results[STORE_AT_ONCE] = {NULL};
+    finished_run *items[STORE_AT_ONCE];
+    size_t n = 0;
+    for (; batch != NULL && n < STORE_AT_ONCE; batch = batch->next, n++) {
+        items[n] = batch;
+        indices[n] = batch->index;
+        results[n] = &batch->result;
+    }
+    if (writer->writer_error.kind == ERROR_NONE &&
+        results_write_runs(writer->writer, n, indices, results, &writer->writer_error) != 0)
+        team_halt(writer->team);
+    for (size_t i = 0; i < n && writer->writer_error.kind == ERROR_NONE; i++) {
+        writer->summaries[indices[i]] = run_summary_of(results[i]);
+        writer->n_written++;
+        if (results[i]->status == RUN_FAILED)
+            writer->n_failed++;
+    }
+    if (n > 0)
+        progress_update(&writer->progress, writer->n_written, writer->n_failed);
+    for (size_t i = 0; i < n; i++) {
+        run_result_free(&items[i]->result);
+        free(items[i]);
+    }
+    return batch;
+}
+
+/* Store a batch of finished runs, a few flushes for all of them. */
 static void store_batch(sweep_writer *writer, finished_run *batch)
 {
-    while (batch != NULL) {
-        finished_run *item = batch;
-        batch = item->next;
-        store_result(writer, item->index, &item->result);
-        run_result_free(&item->result);
-        free(item);
-    }
+    while (batch != NULL)
+        batch = store_some(writer, batch);
 }
 
 /* Thread 0's step: store finished runs and, in an MPI job, serve the other
