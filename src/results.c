@@ -590,14 +590,56 @@ static results_origin *single_source_origins(const long long *copy_from, size_t 
     return origins;
 }
 
-int results_create(const char *path, bool overwrite, const results_meta *meta,
-                   const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err)
+int results_create_later(const char *path, bool overwrite, const results_meta *meta,
+                         const train_params *runs, size_t n_runs, results_writer **out,
+                         sweep_error *err)
 {
     *out = NULL;
     if (start_hdf5(path, n_runs, err) < 0 || paths_make_parent_folders(path, err) < 0 ||
         check_output_path(path, overwrite, err) < 0)
         return -1;
-    return create_writer(path, meta, runs, n_runs, false, NULL, 0, NULL, out, err);
+    char *target = NULL;
+    if (paths_follow_links(path, &target, err) != 0)
+        return -1;
+    results_writer *writer = writer_new(path, target, meta, runs, n_runs, false);
+    free(target);
+    if (writer == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    sweep_error ignored;
+    if (writer->max_epochs < 1) {
+        writer_delete(writer, &ignored);
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch",
+                         path);
+    }
+    /* What is at TARGET.partial, and whether it may be made, is told now;
+     * results_build makes it again, exclusively. */
+    if (create_partial_exclusively(writer->partial_path, err) < 0) {
+        writer_delete(writer, &ignored);
+        return -1;
+    }
+    *out = writer;
+    return 0;
+}
+
+int results_build(results_writer *writer, sweep_error *err)
+{
+    if (writer->file >= 0)
+        return 0;
+    return build_file(writer, NULL, 0, NULL, err);
+}
+
+int results_create(const char *path, bool overwrite, const results_meta *meta,
+                   const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err)
+{
+    if (results_create_later(path, overwrite, meta, runs, n_runs, out, err) != 0)
+        return -1;
+    if (results_build(*out, err) != 0) {
+        sweep_error ignored;
+        writer_delete(*out, &ignored);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int results_create_resumed(const char *path, const results_meta *meta, const train_params *runs,
@@ -699,6 +741,9 @@ int results_write_runs(results_writer *writer, size_t n_runs, const size_t *run_
      * stored. */
     size_t n_rows = 0;
     int status = 0;
+    if (writer->file < 0)
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: not built",
+                         writer->path);
     while (n_rows < n_runs && status == 0) {
         status = check_result(writer, run_indices[n_rows], results[n_rows], err);
         if (status == 0)
@@ -733,7 +778,7 @@ int results_close(results_writer *writer, bool compact, sweep_error *err)
 {
     if (writer == NULL)
         return 0;
-    if (!compact || writer->compressed)
+    if (!compact || writer->compressed || writer->file < 0)
         return writer_delete(writer, err);
     int finished = results_compaction_finish(writer, err);
     if (finished != 0) {

@@ -110,6 +110,18 @@ typedef struct results_writer results_writer;
 int results_create(const char *path, bool overwrite, const results_meta *meta,
                    const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err);
 
+/* results_create in two steps, so that the file can be built while the
+ * first runs train: results_create_later does every check of the path that
+ * can refuse it (the same errors as results_create, before anything is
+ * built) and keeps a copy of `meta` and `runs`; results_build then builds
+ * the file (ERROR_RUNTIME only; nothing is left at the path on failure,
+ * and the writer is still closed with results_close). Runs are written
+ * only once it is built. */
+int results_create_later(const char *path, bool overwrite, const results_meta *meta,
+                         const train_params *runs, size_t n_runs, results_writer **out,
+                         sweep_error *err);
+int results_build(results_writer *writer, sweep_error *err);
+
 /* Resume: build a new file for `runs` at `path` (which exists), carrying
  * over from it, for every run i with copy_from[i] >= 0, the row of its run
  * copy_from[i] (curves, scores, seconds, failure, status). The old file is

@@ -39,6 +39,7 @@
 typedef struct {
     sweep_team *team;
     results_writer *writer;
+    bool build_pending; /* the file is built by thread 0's first step */
     progress progress;
     size_t n_written, n_failed;
     run_summary *summaries;            /* (n_runs) for the summary */
@@ -143,6 +144,13 @@ static void store_batch(sweep_writer *writer, finished_run *batch)
 static bool coordinate(void *context, bool wait)
 {
     sweep_writer *writer = context;
+    if (writer->build_pending) {
+        /* Built while the workers train their first packs; until then
+         * their runs wait in the queue. */
+        writer->build_pending = false;
+        if (results_build(writer->writer, &writer->writer_error) != 0)
+            team_halt(writer->team);
+    }
     bool workers_gone = false;
     double seconds = writer->coordinator != NULL ? PROTOCOL_POLL_SECONDS : WRITER_PERIOD;
     finished_run *batch = team_take_finished(writer->team, wait, seconds, &workers_gone);
@@ -447,9 +455,13 @@ static int open_results(sweep_state *state, const sweep_config *config,
     if (state->resuming) {
         if (resume_results(state, &meta, options, outcome, err) != 0)
             return -1;
-    } else if (results_create(state->output, options->overwrite, &meta, state->runs, state->n_runs,
-                              &state->writer.writer, err) != 0) {
+    } else if (results_create_later(state->output, options->overwrite, &meta, state->runs,
+                                    state->n_runs, &state->writer.writer, err) != 0) {
         return -1;
+    } else {
+        /* The path is checked; building the file (its layout written, put
+         * on disk) is thread 0's first step. */
+        state->writer.build_pending = true;
     }
     if (schedule_order(state->runs, state->n_runs, state->copy_from, data, state->schedule,
                        &state->team.n_scheduled, err) != 0)
@@ -505,6 +517,12 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
         team_run(team, sweep_worker_count(state->requested, team->n_scheduled), coordinate,
                  &state->writer);
     outcome->seconds = clock_seconds() - started_seconds;
+    if (state->writer.build_pending) {
+        /* No team ran (nothing to train): the file is built here. */
+        state->writer.build_pending = false;
+        if (results_build(state->writer.writer, err) != 0)
+            return -1;
+    }
     progress_finish(&state->writer.progress);
     count_outcome(state, options, outcome);
     return 0;
