@@ -153,6 +153,7 @@ static bool coordinate(void *context, bool wait)
         writer->build_pending = false;
         if (results_build(writer->writer, &writer->writer_error) != 0)
             team_halt(writer->team);
+        report_summary_prepare(writer->team->runs, writer->team->n_runs);
     }
     bool workers_gone = false;
     double seconds = writer->coordinator != NULL ? PROTOCOL_POLL_SECONDS : WRITER_PERIOD;
