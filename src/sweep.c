@@ -29,13 +29,10 @@
  * prepare (grid, data, shard), open or resume the results file, run the
  * team, conclude (close the file, print the summary). */
 
-/* Alone, thread 0 stores a pack's runs as soon as the worker that trained
- * it hands them over (team_push_finished_pack wakes it), and otherwise looks
- * every WRITER_PERIOD seconds, for the progress line's clock. A kill loses
- * only runs not yet stored (they read as pending and --resume trains them
- * again). Waking every 20 ms instead cost the workers of -j 2, which share
- * the cores with thread 0, a context switch each time for nothing. */
-#define WRITER_PERIOD 0.2
+/* Alone, thread 0 stores finished runs every WRITER_PERIOD seconds, or as
+ * soon as a backlog waits (team.h): a kill loses at most that much work
+ * (those runs read as pending and --resume trains them again). */
+#define WRITER_PERIOD 0.02
 
 /* What thread 0 of rank 0 (or of a sweep alone) owns: the results file,
  * the progress line and the per-run values of the summary. */

@@ -139,9 +139,12 @@ void team_push_finished_pack(sweep_team *team, finished_run *const *items, int n
         team->tail = items[i];
         team->n_queued++;
     }
-    /* One wake-up per pack, which took many runs' time to train: thread 0
-     * stores it at once instead of finding it at its next look. */
-    if (n > 0)
+    /* As team_push_finished: thread 0 is woken only for a backlog. Waking
+     * it for every pack was measured slower on the loaded machine: the
+     * woken thread 0 ran on the worker's core at once (wake-up preemption),
+     * holding up the next pack, where its own look every WRITER_PERIOD
+     * lands anywhere, on a core that is free if one is. */
+    if (team->n_queued >= WAKE_BACKLOG)
         pthread_cond_signal(&team->changed);
     pthread_mutex_unlock(&team->lock);
 }

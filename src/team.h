@@ -13,7 +13,7 @@
  *
  * Why pthread mutexes and condition variables inside an OpenMP region:
  * OpenMP has locks but neither condition variables nor timed waits. Thread
- * 0 sleeps until a pack is finished or a period passes, and a worker of
+ * 0 sleeps until a backlog builds up or a period passes, and a worker of
  * another rank sleeps until its inbox fills; with OpenMP alone both would
  * have to poll, costing a core or adding latency to every run.
  */
@@ -107,7 +107,7 @@ bool team_take_pack(sweep_team *team, size_t *first, size_t *count);
 /* A worker hands a finished run to thread 0 (the item becomes its). */
 void team_push_finished(sweep_team *team, finished_run *item);
 /* A worker hands the finished runs of a pack to thread 0 (the items become
- * its) and wakes it. */
+ * its), under one lock, as team_push_finished hands one. */
 void team_push_finished_pack(sweep_team *team, finished_run *const *items, int n);
 /* A worker is gone: thread 0 may be waiting for that. */
 void team_leave(sweep_team *team);

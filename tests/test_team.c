@@ -250,44 +250,32 @@ static void test_the_finished_queue(void **state)
     assert_null(team_take_finished(team, true, 1000.0, &workers_gone));
 }
 
-/* A worker pushing a pack: what thread 0 waits for in team_take_finished. */
-static void *push_a_pack(void *context)
-{
-    sweep_team *team = context;
-    finished_run *items[3];
-    for (size_t run = 0; run < 3; run++) {
-        items[run] = calloc(1, sizeof *items[run]);
-        if (items[run] == NULL)
-            abort();
-        items[run]->index = 10 + run;
-    }
-    team_push_finished_pack(team, items, 3);
-    return NULL;
-}
-
-/* A pack pushed wakes thread 0 at once, whatever its period: a wait of 60 s
- * ends as soon as the pack is there (on the old per-run pushes it lasted
- * until 64 runs waited or the period ended), with the runs in order. */
-static void test_a_finished_pack_wakes_thread_0(void **state)
+/* Packs pushed at once keep their runs' order; thread 0 takes them all in
+ * one batch, without waiting since the queue is not empty. */
+static void test_finished_packs_keep_their_order(void **state)
 {
     fixture *f = *state;
     sweep_team *team = &f->team;
     team->active_workers = 1;
-    pthread_t thread;
-    assert_int_equal(pthread_create(&thread, NULL, push_a_pack, team), 0);
+    size_t pushed = 0;
+    for (int pack = 0; pack < 7; pack++) {
+        finished_run *items[9];
+        for (int i = 0; i < 9; i++) {
+            items[i] = calloc(1, sizeof *items[i]);
+            assert_non_null(items[i]);
+            items[i]->index = pushed++;
+        }
+        team_push_finished_pack(team, items, 9);
+    }
     bool workers_gone = true;
-    double started = omp_get_wtime();
-    finished_run *batch = NULL;
-    while (batch == NULL && omp_get_wtime() - started < 60.0)
-        batch = team_take_finished(team, true, 60.0, &workers_gone);
-    assert_true(omp_get_wtime() - started < 30.0);
-    assert_int_equal(pthread_join(thread, NULL), 0);
-    assert_false(workers_gone);
-    size_t expected = 10;
+    finished_run *batch = team_take_finished(team, true, 60.0, &workers_gone);
+    size_t expected = 0;
     for (finished_run *item = batch; item != NULL; item = item->next)
         assert_int_equal(item->index, expected++);
-    assert_int_equal(expected, 13);
+    assert_int_equal(expected, 63);
+    assert_false(workers_gone);
     team_free_finished(batch);
+    assert_int_equal(team->n_queued, 0);
 }
 
 static void test_worker_count(void **state)
@@ -310,7 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_halt_wakes_a_waiting_worker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_first_error_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_finished_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_finished_pack_wakes_thread_0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finished_packs_keep_their_order, setup, teardown),
         cmocka_unit_test(test_worker_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
