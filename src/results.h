@@ -21,7 +21,9 @@
  * space is all allocated, so writing a run changes data in place and never
  * the file's structure. A writer killed at any moment leaves a file that
  * opens, in which every run marked done or failed is whole. At the end of a
- * complete sweep the file is rewritten compressed, again beside it.
+ * complete sweep the file is rewritten compressed, again beside it; that
+ * copy is built in memory while runs are written (results_compact.c), so
+ * the end only writes it out.
  */
 #ifndef SWEEP_RESULTS_H
 #define SWEEP_RESULTS_H
