@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -435,6 +436,24 @@ static void print_group(FILE *out, const summary_columns *columns, const train_p
     if (columns->any_test)
         fprintf(out, " %10.4f", point->test_mean);
     fprintf(out, " %11.4f\n", point->loss_mean);
+}
+
+void report_summary_prepare(const train_params *runs, size_t n_runs)
+{
+    if (n_runs == 0)
+        return;
+    const split_shape shape = find_splits(runs, n_runs);
+    size_t n_samples = 0;
+    if (shape.folds > 0) {
+        n_samples = (size_t)shape.folds * (size_t)shape.repeats;
+    } else {
+        for (size_t run = 0; run < n_runs; run++)
+            n_samples += same_point(&runs[run], &runs[0]);
+    }
+    /* About 5 ms of exp and log1p per quantile: a long pause after a sweep
+     * of short runs, spent here while the workers train instead. */
+    if (n_samples > 1 && n_samples - 1 <= INT_MAX)
+        report_t_975((int)(n_samples - 1));
 }
 
 int report_summary(FILE *out, const train_params *runs, const run_summary *summaries, size_t n_runs,

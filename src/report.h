@@ -58,6 +58,13 @@ void report_runs(FILE *out, const train_params *runs, size_t n_runs, const fold_
 int report_summary(FILE *out, const train_params *runs, const run_summary *summaries, size_t n_runs,
                    sweep_error *err);
 
+/* Work report_summary would do at the end, done ahead by the thread that
+ * will call it (thread 0 while the workers train): the t quantile of the
+ * first grid point's runs (or, under cross-validation, its splits), which
+ * every point of a usual grid shares (report_t_975 keeps the last one
+ * asked). Changes nothing in the table. */
+void report_summary_prepare(const train_params *runs, size_t n_runs);
+
 /* The 0.975 quantile of Student's t with `df` >= 1 degrees of freedom
  * (12.706... for 1, 1.96 as df grows), within 1e-10: the half-width of a
  * 95% interval is that times s / sqrt(n). NaN for df < 1. */

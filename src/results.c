@@ -227,9 +227,8 @@ static results_writer *writer_new(const char *path, const char *target, const re
     return writer;
 }
 
-/* Close whatever HDF5 objects are open; -1 (err filled) when closing the
- * file fails, which is when HDF5 writes out what it still caches. */
-static int writer_close_file(results_writer *writer, sweep_error *err)
+/* Close the writer's datasets, types and properties (not its file). */
+int results_writer_close_objects(results_writer *writer, sweep_error *err)
 {
     int status = 0;
     hid_t *datasets[] = {&writer->train_loss, &writer->val_loss,   &writer->train_score,
@@ -250,6 +249,14 @@ static int writer_close_file(results_writer *writer, sweep_error *err)
     if (writer->transfer >= 0 && H5Pclose(writer->transfer) < 0 && status == 0)
         status = results_hdf5_error(err, writer->path, "closing properties");
     writer->transfer = H5I_INVALID_HID;
+    return status;
+}
+
+/* Close whatever HDF5 objects are open; -1 (err filled) when closing the
+ * file fails, which is when HDF5 writes out what it still caches. */
+static int writer_close_file(results_writer *writer, sweep_error *err)
+{
+    int status = results_writer_close_objects(writer, err);
     if (writer->file >= 0 && H5Fclose(writer->file) < 0 && status == 0)
         status = results_hdf5_error(err, writer->path, "closing the file");
     writer->file = H5I_INVALID_HID;
@@ -258,6 +265,7 @@ static int writer_close_file(results_writer *writer, sweep_error *err)
 
 static int writer_delete(results_writer *writer, sweep_error *err)
 {
+    results_compaction_free(writer);
     int status = writer_close_file(writer, err);
     meta_free(&writer->meta);
     free(writer->runs);
@@ -271,12 +279,21 @@ static int writer_delete(results_writer *writer, sweep_error *err)
 
 /* File access without HDF5's own lock: readers may look at a file while a
  * sweep writes it (what they see is consistent: status is written last), and
- * writers are kept apart by sweep's lock file instead (see lock.h). */
-static hid_t make_file_access(const char *path, sweep_error *err)
+ * writers are kept apart by sweep's lock file instead (see lock.h). With
+ * `in_memory`, the file is only in memory (the core driver, no backing
+ * store), and chunks bypass the chunk cache: a block of whole chunks is
+ * compressed as it is written, not all at once when the file is closed. */
+static hid_t make_file_access(const char *path, bool in_memory, sweep_error *err)
 {
     hid_t file_access = H5Pcreate(H5P_FILE_ACCESS);
     if (file_access < 0) {
         results_hdf5_error(err, path, "file properties");
+        return H5I_INVALID_HID;
+    }
+    if (in_memory && (H5Pset_fapl_core(file_access, (size_t)1 << 20, false) < 0 ||
+                      H5Pset_cache(file_access, 0, 1, 0, 1.0) < 0)) {
+        results_hdf5_error(err, path, "file properties");
+        H5Pclose(file_access);
         return H5I_INVALID_HID;
     }
 #if H5_VERSION_GE(1, 10, 7)
@@ -338,13 +355,13 @@ static int create_partial_exclusively(const char *partial, sweep_error *err)
  * create_partial_exclusively) with the properties and types every write
  * uses: creation order tracked, a small conversion buffer, the string
  * types. */
-static int open_partial(results_writer *writer, sweep_error *err)
+static int open_partial(results_writer *writer, bool in_memory, sweep_error *err)
 {
     int status = -1;
     hid_t file_creation = H5I_INVALID_HID, file_access = H5I_INVALID_HID;
     const char *partial = writer->partial_path;
     file_creation = H5Pcreate(H5P_FILE_CREATE);
-    file_access = make_file_access(partial, err);
+    file_access = make_file_access(partial, in_memory, err);
     if (file_creation < 0 || file_access < 0 ||
         H5Pset_link_creation_order(file_creation, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) <
             0 ||
@@ -353,7 +370,9 @@ static int open_partial(results_writer *writer, sweep_error *err)
         results_hdf5_error(err, writer->path, "file properties");
         goto cleanup;
     }
-    writer->file = H5Fcreate(partial, H5F_ACC_EXCL, file_creation, file_access);
+    /* In memory the name is only a label: nothing exists at it. */
+    writer->file =
+        H5Fcreate(partial, in_memory ? H5F_ACC_TRUNC : H5F_ACC_EXCL, file_creation, file_access);
     if (writer->file < 0) {
         results_hdf5_error(err, writer->path, "creating the file");
         goto cleanup;
@@ -415,7 +434,7 @@ static int build_file(results_writer *writer, const char *const *sources, int n_
     if (create_partial_exclusively(partial, err) < 0)
         goto cleanup;
     created = true;
-    if (open_partial(writer, err) < 0 ||
+    if (open_partial(writer, false, err) < 0 ||
         results_write_root_attributes(writer, &writer->meta, err) < 0 ||
         results_create_layout(writer, writer->runs, err) < 0)
         goto cleanup;
@@ -491,6 +510,73 @@ static int create_writer(const char *path, const results_meta *meta, const train
     return 0;
 }
 
+results_writer *results_writer_in_memory(const results_writer *from)
+{
+    results_writer *writer =
+        writer_new(from->path, from->target_path, &from->meta, from->runs, from->n_runs, true);
+    if (writer == NULL)
+        return NULL;
+    sweep_error ignored; /* the caller falls back to the rewrite at the end */
+    if (open_partial(writer, true, &ignored) < 0 ||
+        results_write_root_attributes(writer, &writer->meta, &ignored) < 0 ||
+        results_create_layout(writer, writer->runs, &ignored) < 0) {
+        writer_delete(writer, &ignored);
+        return NULL;
+    }
+    return writer;
+}
+
+int results_writer_delete(results_writer *writer, sweep_error *err)
+{
+    return writer_delete(writer, err);
+}
+
+/* Write all of `size` bytes to fd; false on an error (errno set). */
+static bool write_all(int fd, const unsigned char *bytes, size_t size)
+{
+    while (size > 0) {
+        ssize_t written = write(fd, bytes, size);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            return false;
+        bytes += written;
+        size -= (size_t)written;
+    }
+    return true;
+}
+
+int results_put_image_in_place(const results_writer *writer, const void *image, size_t size,
+                               sweep_error *err)
+{
+    const char *partial = writer->partial_path;
+    if (create_partial_exclusively(partial, err) < 0)
+        return -1;
+    /* Exclusively and without following a link, as HDF5 creates it. */
+    int fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", partial, strerror(errno));
+    /* Durable before it takes the name, as put_in_place. */
+    bool written = write_all(fd, image, size) && fsync(fd) == 0;
+    int error = errno;
+    if (close(fd) != 0 && written) {
+        written = false;
+        error = errno;
+    }
+    if (!written) {
+        unlink(partial);
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: %s", writer->path,
+                         strerror(error));
+    }
+    if (rename(partial, writer->target_path) != 0) {
+        error = errno;
+        unlink(partial);
+        return error_set(err, ERROR_RUNTIME, "cannot create %s: %s", writer->path, strerror(error));
+    }
+    sync_parent_folder(writer->path);
+    return 0;
+}
+
 /* Every run from the same row of one source, or (copy_from < 0) pending. */
 static results_origin *single_source_origins(const long long *copy_from, size_t n_runs)
 {
@@ -504,14 +590,56 @@ static results_origin *single_source_origins(const long long *copy_from, size_t 
     return origins;
 }
 
-int results_create(const char *path, bool overwrite, const results_meta *meta,
-                   const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err)
+int results_create_later(const char *path, bool overwrite, const results_meta *meta,
+                         const train_params *runs, size_t n_runs, results_writer **out,
+                         sweep_error *err)
 {
     *out = NULL;
     if (start_hdf5(path, n_runs, err) < 0 || paths_make_parent_folders(path, err) < 0 ||
         check_output_path(path, overwrite, err) < 0)
         return -1;
-    return create_writer(path, meta, runs, n_runs, false, NULL, 0, NULL, out, err);
+    char *target = NULL;
+    if (paths_follow_links(path, &target, err) != 0)
+        return -1;
+    results_writer *writer = writer_new(path, target, meta, runs, n_runs, false);
+    free(target);
+    if (writer == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    sweep_error ignored;
+    if (writer->max_epochs < 1) {
+        writer_delete(writer, &ignored);
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: no run has an epoch",
+                         path);
+    }
+    /* What is at TARGET.partial, and whether it may be made, is told now;
+     * results_build makes it again, exclusively. */
+    if (create_partial_exclusively(writer->partial_path, err) < 0) {
+        writer_delete(writer, &ignored);
+        return -1;
+    }
+    *out = writer;
+    return 0;
+}
+
+int results_build(results_writer *writer, sweep_error *err)
+{
+    if (writer->file >= 0)
+        return 0;
+    return build_file(writer, NULL, 0, NULL, err);
+}
+
+int results_create(const char *path, bool overwrite, const results_meta *meta,
+                   const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err)
+{
+    if (results_create_later(path, overwrite, meta, runs, n_runs, out, err) != 0)
+        return -1;
+    if (results_build(*out, err) != 0) {
+        sweep_error ignored;
+        writer_delete(*out, &ignored);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int results_create_resumed(const char *path, const results_meta *meta, const train_params *runs,
@@ -548,8 +676,9 @@ int results_create_merged(const char *path, bool overwrite, const results_meta *
     return create_writer(path, meta, runs, n_runs, false, sources, n_sources, origins, out, err);
 }
 
-int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
-                      sweep_error *err)
+/* Check that `result` may be stored as run `run_index`. */
+static int check_result(const results_writer *writer, size_t run_index, const run_result *result,
+                        sweep_error *err)
 {
     if (run_index >= writer->n_runs)
         return error_set(err, ERROR_RUNTIME,
@@ -565,18 +694,20 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
                          "cannot write results file %s: run %zu has curves of %d epochs, "
                          "expected %d",
                          writer->path, run_index, result->epochs, writer->run_epochs[run_index]);
+    return 0;
+}
 
+/* A run's row but its status. */
+static int write_row(results_writer *writer, size_t run_index, const run_result *result,
+                     sweep_error *err)
+{
     /* NUL-padded to the fixed width; the struct's buffer need not hold a
      * terminator. */
     char failure[FAILURE_BYTES];
     memset(failure, 0, sizeof failure);
     if (result->status == RUN_FAILED)
         memcpy(failure, result->failure, strnlen(result->failure, sizeof result->failure));
-    int8_t status = (int8_t)result->status;
     hsize_t run = run_index, epochs = (hsize_t)result->epochs;
-
-    /* status last, after the rest is flushed: until it is on disk the run
-     * reads as pending, whatever of its row got there before a kill. */
     if (results_write_slab(writer, writer->train_loss, "train_loss", 2, run, epochs,
                            H5T_NATIVE_DOUBLE, result->train_loss, err) < 0 ||
         results_write_slab(writer, writer->val_loss, "val_loss", 2, run, epochs, H5T_NATIVE_DOUBLE,
@@ -596,22 +727,65 @@ int results_write_run(results_writer *writer, size_t run_index, const run_result
         results_write_slab(writer, writer->failure, "failure", 1, run, 1, writer->failure_type,
                            failure, err) < 0)
         return -1;
-    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
-        return results_hdf5_error(err, writer->path, "flushing run %zu", run_index);
-    if (results_write_slab(writer, writer->status, "status", 1, run, 1, H5T_NATIVE_INT8, &status,
-                           err) < 0)
-        return -1;
-    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
-        return results_hdf5_error(err, writer->path, "flushing run %zu", run_index);
     return 0;
+}
+
+int results_write_runs(results_writer *writer, size_t n_runs, const size_t *run_indices,
+                       const run_result *const *results, sweep_error *err)
+{
+    /* The rows first, then one flush, then the statuses and a flush: until
+     * its status is on disk a run reads as pending, whatever of its row got
+     * there before a kill, and a status never goes before its row. One
+     * flush for the rows of several runs writes a chunk they share once,
+     * not once per run. After an error the runs before it are still
+     * stored. */
+    size_t n_rows = 0;
+    int status = 0;
+    if (writer->file < 0)
+        return error_set(err, ERROR_RUNTIME, "cannot write results file %s: not built",
+                         writer->path);
+    while (n_rows < n_runs && status == 0) {
+        status = check_result(writer, run_indices[n_rows], results[n_rows], err);
+        if (status == 0)
+            status = write_row(writer, run_indices[n_rows], results[n_rows], err);
+        if (status == 0)
+            n_rows++;
+    }
+    if (n_rows == 0)
+        return status;
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return results_hdf5_error(err, writer->path, "flushing run %zu", run_indices[0]);
+    for (size_t i = 0; i < n_rows; i++) {
+        int8_t stored = (int8_t)results[i]->status;
+        if (results_write_slab(writer, writer->status, "status", 1, run_indices[i], 1,
+                               H5T_NATIVE_INT8, &stored, err) < 0)
+            return -1;
+    }
+    if (H5Fflush(writer->file, H5F_SCOPE_LOCAL) < 0)
+        return results_hdf5_error(err, writer->path, "flushing run %zu", run_indices[0]);
+    for (size_t i = 0; i < n_rows; i++)
+        results_compaction_note_run(writer, run_indices[i]);
+    return status;
+}
+
+int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
+                      sweep_error *err)
+{
+    return results_write_runs(writer, 1, &run_index, &result, err);
 }
 
 int results_close(results_writer *writer, bool compact, sweep_error *err)
 {
     if (writer == NULL)
         return 0;
-    if (!compact || writer->compressed)
+    if (!compact || writer->compressed || writer->file < 0)
         return writer_delete(writer, err);
+    int finished = results_compaction_finish(writer, err);
+    if (finished != 0) {
+        sweep_error ignored; /* after an error, the first one is reported */
+        int status = writer_delete(writer, finished < 0 ? &ignored : err);
+        return finished < 0 ? -1 : status;
+    }
     if (writer_close_file(writer, err) < 0) {
         sweep_error ignored;
         writer_delete(writer, &ignored);

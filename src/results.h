@@ -21,7 +21,9 @@
  * space is all allocated, so writing a run changes data in place and never
  * the file's structure. A writer killed at any moment leaves a file that
  * opens, in which every run marked done or failed is whole. At the end of a
- * complete sweep the file is rewritten compressed, again beside it.
+ * complete sweep the file is rewritten compressed, again beside it; that
+ * copy is built in memory while runs are written (results_compact.c), so
+ * the end only writes it out.
  */
 #ifndef SWEEP_RESULTS_H
 #define SWEEP_RESULTS_H
@@ -110,6 +112,18 @@ typedef struct results_writer results_writer;
 int results_create(const char *path, bool overwrite, const results_meta *meta,
                    const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err);
 
+/* results_create in two steps, so that the file can be built while the
+ * first runs train: results_create_later does every check of the path that
+ * can refuse it (the same errors as results_create, before anything is
+ * built) and keeps a copy of `meta` and `runs`; results_build then builds
+ * the file (ERROR_RUNTIME only; nothing is left at the path on failure,
+ * and the writer is still closed with results_close). Runs are written
+ * only once it is built. */
+int results_create_later(const char *path, bool overwrite, const results_meta *meta,
+                         const train_params *runs, size_t n_runs, results_writer **out,
+                         sweep_error *err);
+int results_build(results_writer *writer, sweep_error *err);
+
 /* Resume: build a new file for `runs` at `path` (which exists), carrying
  * over from it, for every run i with copy_from[i] >= 0, the row of its run
  * copy_from[i] (curves, scores, seconds, failure, status). The old file is
@@ -140,6 +154,13 @@ int results_create_merged(const char *path, bool overwrite, const results_meta *
  * stored only for failed runs. */
 int results_write_run(results_writer *writer, size_t run_index, const run_result *result,
                       sweep_error *err);
+
+/* Store n_runs finished runs at once, as results_write_run stores each:
+ * their rows, one flush, their statuses, one flush (a flush writes out whole
+ * chunks, which neighbouring runs share). On an error the runs before the
+ * failing one are stored. */
+int results_write_runs(results_writer *writer, size_t n_runs, const size_t *run_indices,
+                       const run_result *const *results, sweep_error *err);
 
 /* Close the file; frees the writer even on error. NULL is allowed. With
  * `compact`, then rewrite it with compressed curves (beside it, renamed over

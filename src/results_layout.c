@@ -420,6 +420,18 @@ fail:
     return finish_variable(properties, variable, false);
 }
 
+hsize_t results_curve_chunk_runs(const results_writer *writer)
+{
+    hsize_t epochs = (hsize_t)writer->max_epochs;
+    hsize_t epochs_per_chunk = epochs < CURVE_CHUNK_MAX_EPOCHS ? epochs : CURVE_CHUNK_MAX_EPOCHS;
+    hsize_t runs_per_chunk = CURVE_CHUNK_MIN_VALUES / epochs_per_chunk;
+    if (runs_per_chunk < 1)
+        runs_per_chunk = 1;
+    if (runs_per_chunk > writer->n_runs)
+        runs_per_chunk = writer->n_runs;
+    return runs_per_chunk;
+}
+
 /* A (run, epoch) float64 curve, NaN until written and past a run's epochs.
  *
  * Chunks hold whole rows: one run's curve, or for short curves a few runs
@@ -435,12 +447,7 @@ static hid_t create_curve(const results_writer *writer, const char *name, const 
     hid_t properties = H5I_INVALID_HID, variable = H5I_INVALID_HID;
     hsize_t dims[2] = {writer->n_runs, (hsize_t)writer->max_epochs};
     hsize_t epochs_per_chunk = dims[1] < CURVE_CHUNK_MAX_EPOCHS ? dims[1] : CURVE_CHUNK_MAX_EPOCHS;
-    hsize_t runs_per_chunk = CURVE_CHUNK_MIN_VALUES / epochs_per_chunk;
-    if (runs_per_chunk < 1)
-        runs_per_chunk = 1;
-    if (runs_per_chunk > dims[0])
-        runs_per_chunk = dims[0];
-    hsize_t chunk[2] = {runs_per_chunk, epochs_per_chunk};
+    hsize_t chunk[2] = {results_curve_chunk_runs(writer), epochs_per_chunk};
     double fill = NAN;
     const int32_t coordinates[2] = {0, 1}; /* the _Netcdf4Dimid of run and epoch */
 

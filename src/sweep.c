@@ -39,6 +39,7 @@
 typedef struct {
     sweep_team *team;
     results_writer *writer;
+    bool build_pending; /* the file is built by thread 0's first step */
     progress progress;
     size_t n_written, n_failed;
     run_summary *summaries;            /* (n_runs) for the summary */
@@ -98,15 +99,44 @@ static void store_result(void *context, size_t index, const run_result *result)
     progress_update(&writer->progress, writer->n_written, writer->n_failed);
 }
 
+/* The runs a batch stores with one results_write_runs (two flushes). */
+#define STORE_AT_ONCE 64
+
+/* Store up to STORE_AT_ONCE runs of `batch`; returns the rest. */
+static finished_run *store_some(sweep_writer *writer, finished_run *batch)
+{
+    size_t indices[STORE_AT_ONCE] = {0};
+    const run_result *results[STORE_AT_ONCE] = {NULL};
+    finished_run *items[STORE_AT_ONCE];
+    size_t n = 0;
+    for (; batch != NULL && n < STORE_AT_ONCE; batch = batch->next, n++) {
+        items[n] = batch;
+        indices[n] = batch->index;
+        results[n] = &batch->result;
+    }
+    if (writer->writer_error.kind == ERROR_NONE &&
+        results_write_runs(writer->writer, n, indices, results, &writer->writer_error) != 0)
+        team_halt(writer->team);
+    for (size_t i = 0; i < n && writer->writer_error.kind == ERROR_NONE; i++) {
+        writer->summaries[indices[i]] = run_summary_of(results[i]);
+        writer->n_written++;
+        if (results[i]->status == RUN_FAILED)
+            writer->n_failed++;
+    }
+    if (n > 0)
+        progress_update(&writer->progress, writer->n_written, writer->n_failed);
+    for (size_t i = 0; i < n; i++) {
+        run_result_free(&items[i]->result);
+        free(items[i]);
+    }
+    return batch;
+}
+
+/* Store a batch of finished runs, a few flushes for all of them. */
 static void store_batch(sweep_writer *writer, finished_run *batch)
 {
-    while (batch != NULL) {
-        finished_run *item = batch;
-        batch = item->next;
-        store_result(writer, item->index, &item->result);
-        run_result_free(&item->result);
-        free(item);
-    }
+    while (batch != NULL)
+        batch = store_some(writer, batch);
 }
 
 /* Thread 0's step: store finished runs and, in an MPI job, serve the other
@@ -114,6 +144,14 @@ static void store_batch(sweep_writer *writer, finished_run *batch)
 static bool coordinate(void *context, bool wait)
 {
     sweep_writer *writer = context;
+    if (writer->build_pending) {
+        /* Built while the workers train their first packs; until then
+         * their runs wait in the queue. */
+        writer->build_pending = false;
+        if (results_build(writer->writer, &writer->writer_error) != 0)
+            team_halt(writer->team);
+        report_summary_prepare(writer->team->runs, writer->team->n_runs);
+    }
     bool workers_gone = false;
     double seconds = writer->coordinator != NULL ? PROTOCOL_POLL_SECONDS : WRITER_PERIOD;
     finished_run *batch = team_take_finished(writer->team, wait, seconds, &workers_gone);
@@ -418,9 +456,13 @@ static int open_results(sweep_state *state, const sweep_config *config,
     if (state->resuming) {
         if (resume_results(state, &meta, options, outcome, err) != 0)
             return -1;
-    } else if (results_create(state->output, options->overwrite, &meta, state->runs, state->n_runs,
-                              &state->writer.writer, err) != 0) {
+    } else if (results_create_later(state->output, options->overwrite, &meta, state->runs,
+                                    state->n_runs, &state->writer.writer, err) != 0) {
         return -1;
+    } else {
+        /* The path is checked; building the file (its layout written, put
+         * on disk) is thread 0's first step. */
+        state->writer.build_pending = true;
     }
     if (schedule_order(state->runs, state->n_runs, state->copy_from, data, state->schedule,
                        &state->team.n_scheduled, err) != 0)
@@ -476,6 +518,12 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
         team_run(team, sweep_worker_count(state->requested, team->n_scheduled), coordinate,
                  &state->writer);
     outcome->seconds = clock_seconds() - started_seconds;
+    if (state->writer.build_pending) {
+        /* No team ran (nothing to train): the file is built here. */
+        state->writer.build_pending = false;
+        if (results_build(state->writer.writer, err) != 0)
+            return -1;
+    }
     progress_finish(&state->writer.progress);
     count_outcome(state, options, outcome);
     return 0;

@@ -106,6 +106,9 @@ bool team_take_pack(sweep_team *team, size_t *first, size_t *count);
 
 /* A worker hands a finished run to thread 0 (the item becomes its). */
 void team_push_finished(sweep_team *team, finished_run *item);
+/* A worker hands the finished runs of a pack to thread 0 (the items become
+ * its), under one lock, as team_push_finished hands one. */
+void team_push_finished_pack(sweep_team *team, finished_run *const *items, int n);
 /* A worker is gone: thread 0 may be waiting for that. */
 void team_leave(sweep_team *team);
 

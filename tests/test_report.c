@@ -108,6 +108,33 @@ static void test_summary_groups_and_orders(void **state)
     fclose(out);
 }
 
+/* Preparing the summary ahead (the t quantile of the first point's runs, here
+ * t(0.975, 2)) changes nothing in it: the same table as above, where the
+ * other point needs t(0.975, 1). */
+static void test_summary_prepared_ahead_is_the_same(void **state)
+{
+    (void)state;
+    train_params runs[6] = {run_with(32, 0, 0),  run_with(32, 0, 1),  run_with(32, 0, 2),
+                            run_with(128, 0, 0), run_with(128, 0, 1), run_with(128, 0, 2)};
+    run_summary summaries[6] = {{RUN_DONE, 0.90, 0.80, 0.3}, {RUN_DONE, 0.92, 0.80, 0.3},
+                                {RUN_DONE, 0.94, 0.80, 0.3}, {RUN_DONE, 0.97, 0.90, 0.1},
+                                {RUN_DONE, 0.99, 0.90, 0.2}, {RUN_FAILED, NAN, NAN, NAN}};
+    report_summary_prepare(runs, 6);
+    assert_true(fabs(report_t_975(2) - 4.3026527297494637) < 1e-10);
+    FILE *out = tmpfile();
+    sweep_error err = {0};
+    assert_int_equal(report_summary(out, runs, summaries, 6, &err), 0);
+    char *text = stream_text(out);
+    const char *expected =
+        "   batch_size  done  failed  val_acc [95% CI]           test_acc    val_loss\n"
+        "          128     2       1   0.9800 [0.8529, 1.1071]     0.9000      0.1500\n"
+        "           32     3       0   0.9200 [0.8703, 0.9697]     0.8000      0.3000\n";
+    assert_string_equal(text, expected);
+    free(text);
+    fclose(out);
+    report_summary_prepare(runs, 0); /* nothing to prepare */
+}
+
 /* Under cross-validation the interval goes over the split means with the
  * corrected resampled t: 2 seeds x 3 folds; the split means 0.91, 0.95 and
  * 0.97 have mean 0.943333 and s = 0.030551; with J = 3 splits and K = 3
@@ -262,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_runs_table),
         cmocka_unit_test(test_runs_table_with_folds),
         cmocka_unit_test(test_summary_groups_and_orders),
+        cmocka_unit_test(test_summary_prepared_ahead_is_the_same),
         cmocka_unit_test(test_t_quantile_matches_mpmath),
         cmocka_unit_test(test_summary_under_cv_uses_the_split_means),
         cmocka_unit_test(test_summary_groups_whatever_the_key_order),

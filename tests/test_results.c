@@ -681,6 +681,83 @@ static void existing_file_refused(void **state)
     H5Fclose(file);
 }
 
+/* results_create in two steps: every refusal comes from the first, which
+ * builds nothing; the file appears with results_build, and runs are stored
+ * only after it. */
+static void create_later_checks_first_and_builds_on_demand(void **state)
+{
+    fixture *f = *state;
+    train_params runs[N_RUNS];
+    test_runs(runs);
+    results_meta meta = test_meta();
+    results_writer *writer = NULL;
+    sweep_error err = {0};
+    assert_int_equal(results_create_later(f->path, false, &meta, runs, N_RUNS, &writer, &err), 0);
+    char partial[600];
+    snprintf(partial, sizeof partial, "%s.partial", f->path);
+    struct stat info;
+    assert_int_not_equal(lstat(f->path, &info), 0);
+    assert_int_not_equal(lstat(partial, &info), 0);
+    run_result result = make_result(0, &runs[0]);
+    assert_int_equal(results_write_run(writer, 0, &result, &err), -1);
+    assert_int_equal(err.kind, ERROR_RUNTIME);
+    assert_int_equal(results_build(writer, &err), 0);
+    assert_int_equal(lstat(f->path, &info), 0);
+    assert_int_equal(results_write_run(writer, 0, &result, &err), 0);
+    free_result(&result);
+    assert_int_equal(results_close(writer, false, &err), 0);
+    /* Now the file exists: refused by the first step, as by results_create. */
+    writer = (results_writer *)&meta;
+    assert_int_equal(results_create_later(f->path, false, &meta, runs, N_RUNS, &writer, &err), -1);
+    assert_null(writer);
+    assert_int_equal(err.kind, ERROR_INPUT);
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s: exists (use --overwrite to replace it)", f->path);
+    assert_string_equal(err.message, expected);
+    hid_t file = open_file(f->path);
+    assert_int_attribute(file, "n_runs", N_RUNS, 8);
+    H5Fclose(file);
+}
+
+/* Several runs stored at once read back as each stored alone; an invalid
+ * one stops the batch after the runs before it, which are kept. */
+static void runs_stored_together_as_alone(void **state)
+{
+    fixture *f = *state;
+    train_params runs[N_RUNS];
+    test_runs(runs);
+    results_meta meta = test_meta();
+    results_writer *writer = NULL;
+    sweep_error err = {0};
+    assert_int_equal(results_create(f->path, false, &meta, runs, N_RUNS, &writer, &err), 0);
+    run_result results[3] = {make_result(3, &runs[3]), make_result(0, &runs[0]),
+                             make_result(1, &runs[1])};
+    results[2].status = RUN_PENDING; /* not finished: refused */
+    const size_t indices[3] = {3, 0, 1};
+    const run_result *batch[3] = {&results[0], &results[1], &results[2]};
+    assert_int_equal(results_write_runs(writer, 3, indices, batch, &err), -1);
+    assert_non_null(strstr(err.message, "run 1 is not finished"));
+    assert_int_equal(results_close(writer, false, &err), 0);
+    hid_t file = open_file(f->path);
+    hid_t status_set = H5Dopen2(file, "status", H5P_DEFAULT);
+    int8_t status[N_RUNS];
+    assert_true(H5Dread(status_set, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) >= 0);
+    assert_int_equal(status[0], RUN_DONE);
+    assert_int_equal(status[1], RUN_PENDING);
+    assert_int_equal(status[2], RUN_PENDING);
+    assert_int_equal(status[3], RUN_DONE);
+    H5Dclose(status_set);
+    hid_t curve = H5Dopen2(file, "train_loss", H5P_DEFAULT);
+    double loss[N_RUNS][MAX_EPOCHS];
+    assert_true(H5Dread(curve, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, loss) >= 0);
+    assert_memory_equal(loss[3], TRAIN_LOSS[3], (size_t)runs[3].epochs * sizeof(double));
+    assert_memory_equal(loss[0], TRAIN_LOSS[0], (size_t)runs[0].epochs * sizeof(double));
+    H5Dclose(curve);
+    H5Fclose(file);
+    for (int i = 0; i < 3; i++)
+        free_result(&results[i]);
+}
+
 static void overwrite_replaces_file(void **state)
 {
     fixture *f = *state;
@@ -1270,6 +1347,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(chunk_shape_follows_curve_length, setup, teardown),
         cmocka_unit_test_setup_teardown(existing_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(overwrite_replaces_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(create_later_checks_first_and_builds_on_demand, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(runs_stored_together_as_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_parent_folders_created, setup, teardown),
         cmocka_unit_test_setup_teardown(unwritable_paths_give_one_line_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(overwrite_leaves_readers_of_the_old_file_alone, setup,

@@ -250,6 +250,34 @@ static void test_the_finished_queue(void **state)
     assert_null(team_take_finished(team, true, 1000.0, &workers_gone));
 }
 
+/* Packs pushed at once keep their runs' order; thread 0 takes them all in
+ * one batch, without waiting since the queue is not empty. */
+static void test_finished_packs_keep_their_order(void **state)
+{
+    fixture *f = *state;
+    sweep_team *team = &f->team;
+    team->active_workers = 1;
+    size_t pushed = 0;
+    for (int pack = 0; pack < 7; pack++) {
+        finished_run *items[9];
+        for (int i = 0; i < 9; i++) {
+            items[i] = calloc(1, sizeof *items[i]);
+            assert_non_null(items[i]);
+            items[i]->index = pushed++;
+        }
+        team_push_finished_pack(team, items, 9);
+    }
+    bool workers_gone = true;
+    finished_run *batch = team_take_finished(team, true, 60.0, &workers_gone);
+    size_t expected = 0;
+    for (finished_run *item = batch; item != NULL; item = item->next)
+        assert_int_equal(item->index, expected++);
+    assert_int_equal(expected, 63);
+    assert_false(workers_gone);
+    team_free_finished(batch);
+    assert_int_equal(team->n_queued, 0);
+}
+
 static void test_worker_count(void **state)
 {
     (void)state;
@@ -270,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_halt_wakes_a_waiting_worker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_first_error_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_finished_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finished_packs_keep_their_order, setup, teardown),
         cmocka_unit_test(test_worker_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
