@@ -660,6 +660,21 @@ static void chunk_shape_follows_curve_length(void **state)
 
 /* ---- the output path ---------------------------------------------------- */
 
+/* The refusal of an existing output file, which is left untouched (still
+ * the four runs). */
+static void assert_refused_as_existing(const char *path, const results_writer *writer,
+                                       const sweep_error *err)
+{
+    assert_null(writer);
+    assert_int_equal(err->kind, ERROR_INPUT);
+    char expected[600];
+    snprintf(expected, sizeof expected, "%s: exists (use --overwrite to replace it)", path);
+    assert_string_equal(err->message, expected);
+    hid_t file = open_file(path);
+    assert_int_attribute(file, "n_runs", N_RUNS, 8);
+    H5Fclose(file);
+}
+
 static void existing_file_refused(void **state)
 {
     fixture *f = *state;
@@ -670,15 +685,7 @@ static void existing_file_refused(void **state)
     results_writer *writer = (results_writer *)&meta; /* must be reset to NULL */
     sweep_error err = {0};
     assert_int_equal(results_create(f->path, false, &meta, runs, 1, &writer, &err), -1);
-    assert_null(writer);
-    assert_int_equal(err.kind, ERROR_INPUT);
-    char expected[600];
-    snprintf(expected, sizeof expected, "%s: exists (use --overwrite to replace it)", f->path);
-    assert_string_equal(err.message, expected);
-    /* Untouched: still the four runs. */
-    hid_t file = open_file(f->path);
-    assert_int_attribute(file, "n_runs", N_RUNS, 8);
-    H5Fclose(file);
+    assert_refused_as_existing(f->path, writer, &err);
 }
 
 /* results_create in two steps: every refusal comes from the first, which
@@ -709,14 +716,7 @@ static void create_later_checks_first_and_builds_on_demand(void **state)
     /* Now the file exists: refused by the first step, as by results_create. */
     writer = (results_writer *)&meta;
     assert_int_equal(results_create_later(f->path, false, &meta, runs, N_RUNS, &writer, &err), -1);
-    assert_null(writer);
-    assert_int_equal(err.kind, ERROR_INPUT);
-    char expected[600];
-    snprintf(expected, sizeof expected, "%s: exists (use --overwrite to replace it)", f->path);
-    assert_string_equal(err.message, expected);
-    hid_t file = open_file(f->path);
-    assert_int_attribute(file, "n_runs", N_RUNS, 8);
-    H5Fclose(file);
+    assert_refused_as_existing(f->path, writer, &err);
 }
 
 /* Several runs stored at once read back as each stored alone; an invalid
