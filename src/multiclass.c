@@ -62,6 +62,10 @@ int multiclass_stride(simd_isa isa, int count)
     return (count + lanes - 1) / lanes * lanes;
 }
 
+/* Entries of room past the input lists: the vector listing (mc_list_inputs)
+ * stores 16 entries at a time. */
+enum { LIST_SLACK = 16 };
+
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
                                         int capacity)
 {
@@ -84,8 +88,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
         .input_start = groups * chunks + 1,
-        .input_index = groups * (size_t)n_features,
-        .input_value = 2 * groups * (size_t)n_features,
+        .input_index = groups * (size_t)n_features + LIST_SLACK,
+        .input_value = 2 * (groups * (size_t)n_features + LIST_SLACK),
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
     };
@@ -183,8 +187,8 @@ static void prefetch_row(const double *x, int n_features, const uint64_t *masks,
  * nonzero, in order, with the start of every chunk of MULTICLASS_CHUNK
  * features. A row's value where its bit is clear is a zero of x itself
  * (+-0.0), which the kernels either skip or add as an exact +-0.0 term. */
-static void list_inputs(const double *x, int n_features, const int *rows, int m,
-                        const uint64_t *masks, multiclass_scratch *s)
+static void list_inputs_scalar(const double *x, int n_features, const int *rows, int m,
+                               const uint64_t *masks, multiclass_scratch *s)
 {
     const int words = s->mask_words, chunks = s->chunks;
     const int groups = (m + 1) / 2;
@@ -279,6 +283,22 @@ static int argmax_row(const double *z2_row, int classes)
 #include "simd_end.inc"
 #endif
 
+/* The input lists of the m rows for the net's kernels (see
+ * list_inputs_scalar; the same lists on every instruction set). */
+static void list_inputs(const multiclass_net *net, const double *x, const int *rows, int m,
+                        const uint64_t *masks, multiclass_scratch *s)
+{
+    s->input_stride = net->stride;
+    s->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX512) {
+        mc_list_inputs_avx512(x, net->n_features, rows, m, masks, s);
+        return;
+    }
+#endif
+    list_inputs_scalar(x, net->n_features, rows, m, masks, s);
+}
+
 static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
@@ -345,9 +365,7 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               multiclass_scratch *scratch, int *correct)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    scratch->input_stride = net->stride;
-    scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
-    list_inputs(x, net->n_features, rows, m, scratch->masks, scratch);
+    list_inputs(net, x, rows, m, scratch->masks, scratch);
     forward(net, m, scratch);
     exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
@@ -385,9 +403,7 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
         else
             multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
                                  scratch->chunk_masks);
-        scratch->input_stride = net->stride;
-        scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
-        list_inputs(chunk, net->n_features, NULL, m, chunk_masks, scratch);
+        list_inputs(net, chunk, NULL, m, chunk_masks, scratch);
         forward(net, m, scratch);
         exp_rows(net, m, scratch);
         for (int r = 0; r < m; r++) {
