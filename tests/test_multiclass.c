@@ -552,6 +552,9 @@ static void tiny_model_new(tiny_model *model, simd_isa isa, const double *x)
                              .input_start = tiny_ints(model, size.input_start),
                              .input_index = tiny_ints(model, size.input_index),
                              .input_value = tiny_doubles(model, size.input_value),
+                             .eval_order = tiny_ints(model, size.eval_order),
+                             .eval_position = tiny_ints(model, size.eval_position),
+                             .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
                              .mask_words = (int)size.mask_words,
                              .masks = model->masks,
                              .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
@@ -672,6 +675,9 @@ static void eval_model_new(tiny_model *model, simd_isa isa, int n_features, int 
                              .input_start = tiny_ints(model, size.input_start),
                              .input_index = tiny_ints(model, size.input_index),
                              .input_value = tiny_doubles(model, size.input_value),
+                             .eval_order = tiny_ints(model, size.eval_order),
+                             .eval_position = tiny_ints(model, size.eval_position),
+                             .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
                              .mask_words = (int)size.mask_words,
                              .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
 }
