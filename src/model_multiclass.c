@@ -33,7 +33,10 @@ typedef struct {
     simd_isa isa;
     model_buffer w1, b1, w2, w2t, b2;
     model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value;
-    int *input_start, *input_index, *order;
+    int *input_start, *input_index, *order, *eval_order, *eval_position;
+    size_t eval_order_capacity, eval_position_capacity;
+    uint64_t *eval_keys;
+    size_t eval_keys_capacity;
     size_t input_start_capacity, input_index_capacity;
     size_t order_capacity;
     /* the train rows' nonzero bits, the val rows', and room for a chunk of
@@ -68,6 +71,9 @@ static void multiclass_delete(void *opaque)
         model_buffer_free(buffers[i]);
     free(state->input_start);
     free(state->input_index);
+    free(state->eval_order);
+    free(state->eval_position);
+    free(state->eval_keys);
     free(state->masks);
     free(state->val_masks);
     free(state->chunk_masks);
@@ -159,6 +165,10 @@ static int reserve_masks(multiclass_state *ws, const dataset *data, const multic
     const size_t train_words = (size_t)data->n_train * size->mask_words;
     const size_t val_words = (size_t)data->n_val * size->mask_words;
     if (reserve_words(&ws->chunk_masks, &ws->chunk_masks_capacity, size->chunk_masks, err) < 0 ||
+        reserve_words(&ws->eval_keys, &ws->eval_keys_capacity, size->eval_keys, err) < 0 ||
+        model_int_reserve(&ws->eval_order, &ws->eval_order_capacity, size->eval_order, err) < 0 ||
+        model_int_reserve(&ws->eval_position, &ws->eval_position_capacity, size->eval_position,
+                          err) < 0 ||
         reserve_words(&ws->masks, &ws->masks_capacity, train_words, err) < 0 ||
         reserve_words(&ws->val_masks, &ws->val_masks_capacity, val_words, err) < 0)
         return -1;
@@ -207,6 +217,9 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .input_start = ws->input_start,
         .input_index = ws->input_index,
         .input_value = ws->input_value.data,
+        .eval_order = ws->eval_order,
+        .eval_position = ws->eval_position,
+        .eval_keys = ws->eval_keys,
         .mask_words = (int)size.mask_words,
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,

@@ -48,6 +48,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fastmath.h"
@@ -61,6 +62,10 @@ int multiclass_stride(simd_isa isa, int count)
     const int lanes = simd_lanes(isa);
     return (count + lanes - 1) / lanes * lanes;
 }
+
+/* Entries of room past the input lists: the vector listing (mc_list_inputs)
+ * stores 16 entries at a time. */
+enum { LIST_SLACK = 16 };
 
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
                                         int capacity)
@@ -84,8 +89,11 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
         .input_start = groups * chunks + 1,
-        .input_index = groups * (size_t)n_features,
-        .input_value = 2 * groups * (size_t)n_features,
+        .input_index = groups * (size_t)n_features + LIST_SLACK,
+        .input_value = 2 * (groups * (size_t)n_features + LIST_SLACK),
+        .eval_order = rows,
+        .eval_position = rows,
+        .eval_keys = rows,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
     };
@@ -183,8 +191,8 @@ static void prefetch_row(const double *x, int n_features, const uint64_t *masks,
  * nonzero, in order, with the start of every chunk of MULTICLASS_CHUNK
  * features. A row's value where its bit is clear is a zero of x itself
  * (+-0.0), which the kernels either skip or add as an exact +-0.0 term. */
-static void list_inputs(const double *x, int n_features, const int *rows, int m,
-                        const uint64_t *masks, multiclass_scratch *s)
+static void list_inputs_scalar(const double *x, int n_features, const int *rows, int m,
+                               const uint64_t *masks, multiclass_scratch *s)
 {
     const int words = s->mask_words, chunks = s->chunks;
     const int groups = (m + 1) / 2;
@@ -279,6 +287,22 @@ static int argmax_row(const double *z2_row, int classes)
 #include "simd_end.inc"
 #endif
 
+/* The input lists of the m rows for the net's kernels (see
+ * list_inputs_scalar; the same lists on every instruction set). */
+static void list_inputs(const multiclass_net *net, const double *x, const int *rows, int m,
+                        const uint64_t *masks, multiclass_scratch *s)
+{
+    s->input_stride = net->stride;
+    s->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
+#ifdef MULTICLASS_X86_LEVELS
+    if (net->isa == SIMD_AVX512) {
+        mc_list_inputs_avx512(x, net->n_features, rows, m, masks, s);
+        return;
+    }
+#endif
+    list_inputs_scalar(x, net->n_features, rows, m, masks, s);
+}
+
 static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
 {
 #ifdef MULTICLASS_X86_LEVELS
@@ -345,9 +369,7 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               multiclass_scratch *scratch, int *correct)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    scratch->input_stride = net->stride;
-    scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
-    list_inputs(x, net->n_features, rows, m, scratch->masks, scratch);
+    list_inputs(net, x, rows, m, scratch->masks, scratch);
     forward(net, m, scratch);
     exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
@@ -370,6 +392,35 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
     return loss;
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+    const uint64_t key_a = *(const uint64_t *)a, key_b = *(const uint64_t *)b;
+    return (key_a > key_b) - (key_a < key_b);
+}
+
+/* The order in which an evaluation lists its m rows (scratch->eval_order,
+ * and each row's place in it, eval_position): by class, then by count of
+ * nonzero inputs, so that the rows going in pairs have similar pixels. On
+ * fashion-MNIST the pairs' lists then hold 1.16 times the rows' nonzero
+ * inputs, against 1.33 in file order. A training batch cannot do this: the
+ * w1 gradient walks the same lists and needs its rows in order. */
+static void pair_similar_rows(const double *y, int m, const uint64_t *masks, multiclass_scratch *s)
+{
+    uint64_t *keys = s->eval_keys;
+    for (int r = 0; r < m; r++) {
+        int nonzero = 0;
+        for (int w = 0; w < s->mask_words; w++)
+            nonzero += __builtin_popcountll(masks[(size_t)r * (size_t)s->mask_words + (size_t)w]);
+        const uint64_t target = (uint64_t)(uint16_t)(int)y[r]; /* any value only orders */
+        keys[r] = target << 48 | (uint64_t)nonzero << 32 | (uint64_t)r;
+    }
+    qsort(keys, (size_t)m, sizeof *keys, compare_keys);
+    for (int i = 0; i < m; i++) {
+        s->eval_order[i] = (int)(keys[i] & 0xffffffffu);
+        s->eval_position[s->eval_order[i]] = i;
+    }
+}
+
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
                            const uint64_t *masks, double loss_total, int *correct,
                            multiclass_scratch *scratch)
@@ -385,15 +436,15 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
         else
             multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
                                  scratch->chunk_masks);
-        scratch->input_stride = net->stride;
-        scratch->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
-        list_inputs(chunk, net->n_features, NULL, m, chunk_masks, scratch);
+        pair_similar_rows(y + start, m, chunk_masks, scratch);
+        list_inputs(net, chunk, scratch->eval_order, m, chunk_masks, scratch);
         forward(net, m, scratch);
         exp_rows(net, m, scratch);
-        for (int r = 0; r < m; r++) {
+        for (int r = 0; r < m; r++) { /* in row order: the losses go into one running sum */
+            const size_t at = (size_t)scratch->eval_position[r];
             const int target = (int)y[start + r];
-            right += argmax_row(scratch->z2 + (size_t)r * class_stride, net->classes) == target;
-            loss_total += softmax_row(net, scratch->err + (size_t)r * class_stride, target);
+            right += argmax_row(scratch->z2 + at * class_stride, net->classes) == target;
+            loss_total += softmax_row(net, scratch->err + at * class_stride, target);
         }
     }
     *correct = right;

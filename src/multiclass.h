@@ -62,6 +62,11 @@ typedef struct {
     int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
     double *input_value; /* (2 * entries) the group's first row's value of the entry's
                             feature, then its second row's */
+    /* The order of an evaluation's rows (multiclass_evaluate): rows of
+     * similar pixels go in pairs. */
+    int *eval_order;     /* (capacity) the rows, in their order */
+    int *eval_position;  /* (capacity) each row's place in eval_order */
+    uint64_t *eval_keys; /* (capacity) sort keys */
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
     int mask_words;        /* (n_features + 63) / 64 */
@@ -87,6 +92,7 @@ typedef struct {
     size_t w1, b1, w2, w2t, b2;
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
     size_t input_start, input_index, input_value;
+    size_t eval_order, eval_position, eval_keys;
     size_t mask_words, chunk_masks;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
@@ -108,9 +114,10 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               const int *rows, int m, const train_params *params,
                               multiclass_scratch *scratch, int *correct);
 
-/* Forward pass over the n rows of x, in chunks of the scratch's capacity:
- * adds each row's loss (as above) to `loss_total` in row order and returns
- * it; *correct receives the number of rows whose argmax of z2 (the first
+/* Forward pass over the n rows of x, in chunks of the scratch's capacity
+ * (each chunk's rows paired by similarity, which gives the same bits as
+ * any pairing): adds each row's loss (as above) to `loss_total` in row
+ * order and returns it; *correct receives the number of rows whose argmax of z2 (the first
  * maximum, like numpy) equals y. `masks` are the n rows' nonzero bits
  * (multiclass_row_masks), or NULL to make them chunk by chunk. */
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,

@@ -14,6 +14,9 @@
  * The CSVs are read by a small parser of our own, not the dataset module:
  * their features are already what the network trains on.
  */
+/* mmap's MAP_ANONYMOUS is not POSIX 2008 (the build's level): for the
+ * guard page of test_lists_at_end_of_x */
+#define _DEFAULT_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "multiclass.h"
@@ -547,6 +552,9 @@ static void tiny_model_new(tiny_model *model, simd_isa isa, const double *x)
                              .input_start = tiny_ints(model, size.input_start),
                              .input_index = tiny_ints(model, size.input_index),
                              .input_value = tiny_doubles(model, size.input_value),
+                             .eval_order = tiny_ints(model, size.eval_order),
+                             .eval_position = tiny_ints(model, size.eval_position),
+                             .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
                              .mask_words = (int)size.mask_words,
                              .masks = model->masks,
                              .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
@@ -631,6 +639,102 @@ static void test_pair_gradient_nan_error(void **state)
     assert_true(checked >= 1);
 }
 
+/* ---- the input lists at the end of x ---- */
+
+/* A net of `n_features` inputs for evaluations of up to `capacity` rows,
+ * its weights normal(0, 1) (seed 5). */
+static void eval_model_new(tiny_model *model, simd_isa isa, int n_features, int capacity)
+{
+    enum { UNITS = 20, CLASSES = 3 };
+    memset(model, 0, sizeof *model);
+    multiclass_sizes size = multiclass_array_sizes(isa, n_features, UNITS, CLASSES, capacity);
+    multiclass_net *net = &model->net;
+    *net = (multiclass_net){.n_features = n_features,
+                            .units = UNITS,
+                            .classes = CLASSES,
+                            .stride = multiclass_stride(isa, UNITS),
+                            .class_stride = multiclass_stride(isa, CLASSES),
+                            .isa = isa,
+                            .w1 = tiny_doubles(model, size.w1),
+                            .b1 = tiny_doubles(model, size.b1),
+                            .w2 = tiny_doubles(model, size.w2),
+                            .w2t = tiny_doubles(model, size.w2t),
+                            .b2 = tiny_doubles(model, size.b2)};
+    numpy_rng rng;
+    rng_seed(&rng, 5);
+    multiclass_init(net, &rng);
+    model->scratch =
+        (multiclass_scratch){.capacity = capacity,
+                             .a1 = tiny_doubles(model, size.a1),
+                             .e1 = tiny_doubles(model, size.e1),
+                             .z2 = tiny_doubles(model, size.z2),
+                             .err = tiny_doubles(model, size.err),
+                             .sum_w1 = tiny_doubles(model, size.sum_w1),
+                             .sum_w2 = tiny_doubles(model, size.sum_w2),
+                             .sum_b1 = tiny_doubles(model, size.sum_b1),
+                             .input_start = tiny_ints(model, size.input_start),
+                             .input_index = tiny_ints(model, size.input_index),
+                             .input_value = tiny_doubles(model, size.input_value),
+                             .eval_order = tiny_ints(model, size.eval_order),
+                             .eval_position = tiny_ints(model, size.eval_position),
+                             .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
+                             .mask_words = (int)size.mask_words,
+                             .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
+}
+
+/* The listing reads a row's inputs 16 at a time with AVX-512 (loads under
+ * the mask of the features listed): rows that end right before an
+ * unreadable page, 150 inputs each (not a multiple of 16 or 8), their last
+ * inputs nonzero, three rows (a pair and a row alone), every evaluation
+ * on every instruction set gives the bits of the rows copied elsewhere and
+ * of the plain SSE2 code, and reads nothing past x (a fault otherwise). */
+static void test_lists_at_end_of_x(void **state)
+{
+    (void)state;
+    enum { FEATURES = 150, ROWS = 3 };
+    const long page = sysconf(_SC_PAGESIZE);
+    const size_t bytes = (size_t)ROWS * FEATURES * sizeof(double);
+    const size_t pages = (bytes + (size_t)page - 1) / (size_t)page;
+    char *region = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(region != MAP_FAILED);
+    assert_int_equal(mprotect(region + pages * (size_t)page, (size_t)page, PROT_NONE), 0);
+    double *x = (double *)(region + pages * (size_t)page - bytes);
+    static double copy[ROWS * FEATURES];
+    uint32_t seed = 99u;
+    for (int i = 0; i < ROWS * FEATURES; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        const int f = i % FEATURES;
+        x[i] = (f >= FEATURES - 3 || (seed >> 7) % 2 == 0) ? (double)(seed >> 8) / 16777216.0 : 0.0;
+    }
+    memcpy(copy, x, bytes);
+    static const double y[ROWS] = {0.0, 2.0, 1.0};
+    double expected = NAN;
+    int compared = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        tiny_model model;
+        eval_model_new(&model, (simd_isa)isa, FEATURES, ROWS);
+        int correct_guarded, correct_copy;
+        double guarded = multiclass_evaluate(&model.net, x, y, ROWS, NULL, 0.0, &correct_guarded,
+                                             &model.scratch);
+        double copied = multiclass_evaluate(&model.net, copy, y, ROWS, NULL, 0.0, &correct_copy,
+                                            &model.scratch);
+        if (compared == 0)
+            expected = copied;
+        if (!isfinite(guarded) || memcmp(&guarded, &copied, sizeof guarded) != 0 ||
+            memcmp(&guarded, &expected, sizeof guarded) != 0)
+            fail_msg("[%s] loss %.17g at the end of x, %.17g elsewhere, %.17g on SSE2",
+                     simd_name((simd_isa)isa), guarded, copied, expected);
+        assert_int_equal(correct_guarded, correct_copy);
+        tiny_model_free(&model);
+        compared++;
+    }
+    assert_true(compared >= 1);
+    munmap(region, (pages + 1) * (size_t)page);
+}
+
 /* ---- the model table ---- */
 
 static void test_model_table(void **state)
@@ -711,6 +815,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_pair_forward_infinite_w1),
         cmocka_unit_test(test_pair_gradient_nan_error),
+        cmocka_unit_test(test_lists_at_end_of_x),
         cmocka_unit_test(test_model_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
