@@ -99,6 +99,44 @@ __attribute__((target("avx512f"))) static void gather_rows_8(const double *x, co
         }
     }
 }
+
+/* 4 lanes, at least 4 features: blocks of 4 features x 4 lanes. Half rows
+ * (2 features) of lanes 0 and 2 go into one vector's halves, of lanes 1
+ * and 3 into another, so that one unpack gives a feature of all 4 lanes:
+ * 8 loads, 4 shuffles and 4 stores move 16 doubles (the scalar copy, one
+ * store per double, took a fifth of an AVX2 pack's time). */
+__attribute__((target("avx2"))) static void gather_rows_4(const double *x, const double *y,
+                                                          int n_features, const int *const *orders,
+                                                          int start, int m, double *out,
+                                                          double *y_out)
+{
+    for (int r = 0; r < m; r++) {
+        const double *rows[4];
+        for (int lane = 0; lane < 4; lane++) {
+            const int row = orders[lane][start + r];
+            rows[lane] = x + (size_t)row * (size_t)n_features;
+            y_out[(size_t)r * 4 + (size_t)lane] = y[row];
+        }
+        double *row_out = out + (size_t)r * (size_t)n_features * 4;
+        for (int f0 = 0; f0 < n_features; f0 += 4) {
+            const int f = f0 + 4 <= n_features ? f0 : n_features - 4;
+            for (int half = 0; half < 2; half++) { /* features f, f+1, then f+2, f+3 */
+                const int g = f + 2 * half;
+                /* lanes 0 and 2 (1 and 3): features g, g+1 of each */
+                const __m256d even_lanes =
+                    _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(rows[0] + g)),
+                                         _mm_loadu_pd(rows[2] + g), 1);
+                const __m256d odd_lanes =
+                    _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(rows[1] + g)),
+                                         _mm_loadu_pd(rows[3] + g), 1);
+                _mm256_storeu_pd(row_out + (size_t)g * 4,
+                                 _mm256_unpacklo_pd(even_lanes, odd_lanes));
+                _mm256_storeu_pd(row_out + (size_t)(g + 1) * 4,
+                                 _mm256_unpackhi_pd(even_lanes, odd_lanes));
+            }
+        }
+    }
+}
 #endif
 
 void lanes_gather_rows(const double *x, const double *y, int n_features, const int *const *orders,
@@ -107,6 +145,10 @@ void lanes_gather_rows(const double *x, const double *y, int n_features, const i
 #if defined(__x86_64__)
     if (width == 8 && n_features >= 8 && simd_supported(SIMD_AVX512)) {
         gather_rows_8(x, y, n_features, orders, start, m, out, y_out);
+        return;
+    }
+    if (width == 4 && n_features >= 4 && simd_supported(SIMD_AVX2)) {
+        gather_rows_4(x, y, n_features, orders, start, m, out, y_out);
         return;
     }
 #endif
