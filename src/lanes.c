@@ -137,6 +137,28 @@ __attribute__((target("avx2"))) static void gather_rows_4(const double *x, const
         }
     }
 }
+
+/* 2 lanes (SSE2, every x86-64), at least 2 features: 2 features of both
+ * lanes at a time, one unpack per feature (2 loads and 2 stores for 4
+ * doubles, where the scalar copy stores each double alone). */
+static void gather_rows_2(const double *x, const double *y, int n_features,
+                          const int *const *orders, int start, int m, double *out, double *y_out)
+{
+    for (int r = 0; r < m; r++) {
+        const int row0 = orders[0][start + r], row1 = orders[1][start + r];
+        const double *lane0 = x + (size_t)row0 * (size_t)n_features;
+        const double *lane1 = x + (size_t)row1 * (size_t)n_features;
+        y_out[(size_t)r * 2] = y[row0];
+        y_out[(size_t)r * 2 + 1] = y[row1];
+        double *row_out = out + (size_t)r * (size_t)n_features * 2;
+        for (int f0 = 0; f0 < n_features; f0 += 2) {
+            const int f = f0 + 2 <= n_features ? f0 : n_features - 2;
+            const __m128d a = _mm_loadu_pd(lane0 + f), b = _mm_loadu_pd(lane1 + f);
+            _mm_storeu_pd(row_out + (size_t)f * 2, _mm_unpacklo_pd(a, b));
+            _mm_storeu_pd(row_out + (size_t)(f + 1) * 2, _mm_unpackhi_pd(a, b));
+        }
+    }
+}
 #endif
 
 void lanes_gather_rows(const double *x, const double *y, int n_features, const int *const *orders,
@@ -149,6 +171,10 @@ void lanes_gather_rows(const double *x, const double *y, int n_features, const i
     }
     if (width == 4 && n_features >= 4 && simd_supported(SIMD_AVX2)) {
         gather_rows_4(x, y, n_features, orders, start, m, out, y_out);
+        return;
+    }
+    if (width == 2 && n_features >= 2) {
+        gather_rows_2(x, y, n_features, orders, start, m, out, y_out);
         return;
     }
 #endif
