@@ -2,9 +2,10 @@
  *
  * Tolerance: none. lanes_gather_rows must copy every double to where
  * lanes.h says (out[(r * n_features + f) * width + lane] =
- * x[orders[lane][start + r]][f]), whatever the path it takes: the 8-lane
- * transposes (AVX-512, at least 8 features, 8 not always dividing them)
- * or the scalar copy.
+ * x[orders[lane][start + r]][f]), whatever the path it takes: the block
+ * transposes of 8 lanes (AVX-512), 4 (AVX2) or 2 (SSE2), with feature counts
+ * the block does not divide (an overlapping last block), or the scalar copy
+ * (one lane, fewer features than a block).
  */
 #include <setjmp.h>
 #include <stdarg.h>
