@@ -29,27 +29,6 @@ void network_pack_init(network_pack *pack, numpy_rng *rngs)
     }
 }
 
-void network_pack_reg_loss(const network_pack *pack, double *reg)
-{
-    const size_t width = (size_t)pack->width, units = (size_t)pack->units;
-    const size_t n_w1 = (size_t)pack->n_features * units;
-    for (size_t lane = 0; lane < width; lane++) {
-        double abs_w1 = 0.0, abs_w2 = 0.0, square_w1 = 0.0, square_w2 = 0.0;
-        for (size_t i = 0; i < n_w1; i++) {
-            const double w = pack->w1[i * width + lane];
-            abs_w1 += fabs(w);
-            square_w1 += w * w;
-        }
-        for (size_t h = 0; h < units; h++) {
-            const double w = pack->w2[h * width + lane];
-            abs_w2 += fabs(w);
-            square_w2 += w * w;
-        }
-        const double l1 = pack->l1[lane], l2 = pack->l2[lane];
-        reg[lane] = l1 * (abs_w1 + abs_w2) + l2 / 2.0 * (square_w1 + square_w2);
-    }
-}
-
 /* The packed rows a batch kernel takes at a time (network_pack_simd.inc).
  * Between chunks the gradient sums are stored and loaded again (n_features
  * x units vectors), so larger chunks cost less: 64 KB (34 wdbc rows at 8
@@ -178,6 +157,23 @@ void network_pack_evaluate(const network_pack *pack, network_pack_scratch *scrat
 #endif
     default:
         pack_evaluate_generic(pack, scratch, x, y, n, loss_total, correct);
+        return;
+    }
+}
+
+void network_pack_reg_loss(const network_pack *pack, double *reg)
+{
+    switch (pack->isa) {
+#ifdef NETWORK_PACK_X86_LEVELS
+    case SIMD_AVX512:
+        pack_reg_loss_avx512(pack, reg);
+        return;
+    case SIMD_AVX2:
+        pack_reg_loss_avx2(pack, reg);
+        return;
+#endif
+    default:
+        pack_reg_loss_generic(pack, reg);
         return;
     }
 }
