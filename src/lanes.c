@@ -49,6 +49,19 @@ static void gather_rows_scalar(const double *x, const double *y, int n_features,
 }
 
 #if defined(__x86_64__)
+/* Where row `r` of the gather starts in x for each of the `width` lanes
+ * (rows[lane]), its targets stored in y_out's row r. */
+static inline void lane_rows(const double *x, const double *y, int n_features,
+                             const int *const *orders, int start, int r, int width,
+                             const double **rows, double *y_out)
+{
+    for (int lane = 0; lane < width; lane++) {
+        const int row = orders[lane][start + r];
+        rows[lane] = x + (size_t)row * (size_t)n_features;
+        y_out[(size_t)r * (size_t)width + (size_t)lane] = y[row];
+    }
+}
+
 /* 8 lanes, at least 8 features: blocks of 8 features x 8 lanes transposed
  * in registers. The first step of the transpose is done by the loads:
  * half rows (4 features) of lanes a and a + 4 go into one vector's halves
@@ -67,11 +80,7 @@ __attribute__((target("avx512f"))) static void gather_rows_8(const double *x, co
     const __m512i quarters_odd = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
     for (int r = 0; r < m; r++) {
         const double *rows[8];
-        for (int lane = 0; lane < 8; lane++) {
-            const int row = orders[lane][start + r];
-            rows[lane] = x + (size_t)row * (size_t)n_features;
-            y_out[(size_t)r * 8 + (size_t)lane] = y[row];
-        }
+        lane_rows(x, y, n_features, orders, start, r, 8, rows, y_out);
         double *row_out = out + (size_t)r * (size_t)n_features * 8;
         for (int f0 = 0; f0 < n_features; f0 += 8) {
             const int f = f0 + 8 <= n_features ? f0 : n_features - 8;
@@ -112,11 +121,7 @@ __attribute__((target("avx2"))) static void gather_rows_4(const double *x, const
 {
     for (int r = 0; r < m; r++) {
         const double *rows[4];
-        for (int lane = 0; lane < 4; lane++) {
-            const int row = orders[lane][start + r];
-            rows[lane] = x + (size_t)row * (size_t)n_features;
-            y_out[(size_t)r * 4 + (size_t)lane] = y[row];
-        }
+        lane_rows(x, y, n_features, orders, start, r, 4, rows, y_out);
         double *row_out = out + (size_t)r * (size_t)n_features * 4;
         for (int f0 = 0; f0 < n_features; f0 += 4) {
             const int f = f0 + 4 <= n_features ? f0 : n_features - 4;
@@ -145,11 +150,9 @@ static void gather_rows_2(const double *x, const double *y, int n_features,
                           const int *const *orders, int start, int m, double *out, double *y_out)
 {
     for (int r = 0; r < m; r++) {
-        const int row0 = orders[0][start + r], row1 = orders[1][start + r];
-        const double *lane0 = x + (size_t)row0 * (size_t)n_features;
-        const double *lane1 = x + (size_t)row1 * (size_t)n_features;
-        y_out[(size_t)r * 2] = y[row0];
-        y_out[(size_t)r * 2 + 1] = y[row1];
+        const double *rows[2];
+        lane_rows(x, y, n_features, orders, start, r, 2, rows, y_out);
+        const double *lane0 = rows[0], *lane1 = rows[1];
         double *row_out = out + (size_t)r * (size_t)n_features * 2;
         for (int f0 = 0; f0 < n_features; f0 += 2) {
             const int f = f0 + 2 <= n_features ? f0 : n_features - 2;

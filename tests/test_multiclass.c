@@ -512,6 +512,28 @@ static int *tiny_ints(tiny_model *model, size_t n)
     return p;
 }
 
+/* A scratch for up to `capacity` rows, its arrays owned by the model (no
+ * train masks: the caller sets them if it trains). */
+static multiclass_scratch tiny_scratch(tiny_model *model, multiclass_sizes size, int capacity)
+{
+    return (multiclass_scratch){.capacity = capacity,
+                                .a1 = tiny_doubles(model, size.a1),
+                                .e1 = tiny_doubles(model, size.e1),
+                                .z2 = tiny_doubles(model, size.z2),
+                                .err = tiny_doubles(model, size.err),
+                                .sum_w1 = tiny_doubles(model, size.sum_w1),
+                                .sum_w2 = tiny_doubles(model, size.sum_w2),
+                                .sum_b1 = tiny_doubles(model, size.sum_b1),
+                                .input_start = tiny_ints(model, size.input_start),
+                                .input_index = tiny_ints(model, size.input_index),
+                                .input_value = tiny_doubles(model, size.input_value),
+                                .eval_order = tiny_ints(model, size.eval_order),
+                                .eval_position = tiny_ints(model, size.eval_position),
+                                .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
+                                .mask_words = (int)size.mask_words,
+                                .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
+}
+
 /* A net of 3 inputs, 2 units and 2 classes with every weight 0.5 and room
  * for 2 rows; the rows' masks from x. */
 static void tiny_model_new(tiny_model *model, simd_isa isa, const double *x)
@@ -540,24 +562,8 @@ static void tiny_model_new(tiny_model *model, simd_isa isa, const double *x)
             net->w2t[k * net->stride + h] = 0.5;
         }
     multiclass_row_masks(x, TINY_FEATURES, TINY_ROWS, (int)size.mask_words, model->masks);
-    model->scratch =
-        (multiclass_scratch){.capacity = TINY_ROWS,
-                             .a1 = tiny_doubles(model, size.a1),
-                             .e1 = tiny_doubles(model, size.e1),
-                             .z2 = tiny_doubles(model, size.z2),
-                             .err = tiny_doubles(model, size.err),
-                             .sum_w1 = tiny_doubles(model, size.sum_w1),
-                             .sum_w2 = tiny_doubles(model, size.sum_w2),
-                             .sum_b1 = tiny_doubles(model, size.sum_b1),
-                             .input_start = tiny_ints(model, size.input_start),
-                             .input_index = tiny_ints(model, size.input_index),
-                             .input_value = tiny_doubles(model, size.input_value),
-                             .eval_order = tiny_ints(model, size.eval_order),
-                             .eval_position = tiny_ints(model, size.eval_position),
-                             .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
-                             .mask_words = (int)size.mask_words,
-                             .masks = model->masks,
-                             .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
+    model->scratch = tiny_scratch(model, size, TINY_ROWS);
+    model->scratch.masks = model->masks;
 }
 
 static void tiny_model_free(tiny_model *model)
@@ -663,23 +669,7 @@ static void eval_model_new(tiny_model *model, simd_isa isa, int n_features, int 
     numpy_rng rng;
     rng_seed(&rng, 5);
     multiclass_init(net, &rng);
-    model->scratch =
-        (multiclass_scratch){.capacity = capacity,
-                             .a1 = tiny_doubles(model, size.a1),
-                             .e1 = tiny_doubles(model, size.e1),
-                             .z2 = tiny_doubles(model, size.z2),
-                             .err = tiny_doubles(model, size.err),
-                             .sum_w1 = tiny_doubles(model, size.sum_w1),
-                             .sum_w2 = tiny_doubles(model, size.sum_w2),
-                             .sum_b1 = tiny_doubles(model, size.sum_b1),
-                             .input_start = tiny_ints(model, size.input_start),
-                             .input_index = tiny_ints(model, size.input_index),
-                             .input_value = tiny_doubles(model, size.input_value),
-                             .eval_order = tiny_ints(model, size.eval_order),
-                             .eval_position = tiny_ints(model, size.eval_position),
-                             .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
-                             .mask_words = (int)size.mask_words,
-                             .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
+    model->scratch = tiny_scratch(model, size, capacity);
 }
 
 /* The listing reads a row's inputs 16 at a time with AVX-512 (loads under
