@@ -32,12 +32,9 @@ enum { EVALUATION_ROWS = 256 };
 typedef struct {
     simd_isa isa;
     model_buffer w1, b1, w2, w2t, b2;
-    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value;
-    int *input_start, *input_index, *order, *eval_order, *eval_position;
-    size_t eval_order_capacity, eval_position_capacity;
-    uint64_t *eval_keys;
-    size_t eval_keys_capacity;
-    size_t input_start_capacity, input_index_capacity;
+    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value, row_value;
+    int *input_start, *input_index, *row_start, *row_index, *order;
+    size_t input_start_capacity, input_index_capacity, row_start_capacity, row_index_capacity;
     size_t order_capacity;
     /* the train rows' nonzero bits, the val rows', and room for a chunk of
        other evaluated rows' */
@@ -63,17 +60,17 @@ static void multiclass_delete(void *opaque)
     multiclass_state *state = opaque;
     if (state == NULL)
         return;
-    model_buffer *buffers[] = {&state->w1,         &state->b1,     &state->w2,     &state->w2t,
-                               &state->b2,         &state->a1,     &state->e1,     &state->z2,
-                               &state->err,        &state->sum_w1, &state->sum_w2, &state->sum_b1,
-                               &state->input_value};
+    model_buffer *buffers[] = {&state->w1,          &state->b1,       &state->w2,
+                               &state->w2t,         &state->b2,       &state->a1,
+                               &state->e1,          &state->z2,       &state->err,
+                               &state->sum_w1,      &state->sum_w2,   &state->sum_b1,
+                               &state->input_value, &state->row_value};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
     free(state->input_start);
     free(state->input_index);
-    free(state->eval_order);
-    free(state->eval_position);
-    free(state->eval_keys);
+    free(state->row_start);
+    free(state->row_index);
     free(state->masks);
     free(state->val_masks);
     free(state->chunk_masks);
@@ -136,6 +133,9 @@ static int reserve_arrays(multiclass_state *ws, const multiclass_sizes *size, in
         model_buffer_reserve(&ws->sum_w2, size->sum_w2, err) < 0 ||
         model_buffer_reserve(&ws->sum_b1, size->sum_b1, err) < 0 ||
         model_buffer_reserve(&ws->input_value, size->input_value, err) < 0 ||
+        model_buffer_reserve(&ws->row_value, size->row_value, err) < 0 ||
+        model_int_reserve(&ws->row_start, &ws->row_start_capacity, size->row_start, err) < 0 ||
+        model_int_reserve(&ws->row_index, &ws->row_index_capacity, size->row_index, err) < 0 ||
         model_int_reserve(&ws->input_start, &ws->input_start_capacity, size->input_start, err) <
             0 ||
         model_int_reserve(&ws->input_index, &ws->input_index_capacity, size->input_index, err) < 0)
@@ -165,10 +165,6 @@ static int reserve_masks(multiclass_state *ws, const dataset *data, const multic
     const size_t train_words = (size_t)data->n_train * size->mask_words;
     const size_t val_words = (size_t)data->n_val * size->mask_words;
     if (reserve_words(&ws->chunk_masks, &ws->chunk_masks_capacity, size->chunk_masks, err) < 0 ||
-        reserve_words(&ws->eval_keys, &ws->eval_keys_capacity, size->eval_keys, err) < 0 ||
-        model_int_reserve(&ws->eval_order, &ws->eval_order_capacity, size->eval_order, err) < 0 ||
-        model_int_reserve(&ws->eval_position, &ws->eval_position_capacity, size->eval_position,
-                          err) < 0 ||
         reserve_words(&ws->masks, &ws->masks_capacity, train_words, err) < 0 ||
         reserve_words(&ws->val_masks, &ws->val_masks_capacity, val_words, err) < 0)
         return -1;
@@ -214,12 +210,12 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .sum_w1 = ws->sum_w1.data,
         .sum_w2 = ws->sum_w2.data,
         .sum_b1 = ws->sum_b1.data,
+        .row_start = ws->row_start,
+        .row_index = ws->row_index,
+        .row_value = ws->row_value.data,
         .input_start = ws->input_start,
         .input_index = ws->input_index,
         .input_value = ws->input_value.data,
-        .eval_order = ws->eval_order,
-        .eval_position = ws->eval_position,
-        .eval_keys = ws->eval_keys,
         .mask_words = (int)size.mask_words,
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,

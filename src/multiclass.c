@@ -31,17 +31,20 @@
  * The kernels (multiclass_simd.inc) skip zero inputs: half of
  * fashion-MNIST's pixels are 0, and adding an exact +-0.0 product to a sum
  * started at +0.0 never changes it (see mc_hidden_block). The rows' nonzero
- * inputs are listed once per batch two rows at a time (list_inputs: the
- * features where either row is nonzero, with both values), and both the
- * forward sums and the w1 gradient walk these lists a chunk of features at
- * a time, the two rows of a pair together so that each vector of w1 (or
- * sum_w1) loaded serves both: a row's extra zero terms are exact while the
- * weights and errors are finite, which the kernels check (else a row runs
- * alone and skips its zeros). The forward sums keep a pair's sums in
- * registers over a chunk (partial sums wait in a1 between chunks), the w1
- * gradient adds the pairs' terms to sum_w1 in row order. The softmax's exps
- * run on vectors (vexp: fastmath_exp's bits); its sums, the divisions and
- * the losses are scalar.
+ * inputs are listed once per batch (list_inputs), a chunk of features at a
+ * time: each row's own (the row lists), and, for a training batch, two
+ * rows at a time (the pair lists: the features where either row is
+ * nonzero, with both values). The forward sums walk each row's list alone,
+ * its sums in registers over a chunk (partial sums wait in a1 between
+ * chunks): one row's 26 vector operations per nonzero input of 100 units
+ * run faster than a pair's 52 per entry of their union (1.33 times the
+ * rows' nonzero inputs). The w1 gradient, bound by the loads and stores of
+ * sum_w1 rather than by the arithmetic, adds a pair's terms to sum_w1 in
+ * row order, each vector of sum_w1 loaded and stored once for both rows: a
+ * row's extra zero terms are exact while the errors are finite, which the
+ * kernel checks (else every row runs alone over its own list). The
+ * softmax's exps run on vectors (vexp: fastmath_exp's bits); its sums, the
+ * divisions and the losses are scalar.
  */
 #include "multiclass.h"
 
@@ -75,6 +78,7 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
     const size_t rows = (size_t)capacity;
     const size_t chunks = ((size_t)n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
     const size_t groups = (rows + 1) / 2; /* of two rows: see list_inputs */
+    const size_t row_entries = rows * (size_t)n_features + LIST_SLACK;
     return (multiclass_sizes){
         .w1 = (size_t)n_features * stride,
         .b1 = stride,
@@ -88,12 +92,12 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .sum_w1 = (size_t)n_features * stride,
         .sum_w2 = (size_t)units * class_stride,
         .sum_b1 = stride,
+        .row_start = rows * chunks + 1,
+        .row_index = row_entries,
+        .row_value = row_entries,
         .input_start = groups * chunks + 1,
         .input_index = groups * (size_t)n_features + LIST_SLACK,
         .input_value = 2 * (groups * (size_t)n_features + LIST_SLACK),
-        .eval_order = rows,
-        .eval_position = rows,
-        .eval_keys = rows,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
     };
@@ -186,43 +190,83 @@ static void prefetch_row(const double *x, int n_features, const uint64_t *masks,
         __builtin_prefetch(mask + byte);
 }
 
-/* The input lists of the m rows in groups of two (see multiclass_scratch):
- * from the rows' bit masks, every feature where either row of the group is
- * nonzero, in order, with the start of every chunk of MULTICLASS_CHUNK
- * features. A row's value where its bit is clear is a zero of x itself
- * (+-0.0), which the kernels either skip or add as an exact +-0.0 term. */
-static void list_inputs_scalar(const double *x, int n_features, const int *rows, int m,
-                               const uint64_t *masks, multiclass_scratch *s)
+/* Row r's list (see multiclass_scratch) from `entries` on: every feature
+ * where the row is nonzero, in order, with the start of every chunk of
+ * MULTICLASS_CHUNK features. Returns the entries after it. */
+static int list_row_scalar(const double *row, const uint64_t *mask, int r, int entries,
+                           multiclass_scratch *s)
 {
-    const int words = s->mask_words, chunks = s->chunks;
-    const int groups = (m + 1) / 2;
-    int entries = 0;
+    int *start = s->row_start + (size_t)r * (size_t)s->chunks;
+    int chunk = 0, chunk_end = MULTICLASS_CHUNK;
+    start[0] = entries;
+    for (int w = 0; w < s->mask_words; w++)
+        for (uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
+            const int f = w * 64 + __builtin_ctzll(bits);
+            for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
+                start[++chunk] = entries;
+            s->row_index[entries] = f * s->input_stride;
+            s->row_value[entries] = row[f];
+            entries++;
+        }
+    while (chunk + 1 < s->chunks)
+        start[++chunk] = entries;
+    return entries;
+}
+
+/* Group g's pair list (see multiclass_scratch) from `entries` on, of its
+ * rows row_a and row_b (NULL for the last row of an odd count): every
+ * feature where either row is nonzero, in order, with both values. A
+ * row's value where its bit is clear is a zero of x itself (+-0.0), which
+ * the w1 gradient adds as an exact +-0.0 term. Returns the entries after
+ * it. */
+static int list_pair_scalar(const double *row_a, const double *row_b, const uint64_t *mask_a,
+                            const uint64_t *mask_b, int g, int entries, multiclass_scratch *s)
+{
+    const int chunks = s->chunks;
+    int *start = s->input_start + (size_t)g * (size_t)chunks;
+    int chunk = 0, chunk_end = MULTICLASS_CHUNK;
+    start[0] = entries;
+    for (int w = 0; w < s->mask_words; w++)
+        for (uint64_t bits = mask_a[w] | (row_b != NULL ? mask_b[w] : 0); bits != 0;
+             bits &= bits - 1) {
+            const int f = w * 64 + __builtin_ctzll(bits);
+            for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
+                start[++chunk] = entries;
+            s->input_index[entries] = f * s->input_stride;
+            s->input_value[2 * (size_t)entries] = row_a[f];
+            s->input_value[2 * (size_t)entries + 1] = row_b != NULL ? row_b[f] : 0.0;
+            entries++;
+        }
+    while (chunk + 1 < chunks)
+        start[++chunk] = entries;
+    return entries;
+}
+
+/* The input lists of the m rows from their bit masks: the row lists, and
+ * with `pairs` the pair lists too (see multiclass_scratch). */
+static void list_inputs_scalar(const double *x, int n_features, const int *rows, int m,
+                               const uint64_t *masks, bool pairs, multiclass_scratch *s)
+{
+    const int words = s->mask_words, groups = (m + 1) / 2;
+    int row_entries = 0, pair_entries = 0;
     for (int g = 0; g < groups; g++) {
         const int r = 2 * g;
         const bool pair = r + 1 < m;
         prefetch_row(x, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD);
         prefetch_row(x, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD + 1);
         const double *row_a = x + batch_row(rows, r) * (size_t)n_features;
-        const double *row_b = pair ? x + batch_row(rows, r + 1) * (size_t)n_features : row_a;
+        const double *row_b = pair ? x + batch_row(rows, r + 1) * (size_t)n_features : NULL;
         const uint64_t *mask_a = masks + batch_row(rows, r) * (size_t)words;
-        const uint64_t *mask_b = pair ? masks + batch_row(rows, r + 1) * (size_t)words : mask_a;
-        int *start = s->input_start + (size_t)g * (size_t)chunks;
-        int chunk = 0, chunk_end = MULTICLASS_CHUNK;
-        start[0] = entries;
-        for (int w = 0; w < words; w++)
-            for (uint64_t bits = mask_a[w] | mask_b[w]; bits != 0; bits &= bits - 1) {
-                const int f = w * 64 + __builtin_ctzll(bits);
-                for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
-                    start[++chunk] = entries;
-                s->input_index[entries] = f * s->input_stride;
-                s->input_value[2 * (size_t)entries] = row_a[f];
-                s->input_value[2 * (size_t)entries + 1] = pair ? row_b[f] : 0.0;
-                entries++;
-            }
-        while (chunk + 1 < chunks)
-            start[++chunk] = entries;
+        const uint64_t *mask_b = pair ? masks + batch_row(rows, r + 1) * (size_t)words : NULL;
+        if (pairs)
+            pair_entries = list_pair_scalar(row_a, row_b, mask_a, mask_b, g, pair_entries, s);
+        row_entries = list_row_scalar(row_a, mask_a, r, row_entries, s);
+        if (pair)
+            row_entries = list_row_scalar(row_b, mask_b, r + 1, row_entries, s);
     }
-    s->input_start[(size_t)groups * (size_t)chunks] = entries;
+    s->row_start[(size_t)m * (size_t)s->chunks] = row_entries;
+    if (pairs)
+        s->input_start[(size_t)groups * (size_t)s->chunks] = pair_entries;
 }
 
 /* np.clip(v, low, high) with NaN passing through. */
@@ -287,20 +331,21 @@ static int argmax_row(const double *z2_row, int classes)
 #include "simd_end.inc"
 #endif
 
-/* The input lists of the m rows for the net's kernels (see
- * list_inputs_scalar; the same lists on every instruction set). */
+/* The input lists of the m rows for the net's kernels, with `pairs` the
+ * pair lists too (see list_inputs_scalar; the same lists on every
+ * instruction set). */
 static void list_inputs(const multiclass_net *net, const double *x, const int *rows, int m,
-                        const uint64_t *masks, multiclass_scratch *s)
+                        const uint64_t *masks, bool pairs, multiclass_scratch *s)
 {
     s->input_stride = net->stride;
     s->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
 #ifdef MULTICLASS_X86_LEVELS
     if (net->isa == SIMD_AVX512) {
-        mc_list_inputs_avx512(x, net->n_features, rows, m, masks, s);
+        mc_list_inputs_avx512(x, net->n_features, rows, m, masks, pairs, s);
         return;
     }
 #endif
-    list_inputs_scalar(x, net->n_features, rows, m, masks, s);
+    list_inputs_scalar(x, net->n_features, rows, m, masks, pairs, s);
 }
 
 static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
@@ -369,7 +414,7 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               multiclass_scratch *scratch, int *correct)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    list_inputs(net, x, rows, m, scratch->masks, scratch);
+    list_inputs(net, x, rows, m, scratch->masks, true, scratch);
     forward(net, m, scratch);
     exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
@@ -392,35 +437,6 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
     return loss;
 }
 
-static int compare_keys(const void *a, const void *b)
-{
-    const uint64_t key_a = *(const uint64_t *)a, key_b = *(const uint64_t *)b;
-    return (key_a > key_b) - (key_a < key_b);
-}
-
-/* The order in which an evaluation lists its m rows (scratch->eval_order,
- * and each row's place in it, eval_position): by class, then by count of
- * nonzero inputs, so that the rows going in pairs have similar pixels. On
- * fashion-MNIST the pairs' lists then hold 1.16 times the rows' nonzero
- * inputs, against 1.33 in file order. A training batch cannot do this: the
- * w1 gradient walks the same lists and needs its rows in order. */
-static void pair_similar_rows(const double *y, int m, const uint64_t *masks, multiclass_scratch *s)
-{
-    uint64_t *keys = s->eval_keys;
-    for (int r = 0; r < m; r++) {
-        int nonzero = 0;
-        for (int w = 0; w < s->mask_words; w++)
-            nonzero += __builtin_popcountll(masks[(size_t)r * (size_t)s->mask_words + (size_t)w]);
-        const uint64_t target = (uint64_t)(uint16_t)(int)y[r]; /* any value only orders */
-        keys[r] = target << 48 | (uint64_t)nonzero << 32 | (uint64_t)r;
-    }
-    qsort(keys, (size_t)m, sizeof *keys, compare_keys);
-    for (int i = 0; i < m; i++) {
-        s->eval_order[i] = (int)(keys[i] & 0xffffffffu);
-        s->eval_position[s->eval_order[i]] = i;
-    }
-}
-
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
                            const uint64_t *masks, double loss_total, int *correct,
                            multiclass_scratch *scratch)
@@ -436,12 +452,11 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
         else
             multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
                                  scratch->chunk_masks);
-        pair_similar_rows(y + start, m, chunk_masks, scratch);
-        list_inputs(net, chunk, scratch->eval_order, m, chunk_masks, scratch);
+        list_inputs(net, chunk, NULL, m, chunk_masks, false, scratch);
         forward(net, m, scratch);
         exp_rows(net, m, scratch);
         for (int r = 0; r < m; r++) { /* in row order: the losses go into one running sum */
-            const size_t at = (size_t)scratch->eval_position[r];
+            const size_t at = (size_t)r;
             const int target = (int)y[start + r];
             right += argmax_row(scratch->z2 + at * class_stride, net->classes) == target;
             loss_total += softmax_row(net, scratch->err + at * class_stride, target);

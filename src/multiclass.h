@@ -48,25 +48,26 @@ typedef struct {
     double *sum_w1; /* (n_features, stride) sums of dw1 before dividing by m */
     double *sum_w2; /* (units, class_stride) sums of dw2 */
     double *sum_b1; /* (stride) sums of db1 */
-    /* The input lists of the pass's rows, which both the forward sums and
-     * the w1 gradient walk. The rows go in groups of two (rows 2g and
-     * 2g + 1; the last group of an odd count holds one row): a group's
-     * entries are the features where either of its rows is nonzero, in
-     * feature order, cut into chunks of MULTICLASS_CHUNK features, each
-     * with both rows' values (0.0 for the missing second row). */
+    /* The input lists of the pass's rows, cut into chunks of
+     * MULTICLASS_CHUNK features. Row lists (the forward sums; the w1
+     * gradient of a row alone): each row's nonzero inputs, in feature
+     * order, row after row. Pair lists (the w1 gradient of a training
+     * batch): the rows go in groups of two (rows 2g and 2g + 1; the last
+     * group of an odd count holds one row), a group's entries the features
+     * where either of its rows is nonzero, with both rows' values (0.0 for
+     * the missing second row). */
+    int *row_start;      /* (rows * chunks + 1) the first entry of row r's chunk c at
+                          r * chunks + c */
+    int *row_index;      /* (entries) feature * input_stride: where its row of w1 (and of
+                          sum_w1) starts */
+    double *row_value;   /* (entries) the row's value of the entry's feature */
     int *input_start;    /* (groups * chunks + 1) the first entry of group g's chunk c
-                            at g * chunks + c; groups = (rows + 1) / 2 */
-    int *input_index;    /* (entries) feature * input_stride: where its row of w1 (and
-                            of sum_w1) starts */
+                          at g * chunks + c; groups = (rows + 1) / 2 */
+    int *input_index;    /* (entries) as row_index */
     int input_stride;    /* the net's stride */
     int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
     double *input_value; /* (2 * entries) the group's first row's value of the entry's
                             feature, then its second row's */
-    /* The order of an evaluation's rows (multiclass_evaluate): rows of
-     * similar pixels go in pairs. */
-    int *eval_order;     /* (capacity) the rows, in their order */
-    int *eval_position;  /* (capacity) each row's place in eval_order */
-    uint64_t *eval_keys; /* (capacity) sort keys */
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
     int mask_words;        /* (n_features + 63) / 64 */
@@ -75,10 +76,12 @@ typedef struct {
 } multiclass_scratch;
 
 /* Features per chunk of the forward sums and of the w1 gradient, so that
- * the rows of w1 (or sum_w1) a chunk reads stay near the L1 cache while
- * every row of the batch passes over them (64 x 100 units: 53 KB; measured
- * fastest of 16 to 128 and one chunk); the bits are the same for any value. */
-#define MULTICLASS_CHUNK 64
+ * the rows of w1 (or sum_w1) a chunk reads stay in the L1 cache while
+ * every row of the batch passes over them (48 x 100 units: 40 KB of the
+ * 48 KB; measured fastest of 16 to 64 and one chunk, docs/performance.md);
+ * a multiple of 16 (the AVX-512 listing); the bits are the same for any
+ * value. */
+#define MULTICLASS_CHUNK 48
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
@@ -91,8 +94,8 @@ int multiclass_stride(simd_isa isa, int count);
 typedef struct {
     size_t w1, b1, w2, w2t, b2;
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
+    size_t row_start, row_index, row_value;
     size_t input_start, input_index, input_value;
-    size_t eval_order, eval_position, eval_keys;
     size_t mask_words, chunk_masks;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
@@ -114,9 +117,8 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               const int *rows, int m, const train_params *params,
                               multiclass_scratch *scratch, int *correct);
 
-/* Forward pass over the n rows of x, in chunks of the scratch's capacity
- * (each chunk's rows paired by similarity, which gives the same bits as
- * any pairing): adds each row's loss (as above) to `loss_total` in row
+/* Forward pass over the n rows of x, in chunks of the scratch's capacity:
+ * adds each row's loss (as above) to `loss_total` in row
  * order and returns it; *correct receives the number of rows whose argmax of z2 (the first
  * maximum, like numpy) equals y. `masks` are the n rows' nonzero bits
  * (multiclass_row_masks), or NULL to make them chunk by chunk. */

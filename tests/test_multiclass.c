@@ -343,22 +343,41 @@ static void test_fast_equals_reference(void **state)
 }
 
 /* A made-up sparse set wider than the kernels' chunks of features (150
- * features: chunks of 64, 64 and 22) and units wider than one register
- * block on every level: about two thirds of the inputs are 0, whole rows
- * and whole chunks of a row too, so the input lists hold rows with nothing
- * in a chunk, chunks with everything, and the padding of the last chunk. */
+ * features: three chunks of MULTICLASS_CHUNK = 48 and one of 6) and units
+ * wider than one register block on every level: about two thirds of the
+ * inputs are 0, whole rows and whole chunks of a row too, so the input
+ * lists hold rows with nothing in a chunk (or nothing at all), chunks with
+ * everything, rows nonzero only at the chunks' first and last features,
+ * and the padding of the last chunk. */
 enum { WIDE_FEATURES = 150, WIDE_CLASSES = 4 };
+_Static_assert(WIDE_FEATURES > 2 * MULTICLASS_CHUNK && WIDE_FEATURES % MULTICLASS_CHUNK != 0,
+               "the wide set has two whole chunks and ends in a partial one");
+
+/* Whether input f of a row of kind `kind` is zero (`draw`: a random draw). */
+static bool wide_zero(int kind, int f, uint32_t draw)
+{
+    switch (kind) {
+    case 0: /* all zero */
+        return true;
+    case 1: /* the second chunk zero */
+        return (f >= MULTICLASS_CHUNK && f < 2 * MULTICLASS_CHUNK) || draw % 3 != 0;
+    case 2: /* all nonzero */
+        return false;
+    case 3: /* only the first and last feature of each chunk, and the last one */
+        return !(f % MULTICLASS_CHUNK == 0 || f % MULTICLASS_CHUNK == MULTICLASS_CHUNK - 1 ||
+                 f == WIDE_FEATURES - 1);
+    default:
+        return draw % 3 != 0;
+    }
+}
 
 static void fill_wide_rows(double *x, double *y, int n, uint32_t *state)
 {
     for (int r = 0; r < n; r++) {
-        const int kind = r % 7; /* 0: all zero, 1: second chunk zero, 2: all nonzero */
         for (int f = 0; f < WIDE_FEATURES; f++) {
             *state = *state * 1664525u + 1013904223u;
             const double value = (double)(*state >> 8) / (double)(1u << 24) - 0.3;
-            bool zero = kind == 0 || (kind == 1 && f >= 64 && f < 128) ||
-                        (kind != 2 && (*state >> 4) % 3 != 0);
-            x[(size_t)r * WIDE_FEATURES + f] = zero ? 0.0 : value;
+            x[(size_t)r * WIDE_FEATURES + f] = wide_zero(r % 7, f, *state >> 4) ? 0.0 : value;
         }
         y[r] = (double)(r % WIDE_CLASSES);
     }
@@ -479,13 +498,14 @@ static void test_two_threads(void **state)
     }
 }
 
-/* ---- rows two at a time: exact only for finite weights and errors ---- */
+/* ---- zero inputs add nothing, whatever the weights and errors hold ---- */
 
-/* The kernels run the rows of a pass in pairs over the union of their
- * nonzero inputs, adding 0 * w for a row's zero inputs: +-0.0, nothing,
- * while w is finite. These check that a zero input still adds NOTHING
- * once w1 (forward) or a row's e1 (w1 gradient) is not finite, as the
- * one-row kernels have it: 0 * inf and 0 * NaN would be NaN. */
+/* The w1 gradient runs the rows of a batch in pairs over the union of
+ * their nonzero inputs, adding 0 * e1 for a row's zero inputs: +-0.0,
+ * nothing, while e1 is finite; the forward sums walk each row's own
+ * nonzero inputs. These check that a zero input still adds NOTHING once
+ * w1 (forward) or a row's e1 (w1 gradient) is not finite, as the scalar
+ * reference has it: 0 * inf and 0 * NaN would be NaN. */
 enum { TINY_FEATURES = 3, TINY_UNITS = 2, TINY_CLASSES = 2, TINY_ROWS = 2 };
 
 typedef struct {
@@ -524,12 +544,12 @@ static multiclass_scratch tiny_scratch(tiny_model *model, multiclass_sizes size,
                                 .sum_w1 = tiny_doubles(model, size.sum_w1),
                                 .sum_w2 = tiny_doubles(model, size.sum_w2),
                                 .sum_b1 = tiny_doubles(model, size.sum_b1),
+                                .row_start = tiny_ints(model, size.row_start),
+                                .row_index = tiny_ints(model, size.row_index),
+                                .row_value = tiny_doubles(model, size.row_value),
                                 .input_start = tiny_ints(model, size.input_start),
                                 .input_index = tiny_ints(model, size.input_index),
                                 .input_value = tiny_doubles(model, size.input_value),
-                                .eval_order = tiny_ints(model, size.eval_order),
-                                .eval_position = tiny_ints(model, size.eval_position),
-                                .eval_keys = (uint64_t *)tiny_doubles(model, size.eval_keys),
                                 .mask_words = (int)size.mask_words,
                                 .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
 }
@@ -573,7 +593,7 @@ static void tiny_model_free(tiny_model *model)
 }
 
 /* w1 of an input that row 0 lacks is +inf: row 0's loss stays that of its
- * own inputs, evaluated as a pair or alone, bit for bit. */
+ * own inputs, evaluated beside row 1 or alone, bit for bit. */
 static void test_pair_forward_infinite_w1(void **state)
 {
     (void)state;
@@ -672,12 +692,35 @@ static void eval_model_new(tiny_model *model, simd_isa isa, int n_features, int 
     model->scratch = tiny_scratch(model, size, capacity);
 }
 
+/* A training batch of the rows of x (rows 2, 0, 1: a pair and a row
+ * alone) on a fresh eval_model: its loss, and its w1 after the update
+ * copied into w1_after (n_features * stride doubles). */
+static double train_rows_of(tiny_model *model, const double *x, const double *y, int n_features,
+                            double *w1_after)
+{
+    enum { ROWS = 3 };
+    static const int rows[ROWS] = {2, 0, 1};
+    uint64_t masks[ROWS * 4];
+    assert_true(model->scratch.mask_words <= 4);
+    multiclass_row_masks(x, n_features, ROWS, model->scratch.mask_words, masks);
+    model->scratch.masks = masks;
+    train_params params = mc_params(ROWS, 0.1, 0.001, 0.01, model->net.units, 1, 1);
+    int correct;
+    double loss =
+        multiclass_train_batch(&model->net, x, y, rows, ROWS, &params, &model->scratch, &correct);
+    memcpy(w1_after, model->net.w1,
+           (size_t)n_features * (size_t)model->net.stride * sizeof(double));
+    model->scratch.masks = NULL;
+    return loss;
+}
+
 /* The listing reads a row's inputs 16 at a time with AVX-512 (loads under
  * the mask of the features listed): rows that end right before an
  * unreadable page, 150 inputs each (not a multiple of 16 or 8), their last
- * inputs nonzero, three rows (a pair and a row alone), every evaluation
- * on every instruction set gives the bits of the rows copied elsewhere and
- * of the plain SSE2 code, and reads nothing past x (a fault otherwise). */
+ * inputs nonzero, three rows (a pair and a row alone): every evaluation
+ * (row lists) and training batch (row and pair lists) on every instruction
+ * set gives the bits of the rows copied elsewhere and of the plain SSE2
+ * code, and reads nothing past x (a fault otherwise). */
 static void test_lists_at_end_of_x(void **state)
 {
     (void)state;
@@ -690,7 +733,7 @@ static void test_lists_at_end_of_x(void **state)
     assert_true(region != MAP_FAILED);
     assert_int_equal(mprotect(region + pages * (size_t)page, (size_t)page, PROT_NONE), 0);
     double *x = (double *)(region + pages * (size_t)page - bytes);
-    static double copy[ROWS * FEATURES];
+    static double copy[ROWS * FEATURES], w1_guarded[FEATURES * 24], w1_copied[FEATURES * 24];
     uint32_t seed = 99u;
     for (int i = 0; i < ROWS * FEATURES; i++) {
         seed = seed * 1664525u + 1013904223u;
@@ -699,26 +742,37 @@ static void test_lists_at_end_of_x(void **state)
     }
     memcpy(copy, x, bytes);
     static const double y[ROWS] = {0.0, 2.0, 1.0};
-    double expected = NAN;
+    double expected = NAN, expected_train = NAN;
     int compared = 0;
     for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
         if (!simd_supported((simd_isa)isa))
             continue;
-        tiny_model model;
+        tiny_model model, model_copy;
         eval_model_new(&model, (simd_isa)isa, FEATURES, ROWS);
+        eval_model_new(&model_copy, (simd_isa)isa, FEATURES, ROWS);
+        assert_true(FEATURES * model.net.stride <= FEATURES * 24);
         int correct_guarded, correct_copy;
         double guarded = multiclass_evaluate(&model.net, x, y, ROWS, NULL, 0.0, &correct_guarded,
                                              &model.scratch);
         double copied = multiclass_evaluate(&model.net, copy, y, ROWS, NULL, 0.0, &correct_copy,
                                             &model.scratch);
+        double trained = train_rows_of(&model, x, y, FEATURES, w1_guarded);
+        double trained_copy = train_rows_of(&model_copy, copy, y, FEATURES, w1_copied);
         if (compared == 0)
-            expected = copied;
+            expected = copied, expected_train = trained_copy;
         if (!isfinite(guarded) || memcmp(&guarded, &copied, sizeof guarded) != 0 ||
             memcmp(&guarded, &expected, sizeof guarded) != 0)
             fail_msg("[%s] loss %.17g at the end of x, %.17g elsewhere, %.17g on SSE2",
                      simd_name((simd_isa)isa), guarded, copied, expected);
+        if (!isfinite(trained) || memcmp(&trained, &trained_copy, sizeof trained) != 0 ||
+            memcmp(&trained, &expected_train, sizeof trained) != 0 ||
+            memcmp(w1_guarded, w1_copied, FEATURES * (size_t)model.net.stride * sizeof(double)))
+            fail_msg("[%s] training batch: loss %.17g at the end of x, %.17g elsewhere, %.17g on "
+                     "SSE2, or w1 differs",
+                     simd_name((simd_isa)isa), trained, trained_copy, expected_train);
         assert_int_equal(correct_guarded, correct_copy);
         tiny_model_free(&model);
+        tiny_model_free(&model_copy);
         compared++;
     }
     assert_true(compared >= 1);
