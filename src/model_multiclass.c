@@ -32,7 +32,7 @@ enum { EVALUATION_ROWS = 256 };
 typedef struct {
     simd_isa isa;
     model_buffer w1, b1, w2, w2t, b2;
-    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value, row_value;
+    model_buffer a1, e1, z2, err, sum_w1, sum_w2, sum_b1, input_value_a, input_value_b, row_value;
     int *input_start, *input_index, *row_start, *row_index, *order;
     size_t input_start_capacity, input_index_capacity, row_start_capacity, row_index_capacity;
     size_t order_capacity;
@@ -60,11 +60,21 @@ static void multiclass_delete(void *opaque)
     multiclass_state *state = opaque;
     if (state == NULL)
         return;
-    model_buffer *buffers[] = {&state->w1,          &state->b1,       &state->w2,
-                               &state->w2t,         &state->b2,       &state->a1,
-                               &state->e1,          &state->z2,       &state->err,
-                               &state->sum_w1,      &state->sum_w2,   &state->sum_b1,
-                               &state->input_value, &state->row_value};
+    model_buffer *buffers[] = {&state->w1,
+                               &state->b1,
+                               &state->w2,
+                               &state->w2t,
+                               &state->b2,
+                               &state->a1,
+                               &state->e1,
+                               &state->z2,
+                               &state->err,
+                               &state->sum_w1,
+                               &state->sum_w2,
+                               &state->sum_b1,
+                               &state->input_value_a,
+                               &state->input_value_b,
+                               &state->row_value};
     for (size_t i = 0; i < sizeof buffers / sizeof buffers[0]; i++)
         model_buffer_free(buffers[i]);
     free(state->input_start);
@@ -132,7 +142,8 @@ static int reserve_arrays(multiclass_state *ws, const multiclass_sizes *size, in
         model_buffer_reserve(&ws->sum_w1, size->sum_w1, err) < 0 ||
         model_buffer_reserve(&ws->sum_w2, size->sum_w2, err) < 0 ||
         model_buffer_reserve(&ws->sum_b1, size->sum_b1, err) < 0 ||
-        model_buffer_reserve(&ws->input_value, size->input_value, err) < 0 ||
+        model_buffer_reserve(&ws->input_value_a, size->input_value_a, err) < 0 ||
+        model_buffer_reserve(&ws->input_value_b, size->input_value_b, err) < 0 ||
         model_buffer_reserve(&ws->row_value, size->row_value, err) < 0 ||
         model_int_reserve(&ws->row_start, &ws->row_start_capacity, size->row_start, err) < 0 ||
         model_int_reserve(&ws->row_index, &ws->row_index_capacity, size->row_index, err) < 0 ||
@@ -215,7 +226,8 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .row_value = ws->row_value.data,
         .input_start = ws->input_start,
         .input_index = ws->input_index,
-        .input_value = ws->input_value.data,
+        .input_value_a = ws->input_value_a.data,
+        .input_value_b = ws->input_value_b.data,
         .mask_words = (int)size.mask_words,
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,

@@ -97,7 +97,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .row_value = row_entries,
         .input_start = groups * chunks + 1,
         .input_index = groups * (size_t)n_features + LIST_SLACK,
-        .input_value = 2 * (groups * (size_t)n_features + LIST_SLACK),
+        .input_value_a = groups * (size_t)n_features + LIST_SLACK,
+        .input_value_b = groups * (size_t)n_features + LIST_SLACK,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
     };
@@ -233,8 +234,8 @@ static int list_pair_scalar(const double *row_a, const double *row_b, const uint
             for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
                 start[++chunk] = entries;
             s->input_index[entries] = f * s->input_stride;
-            s->input_value[2 * (size_t)entries] = row_a[f];
-            s->input_value[2 * (size_t)entries + 1] = row_b != NULL ? row_b[f] : 0.0;
+            s->input_value_a[entries] = row_a[f];
+            s->input_value_b[entries] = row_b != NULL ? row_b[f] : 0.0;
             entries++;
         }
     while (chunk + 1 < chunks)

@@ -56,18 +56,19 @@ typedef struct {
      * group of an odd count holds one row), a group's entries the features
      * where either of its rows is nonzero, with both rows' values (0.0 for
      * the missing second row). */
-    int *row_start;      /* (rows * chunks + 1) the first entry of row r's chunk c at
+    int *row_start;        /* (rows * chunks + 1) the first entry of row r's chunk c at
                           r * chunks + c */
-    int *row_index;      /* (entries) feature * input_stride: where its row of w1 (and of
+    int *row_index;        /* (entries) feature * input_stride: where its row of w1 (and of
                           sum_w1) starts */
-    double *row_value;   /* (entries) the row's value of the entry's feature */
-    int *input_start;    /* (groups * chunks + 1) the first entry of group g's chunk c
+    double *row_value;     /* (entries) the row's value of the entry's feature */
+    int *input_start;      /* (groups * chunks + 1) the first entry of group g's chunk c
                           at g * chunks + c; groups = (rows + 1) / 2 */
-    int *input_index;    /* (entries) as row_index */
-    int input_stride;    /* the net's stride */
-    int chunks;          /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
-    double *input_value; /* (2 * entries) the group's first row's value of the entry's
-                            feature, then its second row's */
+    int *input_index;      /* (entries) as row_index */
+    int input_stride;      /* the net's stride */
+    int chunks;            /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
+    double *input_value_a; /* (entries) the group's first row's value of the entry's
+                              feature */
+    double *input_value_b; /* (entries) its second row's (0.0 without one) */
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
     int mask_words;        /* (n_features + 63) / 64 */
@@ -95,7 +96,7 @@ typedef struct {
     size_t w1, b1, w2, w2t, b2;
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
     size_t row_start, row_index, row_value;
-    size_t input_start, input_index, input_value;
+    size_t input_start, input_index, input_value_a, input_value_b;
     size_t mask_words, chunk_masks;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,

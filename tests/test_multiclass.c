@@ -549,7 +549,8 @@ static multiclass_scratch tiny_scratch(tiny_model *model, multiclass_sizes size,
                                 .row_value = tiny_doubles(model, size.row_value),
                                 .input_start = tiny_ints(model, size.input_start),
                                 .input_index = tiny_ints(model, size.input_index),
-                                .input_value = tiny_doubles(model, size.input_value),
+                                .input_value_a = tiny_doubles(model, size.input_value_a),
+                                .input_value_b = tiny_doubles(model, size.input_value_b),
                                 .mask_words = (int)size.mask_words,
                                 .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
 }
