@@ -595,7 +595,7 @@ static void tiny_model_free(tiny_model *model)
 
 /* w1 of an input that row 0 lacks is +inf: row 0's loss stays that of its
  * own inputs, evaluated beside row 1 or alone, bit for bit. */
-static void test_pair_forward_infinite_w1(void **state)
+static void test_forward_infinite_w1(void **state)
 {
     (void)state;
     static const double x[TINY_ROWS * TINY_FEATURES] = {0.25, 0.0, 0.75, 0.5, 1.0, 0.0};
@@ -858,7 +858,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_wide_sparse_equals_reference),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_two_threads),
-        cmocka_unit_test(test_pair_forward_infinite_w1),
+        cmocka_unit_test(test_forward_infinite_w1),
         cmocka_unit_test(test_pair_gradient_nan_error),
         cmocka_unit_test(test_lists_at_end_of_x),
         cmocka_unit_test(test_model_table),
