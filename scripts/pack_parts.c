@@ -187,7 +187,8 @@ __attribute__((target("avx512f,avx2"), noinline)) static int pass_outputs(int m)
     return chunk_rows;
 }
 
-/* the SGD steps of one batch (w1, w2, b1, b2), per row of a batch of m */
+/* the SGD steps of one batch (w1, w2 and b1; b2 is one vector), per row of
+ * a batch of m */
 __attribute__((target("avx512f,avx2"), noinline)) static int pass_sgd(int m)
 {
     const lanes_divisor_avx512 divisor = lanes_divisor_for_avx512(m);
