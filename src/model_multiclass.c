@@ -18,7 +18,6 @@
  * maximum) is the row's class, on the train, val and test rows.
  */
 #include <math.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -29,17 +28,6 @@
 /* Rows per forward pass of the evaluations: any count gives the same bits,
  * since the losses go into one running total. */
 enum { EVALUATION_ROWS = 256 };
-
-/* One set of rows' stored lists and their memory. */
-typedef struct {
-    int *start;
-    uint16_t *feature;
-    uint8_t *code;
-    size_t start_capacity, feature_capacity, code_capacity;
-    double table[MULTICLASS_CODES];
-    multiclass_lists lists;
-    bool usable; /* false: the rows are listed batch by batch */
-} stored_lists;
 
 typedef struct {
     simd_isa isa;
@@ -52,14 +40,6 @@ typedef struct {
        other evaluated rows' */
     uint64_t *masks, *val_masks, *chunk_masks;
     size_t masks_capacity, val_masks_capacity, chunk_masks_capacity;
-    /* the train and val rows' stored lists (multiclass_lists), made at the
-       start of every run when the data allow */
-    stored_lists train_lists, val_lists;
-    /* a training batch's copy of its rows' stored lists */
-    int *batch_start;
-    uint16_t *batch_feature;
-    uint8_t *batch_code;
-    size_t batch_start_capacity, batch_feature_capacity, batch_code_capacity;
     /* the run in progress */
     multiclass_net net;
     multiclass_scratch scratch;
@@ -105,15 +85,6 @@ static void multiclass_delete(void *opaque)
     free(state->val_masks);
     free(state->chunk_masks);
     free(state->order);
-    stored_lists *stored[] = {&state->train_lists, &state->val_lists};
-    for (size_t i = 0; i < 2; i++) {
-        free(stored[i]->start);
-        free(stored[i]->feature);
-        free(stored[i]->code);
-    }
-    free(state->batch_start);
-    free(state->batch_feature);
-    free(state->batch_code);
     free(state);
 }
 
@@ -215,49 +186,6 @@ static int reserve_masks(multiclass_state *ws, const dataset *data, const multic
     return 0;
 }
 
-/* Room for `count` elements of `size` bytes in *array (contents not kept). */
-static int reserve_elements(void **array, size_t *capacity, size_t count, size_t size,
-                            sweep_error *err)
-{
-    if (count <= *capacity)
-        return 0;
-    free(*array);
-    *capacity = 0;
-    *array = count <= SIZE_MAX / size ? malloc(count * size) : NULL;
-    if (*array == NULL)
-        return error_set(err, ERROR_RUNTIME, "out of memory for %zu input list entries", count);
-    *capacity = count;
-    return 0;
-}
-
-/* The n rows' lists stored once for the run (multiclass_fill_lists) when
- * their values allow; stored->usable says whether they do. On fashion-MNIST
- * 3 bytes per nonzero input: 70 MB per worker for the train and val rows,
- * against the listing of every batch (about a sixth of an epoch). */
-static int store_lists(stored_lists *stored, const double *x, int n_features, int n,
-                       const uint64_t *masks, int mask_words, sweep_error *err)
-{
-    const size_t chunks = ((size_t)n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
-    const size_t entries = multiclass_count_inputs(masks, n, mask_words) + 1;
-    stored->usable = false;
-    if (reserve_elements((void **)&stored->start, &stored->start_capacity, (size_t)n * chunks + 1,
-                         sizeof(int), err) < 0 ||
-        reserve_elements((void **)&stored->feature, &stored->feature_capacity, entries,
-                         sizeof(uint16_t), err) < 0 ||
-        reserve_elements((void **)&stored->code, &stored->code_capacity, entries, sizeof(uint8_t),
-                         err) < 0)
-        return -1;
-    stored->usable = multiclass_fill_lists(x, n_features, n, masks, mask_words, stored->start,
-                                           stored->feature, stored->code, stored->table,
-                                           &stored->lists);
-    return 0;
-}
-
-static const multiclass_lists *stored_or_null(const stored_lists *stored)
-{
-    return stored->usable ? &stored->lists : NULL;
-}
-
 static int multiclass_start(void *opaque, const dataset *data, const train_params *params,
                             sweep_error *err)
 {
@@ -269,17 +197,7 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
     const int capacity = ws->batch_rows > EVALUATION_ROWS ? ws->batch_rows : EVALUATION_ROWS;
     const multiclass_sizes size =
         multiclass_array_sizes(ws->isa, data->n_features, params->units, data->n_classes, capacity);
-    if (reserve_arrays(ws, &size, n_train, err) < 0 || reserve_masks(ws, data, &size, err) < 0 ||
-        store_lists(&ws->train_lists, data->x_train, data->n_features, n_train, ws->masks,
-                    (int)size.mask_words, err) < 0 ||
-        store_lists(&ws->val_lists, data->x_val, data->n_features, data->n_val, ws->val_masks,
-                    (int)size.mask_words, err) < 0 ||
-        reserve_elements((void **)&ws->batch_start, &ws->batch_start_capacity, size.batch_start,
-                         sizeof(int), err) < 0 ||
-        reserve_elements((void **)&ws->batch_feature, &ws->batch_feature_capacity,
-                         size.batch_entries, sizeof(uint16_t), err) < 0 ||
-        reserve_elements((void **)&ws->batch_code, &ws->batch_code_capacity, size.batch_entries,
-                         sizeof(uint8_t), err) < 0)
+    if (reserve_arrays(ws, &size, n_train, err) < 0 || reserve_masks(ws, data, &size, err) < 0)
         return -1;
     ws->net = (multiclass_net){
         .n_features = data->n_features,
@@ -313,10 +231,6 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .mask_words = (int)size.mask_words,
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,
-        .lists = stored_or_null(&ws->train_lists),
-        .batch_start = ws->batch_start,
-        .batch_feature = ws->batch_feature,
-        .batch_code = ws->batch_code,
     };
     rng_seed(&ws->rng, params->seed); /* once: the shuffles continue the stream */
     multiclass_init(&ws->net, &ws->rng);
@@ -343,8 +257,7 @@ static void multiclass_epoch(void *opaque, const dataset *data, const train_para
     outcome->train_acc = (double)train_correct / n_train;
     int val_correct;
     double val_total = multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val,
-                                           stored_or_null(&ws->val_lists), ws->val_masks, 0.0,
-                                           &val_correct, &ws->scratch);
+                                           ws->val_masks, 0.0, &val_correct, &ws->scratch);
     outcome->val_loss = (val_total + reg) / data->n_val;
     outcome->val_acc = (double)val_correct / data->n_val;
 }
@@ -354,16 +267,16 @@ static void multiclass_scores(void *opaque, const dataset *data, double *train, 
 {
     multiclass_state *ws = opaque;
     int correct;
-    multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train,
-                        stored_or_null(&ws->train_lists), ws->masks, 0.0, &correct, &ws->scratch);
+    multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, ws->masks, 0.0,
+                        &correct, &ws->scratch);
     *train = (double)correct / data->n_train;
-    multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val,
-                        stored_or_null(&ws->val_lists), ws->val_masks, 0.0, &correct, &ws->scratch);
+    multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, ws->val_masks, 0.0,
+                        &correct, &ws->scratch);
     *val = (double)correct / data->n_val;
     *test = NAN;
     if (data->n_test > 0) {
-        multiclass_evaluate(&ws->net, data->x_test, data->y_test, data->n_test, NULL, NULL, 0.0,
-                            &correct, &ws->scratch);
+        multiclass_evaluate(&ws->net, data->x_test, data->y_test, data->n_test, NULL, 0.0, &correct,
+                            &ws->scratch);
         *test = (double)correct / data->n_test;
     }
 }

@@ -42,17 +42,7 @@
  * sum_w1 rather than by the arithmetic, adds a pair's terms to sum_w1 in
  * row order, each vector of sum_w1 loaded and stored once for both rows: a
  * row's extra zero terms are exact while the errors are finite, which the
- * kernel checks (else every row runs alone over its own list).
- *
- * Where a run's rows hold at most MULTICLASS_CODES distinct nonzero values
- * (fashion-MNIST's k/255 pixels), their row lists are instead stored once
- * per run (multiclass_lists.h: 3 bytes an input) and nothing is listed per
- * batch: a training batch copies its rows' stored lists one after the
- * other (gather_lists: read at random places, the kernels waited on the
- * caches), and both the forward sums and the w1 gradient walk them one
- * row at a time; the evaluations walk the stored lists in place. The
- * gradient of one row is slower per input than a pair's, but the pair
- * lists cost more to make than that (docs/performance.md). The
+ * kernel checks (else every row runs alone over its own list). The
  * softmax's exps run on vectors (vexp: fastmath_exp's bits); its sums, the
  * divisions and the losses are scalar.
  */
@@ -111,8 +101,6 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .input_value_b = groups * (size_t)n_features + LIST_SLACK,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
-        .batch_start = rows * chunks + 1,
-        .batch_entries = rows * (size_t)n_features + 1,
     };
 }
 
@@ -317,7 +305,6 @@ static int argmax_row(const double *z2_row, int classes)
 
 /* ---- the kernels, one copy per instruction set ---- */
 
-
 #define SIMD_SUFFIX generic
 #define SIMD_LANES 2
 #define SIMD_TARGET_ATTRIBUTE
@@ -423,54 +410,12 @@ static void apply_sgd(multiclass_net *net, int m, const multiclass_scratch *s,
     mc_apply_sgd_generic(net, m, s, params);
 }
 
-/* Rows ahead of the one being copied whose stored lists are fetched. */
-enum { GATHER_AHEAD = 4 };
-
-/* The stored lists of the m rows of the batch copied one after the other
- * into the scratch's batch lists, which become the pass's lists. */
-static void gather_lists(const multiclass_lists *lists, const int *rows, int m,
-                         multiclass_scratch *s)
-{
-    const size_t chunks = (size_t)lists->chunks;
-    int entries = 0;
-    for (int r = 0; r < m; r++) {
-        if (r + 2 * GATHER_AHEAD < m)
-            __builtin_prefetch(lists->start + (size_t)rows[r + 2 * GATHER_AHEAD] * chunks);
-        if (r + GATHER_AHEAD < m) {
-            const int *ahead = lists->start + (size_t)rows[r + GATHER_AHEAD] * chunks;
-            for (int e = ahead[0]; e < ahead[chunks]; e += 32)
-                __builtin_prefetch(lists->feature + e);
-            for (int e = ahead[0]; e < ahead[chunks]; e += 64)
-                __builtin_prefetch(lists->code + e);
-        }
-        const int *from = lists->start + (size_t)rows[r] * chunks;
-        const int first = from[0], count = from[chunks] - first;
-        for (size_t c = 0; c < chunks; c++)
-            s->batch_start[(size_t)r * chunks + c] = from[c] - first + entries;
-        memcpy(s->batch_feature + entries, lists->feature + first,
-               (size_t)count * sizeof(uint16_t));
-        memcpy(s->batch_code + entries, lists->code + first, (size_t)count);
-        entries += count;
-    }
-    s->batch_start[(size_t)m * chunks] = entries;
-    s->batch_lists = (multiclass_lists){.chunks = lists->chunks,
-                                        .start = s->batch_start,
-                                        .feature = s->batch_feature,
-                                        .code = s->batch_code,
-                                        .table = lists->table};
-    s->pass_lists = &s->batch_lists;
-}
-
 double multiclass_train_batch(multiclass_net *net, const double *x, const double *y,
                               const int *rows, int m, const train_params *params,
                               multiclass_scratch *scratch, int *correct)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    scratch->pass_lists = NULL;
-    if (scratch->lists != NULL)
-        gather_lists(scratch->lists, rows, m, scratch);
-    else
-        list_inputs(net, x, rows, m, scratch->masks, true, scratch);
+    list_inputs(net, x, rows, m, scratch->masks, true, scratch);
     forward(net, m, scratch);
     exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
@@ -484,7 +429,6 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
             err_total += err_row[k];
     }
     backward(net, m, scratch);
-    scratch->pass_lists = NULL;
     apply_sgd(net, m, scratch, params);
     const double db2 = err_total / (double)m;
     for (int k = 0; k < net->classes; k++)
@@ -494,39 +438,22 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
     return loss;
 }
 
-/* The row lists of the evaluated rows start .. start + m - 1 of x: their
- * stored lists (`view`, set here, rows from `start` on), or listed into
- * the scratch from their masks (made here without `masks`). */
-static void list_evaluated(const multiclass_net *net, const double *x, int start, int m,
-                           const multiclass_lists *lists, const uint64_t *masks,
-                           multiclass_lists *view, multiclass_scratch *s)
-{
-    if (lists != NULL) {
-        *view = *lists;
-        view->start = lists->start + (size_t)start * (size_t)lists->chunks;
-        s->pass_lists = view;
-        return;
-    }
-    s->pass_lists = NULL;
-    const double *rows = x + (size_t)start * (size_t)net->n_features;
-    const uint64_t *row_masks = s->chunk_masks;
-    if (masks != NULL)
-        row_masks = masks + (size_t)start * (size_t)s->mask_words;
-    else
-        multiclass_row_masks(rows, net->n_features, m, s->mask_words, s->chunk_masks);
-    list_inputs(net, rows, NULL, m, row_masks, false, s);
-}
-
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
-                           const multiclass_lists *lists, const uint64_t *masks, double loss_total,
-                           int *correct, multiclass_scratch *scratch)
+                           const uint64_t *masks, double loss_total, int *correct,
+                           multiclass_scratch *scratch)
 {
     const size_t class_stride = (size_t)net->class_stride;
     int right = 0;
-    multiclass_lists view;
     for (int start = 0; start < n; start += scratch->capacity) {
         const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
-        list_evaluated(net, x, start, m, lists, masks, &view, scratch);
+        const double *chunk = x + (size_t)start * (size_t)net->n_features;
+        const uint64_t *chunk_masks = scratch->chunk_masks;
+        if (masks != NULL)
+            chunk_masks = masks + (size_t)start * (size_t)scratch->mask_words;
+        else
+            multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
+                                 scratch->chunk_masks);
+        list_inputs(net, chunk, NULL, m, chunk_masks, false, scratch);
         forward(net, m, scratch);
         exp_rows(net, m, scratch);
         for (int r = 0; r < m; r++) { /* in row order: the losses go into one running sum */
@@ -536,7 +463,6 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
             loss_total += softmax_row(net, scratch->err + at * class_stride, target);
         }
     }
-    scratch->pass_lists = NULL;
     *correct = right;
     return loss_total;
 }

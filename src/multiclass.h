@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "multiclass_lists.h"
 #include "params.h"
 #include "rng.h"
 #include "simd.h"
@@ -75,22 +74,15 @@ typedef struct {
     int mask_words;        /* (n_features + 63) / 64 */
     const uint64_t *masks; /* the train rows' (multiclass_row_masks), set by the caller */
     uint64_t *chunk_masks; /* (capacity * mask_words) for the evaluated rows */
-    /* The train rows' stored lists, set by the caller, or NULL: every
-     * batch lists its rows from the masks. */
-    const multiclass_lists *lists;
-    /* A training batch's rows' stored lists copied one after the other
-     * (with `lists`): read at random places of the stored lists, the
-     * batch's passes waited on the caches; a copy is 3 bytes an input. */
-    int *batch_start;        /* (capacity * chunks + 1) */
-    uint16_t *batch_feature; /* (capacity * n_features) */
-    uint8_t *batch_code;     /* (capacity * n_features) */
-    multiclass_lists batch_lists;
-    /* Where the pass in progress finds its row lists, row after row: stored
-     * lists (batch_lists or an evaluation's), or NULL: row_start, row_index
-     * and row_value above. Set by multiclass.c. */
-    const multiclass_lists *pass_lists;
 } multiclass_scratch;
 
+/* Features per chunk of the forward sums and of the w1 gradient, so that
+ * the rows of w1 (or sum_w1) a chunk reads stay in the L1 cache while
+ * every row of the batch passes over them (48 x 100 units: 40 KB of the
+ * 48 KB; measured fastest of 16 to 64 and one chunk, docs/performance.md);
+ * a multiple of 16 (the AVX-512 listing); the bits are the same for any
+ * value. */
+#define MULTICLASS_CHUNK 48
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
@@ -106,7 +98,6 @@ typedef struct {
     size_t row_start, row_index, row_value;
     size_t input_start, input_index, input_value_a, input_value_b;
     size_t mask_words, chunk_masks;
-    size_t batch_start, batch_entries;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
                                         int capacity);
@@ -130,12 +121,11 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
 /* Forward pass over the n rows of x, in chunks of the scratch's capacity:
  * adds each row's loss (as above) to `loss_total` in row
  * order and returns it; *correct receives the number of rows whose argmax of z2 (the first
- * maximum, like numpy) equals y. `lists` are the n rows' stored lists, or
- * NULL to list them chunk by chunk from `masks`, their nonzero bits
- * (multiclass_row_masks), or, NULL too, from bits made chunk by chunk. */
+ * maximum, like numpy) equals y. `masks` are the n rows' nonzero bits
+ * (multiclass_row_masks), or NULL to make them chunk by chunk. */
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
-                           const multiclass_lists *lists, const uint64_t *masks, double loss_total,
-                           int *correct, multiclass_scratch *scratch);
+                           const uint64_t *masks, double loss_total, int *correct,
+                           multiclass_scratch *scratch);
 
 /* reg_loss: l1 (S|w1| + S|w2|) + l2/2 (S w1^2 + S w2^2), each S a sum in
  * row-major order of the unpadded arrays from 0.0. */

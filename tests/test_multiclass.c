@@ -608,12 +608,12 @@ static void test_forward_infinite_w1(void **state)
         tiny_model_new(&model, (simd_isa)isa, x);
         model.net.w1[1 * model.net.stride + 0] = INFINITY; /* input 1: row 1 only */
         int correct_pair, correct_alone;
-        double pair = multiclass_evaluate(&model.net, x, y, TINY_ROWS, NULL, NULL, 0.0,
-                                          &correct_pair, &model.scratch);
-        double alone = multiclass_evaluate(&model.net, x, y, 1, NULL, NULL, 0.0, &correct_alone,
-                                           &model.scratch);
+        double pair = multiclass_evaluate(&model.net, x, y, TINY_ROWS, NULL, 0.0, &correct_pair,
+                                          &model.scratch);
+        double alone =
+            multiclass_evaluate(&model.net, x, y, 1, NULL, 0.0, &correct_alone, &model.scratch);
         int correct_second;
-        alone = multiclass_evaluate(&model.net, x + TINY_FEATURES, y + 1, 1, NULL, NULL, alone,
+        alone = multiclass_evaluate(&model.net, x + TINY_FEATURES, y + 1, 1, NULL, alone,
                                     &correct_second, &model.scratch);
         if (!isfinite(pair) || memcmp(&pair, &alone, sizeof pair) != 0)
             fail_msg("[%s] loss of the pair %.17g, of the rows alone %.17g",
@@ -753,10 +753,10 @@ static void test_lists_at_end_of_x(void **state)
         eval_model_new(&model_copy, (simd_isa)isa, FEATURES, ROWS);
         assert_true(FEATURES * model.net.stride <= FEATURES * 24);
         int correct_guarded, correct_copy;
-        double guarded = multiclass_evaluate(&model.net, x, y, ROWS, NULL, NULL, 0.0,
-                                             &correct_guarded, &model.scratch);
-        double copied = multiclass_evaluate(&model.net, copy, y, ROWS, NULL, NULL, 0.0,
-                                            &correct_copy, &model.scratch);
+        double guarded = multiclass_evaluate(&model.net, x, y, ROWS, NULL, 0.0, &correct_guarded,
+                                             &model.scratch);
+        double copied = multiclass_evaluate(&model.net, copy, y, ROWS, NULL, 0.0, &correct_copy,
+                                            &model.scratch);
         double trained = train_rows_of(&model, x, y, FEATURES, w1_guarded);
         double trained_copy = train_rows_of(&model_copy, copy, y, FEATURES, w1_copied);
         if (compared == 0)
