@@ -555,25 +555,34 @@ static multiclass_scratch tiny_scratch(tiny_model *model, multiclass_sizes size,
                                 .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
 }
 
+/* model's net (zeroed first) of the given shape, its weight arrays from the
+ * model's own allocations; returns the array sizes for its scratch. */
+static multiclass_sizes model_net_new(tiny_model *model, simd_isa isa, int n_features, int units,
+                                      int classes, int capacity)
+{
+    memset(model, 0, sizeof *model);
+    multiclass_sizes size = multiclass_array_sizes(isa, n_features, units, classes, capacity);
+    model->net = (multiclass_net){.n_features = n_features,
+                                  .units = units,
+                                  .classes = classes,
+                                  .stride = multiclass_stride(isa, units),
+                                  .class_stride = multiclass_stride(isa, classes),
+                                  .isa = isa,
+                                  .w1 = tiny_doubles(model, size.w1),
+                                  .b1 = tiny_doubles(model, size.b1),
+                                  .w2 = tiny_doubles(model, size.w2),
+                                  .w2t = tiny_doubles(model, size.w2t),
+                                  .b2 = tiny_doubles(model, size.b2)};
+    return size;
+}
+
 /* A net of 3 inputs, 2 units and 2 classes with every weight 0.5 and room
  * for 2 rows; the rows' masks from x. */
 static void tiny_model_new(tiny_model *model, simd_isa isa, const double *x)
 {
-    memset(model, 0, sizeof *model);
     multiclass_sizes size =
-        multiclass_array_sizes(isa, TINY_FEATURES, TINY_UNITS, TINY_CLASSES, TINY_ROWS);
+        model_net_new(model, isa, TINY_FEATURES, TINY_UNITS, TINY_CLASSES, TINY_ROWS);
     multiclass_net *net = &model->net;
-    *net = (multiclass_net){.n_features = TINY_FEATURES,
-                            .units = TINY_UNITS,
-                            .classes = TINY_CLASSES,
-                            .stride = multiclass_stride(isa, TINY_UNITS),
-                            .class_stride = multiclass_stride(isa, TINY_CLASSES),
-                            .isa = isa,
-                            .w1 = tiny_doubles(model, size.w1),
-                            .b1 = tiny_doubles(model, size.b1),
-                            .w2 = tiny_doubles(model, size.w2),
-                            .w2t = tiny_doubles(model, size.w2t),
-                            .b2 = tiny_doubles(model, size.b2)};
     for (int f = 0; f < TINY_FEATURES; f++)
         for (int h = 0; h < TINY_UNITS; h++)
             net->w1[f * net->stride + h] = 0.5;
@@ -673,23 +682,10 @@ static void test_pair_gradient_nan_error(void **state)
 static void eval_model_new(tiny_model *model, simd_isa isa, int n_features, int capacity)
 {
     enum { UNITS = 20, CLASSES = 3 };
-    memset(model, 0, sizeof *model);
-    multiclass_sizes size = multiclass_array_sizes(isa, n_features, UNITS, CLASSES, capacity);
-    multiclass_net *net = &model->net;
-    *net = (multiclass_net){.n_features = n_features,
-                            .units = UNITS,
-                            .classes = CLASSES,
-                            .stride = multiclass_stride(isa, UNITS),
-                            .class_stride = multiclass_stride(isa, CLASSES),
-                            .isa = isa,
-                            .w1 = tiny_doubles(model, size.w1),
-                            .b1 = tiny_doubles(model, size.b1),
-                            .w2 = tiny_doubles(model, size.w2),
-                            .w2t = tiny_doubles(model, size.w2t),
-                            .b2 = tiny_doubles(model, size.b2)};
+    multiclass_sizes size = model_net_new(model, isa, n_features, UNITS, CLASSES, capacity);
     numpy_rng rng;
     rng_seed(&rng, 5);
-    multiclass_init(net, &rng);
+    multiclass_init(&model->net, &rng);
     model->scratch = tiny_scratch(model, size, capacity);
 }
 
