@@ -628,6 +628,19 @@ int results_build(results_writer *writer, sweep_error *err)
     return build_file(writer, NULL, 0, NULL, err);
 }
 
+int results_set_data_checksum(results_writer *writer, const char *checksum, sweep_error *err)
+{
+    if (writer->file >= 0)
+        return error_set(err, ERROR_RUNTIME, "%s: the data checksum comes after the file is built",
+                         writer->path);
+    char *copy = copy_text(checksum);
+    if (copy == NULL)
+        return error_set(err, ERROR_RUNTIME, "out of memory");
+    free((char *)writer->meta.data_checksum);
+    writer->meta.data_checksum = copy;
+    return 0;
+}
+
 int results_create(const char *path, bool overwrite, const results_meta *meta,
                    const train_params *runs, size_t n_runs, results_writer **out, sweep_error *err)
 {

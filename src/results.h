@@ -124,6 +124,12 @@ int results_create_later(const char *path, bool overwrite, const results_meta *m
                          sweep_error *err);
 int results_build(results_writer *writer, sweep_error *err);
 
+/* The root attribute data_checksum of a file results_create_later has not
+ * built yet: the fingerprint of a large data set takes a while, which can
+ * pass while the first runs train. ERROR_RUNTIME when out of memory or
+ * when the file is built already. */
+int results_set_data_checksum(results_writer *writer, const char *checksum, sweep_error *err);
+
 /* Resume: build a new file for `runs` at `path` (which exists), carrying
  * over from it, for every run i with copy_from[i] >= 0, the row of its run
  * copy_from[i] (curves, scores, seconds, failure, status). The old file is

@@ -39,7 +39,8 @@
 typedef struct {
     sweep_team *team;
     results_writer *writer;
-    bool build_pending; /* the file is built by thread 0's first step */
+    bool build_pending;  /* the file is built by thread 0's first step */
+    const dataset *data; /* its fingerprint goes into the file as it is built */
     progress progress;
     size_t n_written, n_failed;
     run_summary *summaries;            /* (n_runs) for the summary */
@@ -139,6 +140,20 @@ static void store_batch(sweep_writer *writer, finished_run *batch)
         batch = store_some(writer, batch);
 }
 
+/* Builds the file results_create_later checked, with the data set's
+ * fingerprint: both wait until here so that, on a sweep's first step,
+ * the workers train while they are made (the fingerprint of fashion-MNIST's
+ * 70,000 images takes half a second). */
+static int build_results(sweep_writer *writer, sweep_error *err)
+{
+    char checksum[17];
+    dataset_checksum(writer->data, checksum);
+    writer->build_pending = false;
+    if (results_set_data_checksum(writer->writer, checksum, err) != 0)
+        return -1;
+    return results_build(writer->writer, err);
+}
+
 /* Thread 0's step: store finished runs and, in an MPI job, serve the other
  * ranks. True when all work is over. */
 static bool coordinate(void *context, bool wait)
@@ -147,8 +162,7 @@ static bool coordinate(void *context, bool wait)
     if (writer->build_pending) {
         /* Built while the workers train their first packs; until then
          * their runs wait in the queue. */
-        writer->build_pending = false;
-        if (results_build(writer->writer, &writer->writer_error) != 0)
+        if (build_results(writer, &writer->writer_error) != 0)
             team_halt(writer->team);
         report_summary_prepare(writer->team->runs, writer->team->n_runs);
     }
@@ -419,7 +433,6 @@ static int open_results(sweep_state *state, const sweep_config *config,
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
-    dataset_checksum(&state->data, state->checksum);
     const dataset *data = &state->data;
     results_meta meta = {
         .config_text = config->text,
@@ -454,6 +467,8 @@ static int open_results(sweep_state *state, const sweep_config *config,
     struct stat existing;
     state->resuming = options->resume && stat(state->output, &existing) == 0;
     if (state->resuming) {
+        /* the file's runs are kept only if they were trained on these rows */
+        dataset_checksum(&state->data, state->checksum);
         if (resume_results(state, &meta, options, outcome, err) != 0)
             return -1;
     } else if (results_create_later(state->output, options->overwrite, &meta, state->runs,
@@ -461,8 +476,9 @@ static int open_results(sweep_state *state, const sweep_config *config,
         return -1;
     } else {
         /* The path is checked; building the file (its layout written, put
-         * on disk) is thread 0's first step. */
+         * on disk, with the data's fingerprint) is thread 0's first step. */
         state->writer.build_pending = true;
+        state->writer.data = &state->data;
     }
     if (schedule_order(state->runs, state->n_runs, state->copy_from, data, state->schedule,
                        &state->team.n_scheduled, err) != 0)
@@ -518,12 +534,8 @@ static int run_sweep(sweep_state *state, const sweep_options *options, sweep_out
         team_run(team, sweep_worker_count(state->requested, team->n_scheduled), coordinate,
                  &state->writer);
     outcome->seconds = clock_seconds() - started_seconds;
-    if (state->writer.build_pending) {
-        /* No team ran (nothing to train): the file is built here. */
-        state->writer.build_pending = false;
-        if (results_build(state->writer.writer, err) != 0)
-            return -1;
-    }
+    if (state->writer.build_pending && build_results(&state->writer, err) != 0)
+        return -1; /* no team ran (nothing to train): the file is built here */
     progress_finish(&state->writer.progress);
     count_outcome(state, options, outcome);
     return 0;

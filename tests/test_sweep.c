@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dataset.h"
 #include "sweep.h"
 #include "train.h"
 
@@ -132,6 +133,55 @@ static void test_file_equals_direct_training(void **state)
     config_free(&config);
 }
 
+/* The root attribute `data_checksum` of the file at temp_folder/name. */
+static void read_checksum(const char *name, char text[17])
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", temp_folder, name);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t attribute = H5Aopen(file, "data_checksum", H5P_DEFAULT);
+    assert_true(attribute >= 0);
+    hid_t type = H5Aget_type(attribute);
+    char *value = NULL;
+    assert_true(H5Aread(attribute, type, &value) >= 0);
+    assert_non_null(value);
+    assert_int_equal(strlen(value), 16);
+    memcpy(text, value, 17);
+    H5free_memory(value);
+    H5Tclose(type);
+    H5Aclose(attribute);
+    H5Fclose(file);
+}
+
+/* The data's fingerprint is made while the first runs train (thread 0
+ * makes it as it builds the file): the file still holds dataset_checksum's
+ * value, which resume checks (a file without one is taken on trust). */
+static void test_file_holds_data_checksum(void **state)
+{
+    (void)state;
+    static const char two_runs[] = "model: {epochs: 2}\ngrid: {seed: [0, 1]}\n";
+    sweep_config config = {0};
+    sweep_error err = {0};
+    config_options options = {0};
+    assert_int_equal(config_load_text(two_runs, strlen(two_runs), "test.yaml", &options, &config,
+                                      &err),
+                     0);
+    dataset data = {0};
+    assert_int_equal(dataset_load(&config.dataset, &data, &err), 0);
+    char expected[17], found[17];
+    dataset_checksum(&data, expected);
+    sweep_outcome outcome;
+    for (int threads = 1; threads <= 2; threads++) {
+        run_config(two_runs, threads, "checksum.h5", &outcome);
+        assert_int_equal(outcome.n_done, 2);
+        read_checksum("checksum.h5", found);
+        assert_string_equal(found, expected);
+    }
+    dataset_free(&data);
+    config_free(&config);
+}
+
 /* A learning rate far too large overflows the weights; that run fails, the
  * others finish. */
 static void test_diverging_run_is_failed_not_fatal(void **state)
@@ -169,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_threads_do_not_change_results),
         cmocka_unit_test(test_file_equals_direct_training),
         cmocka_unit_test(test_diverging_run_is_failed_not_fatal),
+        cmocka_unit_test(test_file_holds_data_checksum),
         cmocka_unit_test(test_worker_count),
     };
     return cmocka_run_group_tests(tests, make_temp_folder, remove_temp_folder);
