@@ -61,7 +61,7 @@ typedef struct {
     dataset_folds folds;    /* under cross-validation: the data set of every fold */
     dataset raw;            /* under cv with standardization: the rows before it */
     const model_ops *model; /* the network every run trains (model.h) */
-    char checksum[17];      /* of the data set */
+    char checksum[17];      /* of the data set, made to resume (a new file gets it later) */
     int requested;          /* worker threads asked for (0: all cores) */
     const char *output;     /* the results file */
     output_lock *lock;
