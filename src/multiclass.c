@@ -99,6 +99,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .input_index = groups * (size_t)n_features + LIST_SLACK,
         .input_value_a = groups * (size_t)n_features + LIST_SLACK,
         .input_value_b = groups * (size_t)n_features + LIST_SLACK,
+        .row_code = row_entries,
+        .input_code = groups * (size_t)n_features + LIST_SLACK,
         .mask_words = ((size_t)n_features + 63) / 64,
         .chunk_masks = rows * (((size_t)n_features + 63) / 64),
     };
@@ -178,13 +180,15 @@ enum { LIST_PREFETCH_AHEAD = 1 };
 
 /* Fetches the lines of row r of the batch (if any) and of its mask ahead of
  * its listing: the batch's rows are scattered over x. */
-static void prefetch_row(const double *x, int n_features, const uint64_t *masks, int mask_words,
-                         const int *rows, int m, int r)
+static void prefetch_row(const double *x, const uint8_t *codes, int n_features,
+                         const uint64_t *masks, int mask_words, const int *rows, int m, int r)
 {
     if (r >= m)
         return;
-    const char *ahead = (const char *)(x + batch_row(rows, r) * (size_t)n_features);
-    for (size_t byte = 0; byte < (size_t)n_features * sizeof(double); byte += 64)
+    const size_t row_bytes = (size_t)n_features * (codes != NULL ? 1 : sizeof(double));
+    const char *ahead = codes != NULL ? (const char *)(codes + batch_row(rows, r) * row_bytes)
+                                      : (const char *)(x + batch_row(rows, r) * (size_t)n_features);
+    for (size_t byte = 0; byte < row_bytes; byte += 64)
         __builtin_prefetch(ahead + byte);
     const char *mask = (const char *)(masks + batch_row(rows, r) * (size_t)mask_words);
     for (size_t byte = 0; byte < (size_t)mask_words * sizeof(uint64_t); byte += 64)
@@ -193,9 +197,10 @@ static void prefetch_row(const double *x, int n_features, const uint64_t *masks,
 
 /* Row r's list (see multiclass_scratch) from `entries` on: every feature
  * where the row is nonzero, in order, with the start of every chunk of
- * MULTICLASS_CHUNK features. Returns the entries after it. */
-static int list_row_scalar(const double *row, const uint64_t *mask, int r, int entries,
-                           multiclass_scratch *s)
+ * MULTICLASS_CHUNK features; its codes (code_row) or else its values.
+ * Returns the entries after it. */
+static int list_row_scalar(const double *row, const uint8_t *code_row, const uint64_t *mask, int r,
+                           int entries, multiclass_scratch *s)
 {
     int *start = s->row_start + (size_t)r * (size_t)s->chunks;
     int chunk = 0, chunk_end = MULTICLASS_CHUNK;
@@ -206,7 +211,10 @@ static int list_row_scalar(const double *row, const uint64_t *mask, int r, int e
             for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
                 start[++chunk] = entries;
             s->row_index[entries] = f * s->input_stride;
-            s->row_value[entries] = row[f];
+            if (code_row != NULL)
+                s->row_code[entries] = code_row[f];
+            else
+                s->row_value[entries] = row[f];
             entries++;
         }
     while (chunk + 1 < s->chunks)
@@ -218,10 +226,12 @@ static int list_row_scalar(const double *row, const uint64_t *mask, int r, int e
  * rows row_a and row_b (NULL for the last row of an odd count): every
  * feature where either row is nonzero, in order, with both values. A
  * row's value where its bit is clear is a zero of x itself (+-0.0), which
- * the w1 gradient adds as an exact +-0.0 term. Returns the entries after
+ * the w1 gradient adds as an exact +-0.0 term (coded: the code of that
+ * zero; code 0, +0.0, for a missing second row). Returns the entries after
  * it. */
-static int list_pair_scalar(const double *row_a, const double *row_b, const uint64_t *mask_a,
-                            const uint64_t *mask_b, int g, int entries, multiclass_scratch *s)
+static int list_pair_scalar(const double *row_a, const double *row_b, const uint8_t *code_a,
+                            const uint8_t *code_b, const uint64_t *mask_a, const uint64_t *mask_b,
+                            int g, int entries, multiclass_scratch *s)
 {
     const int chunks = s->chunks;
     int *start = s->input_start + (size_t)g * (size_t)chunks;
@@ -234,8 +244,13 @@ static int list_pair_scalar(const double *row_a, const double *row_b, const uint
             for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
                 start[++chunk] = entries;
             s->input_index[entries] = f * s->input_stride;
-            s->input_value_a[entries] = row_a[f];
-            s->input_value_b[entries] = row_b != NULL ? row_b[f] : 0.0;
+            if (code_a != NULL) {
+                s->input_code_a[entries] = code_a[f];
+                s->input_code_b[entries] = row_b != NULL ? code_b[f] : 0;
+            } else {
+                s->input_value_a[entries] = row_a[f];
+                s->input_value_b[entries] = row_b != NULL ? row_b[f] : 0.0;
+            }
             entries++;
         }
     while (chunk + 1 < chunks)
@@ -244,26 +259,32 @@ static int list_pair_scalar(const double *row_a, const double *row_b, const uint
 }
 
 /* The input lists of the m rows from their bit masks: the row lists, and
- * with `pairs` the pair lists too (see multiclass_scratch). */
-static void list_inputs_scalar(const double *x, int n_features, const int *rows, int m,
-                               const uint64_t *masks, bool pairs, multiclass_scratch *s)
+ * with `pairs` the pair lists too (see multiclass_scratch); codes where
+ * `codes` is not NULL, else values. */
+static void list_inputs_scalar(const double *x, const uint8_t *codes, int n_features,
+                               const int *rows, int m, const uint64_t *masks, bool pairs,
+                               multiclass_scratch *s)
 {
     const int words = s->mask_words, groups = (m + 1) / 2;
     int row_entries = 0, pair_entries = 0;
     for (int g = 0; g < groups; g++) {
         const int r = 2 * g;
         const bool pair = r + 1 < m;
-        prefetch_row(x, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD);
-        prefetch_row(x, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD + 1);
-        const double *row_a = x + batch_row(rows, r) * (size_t)n_features;
-        const double *row_b = pair ? x + batch_row(rows, r + 1) * (size_t)n_features : NULL;
+        prefetch_row(x, codes, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD);
+        prefetch_row(x, codes, n_features, masks, words, rows, m, r + 2 * LIST_PREFETCH_AHEAD + 1);
+        const size_t at_a = batch_row(rows, r) * (size_t)n_features;
+        const size_t at_b = pair ? batch_row(rows, r + 1) * (size_t)n_features : 0;
+        const double *row_a = x + at_a, *row_b = pair ? x + at_b : NULL;
+        const uint8_t *code_a = codes != NULL ? codes + at_a : NULL;
+        const uint8_t *code_b = codes != NULL && pair ? codes + at_b : NULL;
         const uint64_t *mask_a = masks + batch_row(rows, r) * (size_t)words;
         const uint64_t *mask_b = pair ? masks + batch_row(rows, r + 1) * (size_t)words : NULL;
         if (pairs)
-            pair_entries = list_pair_scalar(row_a, row_b, mask_a, mask_b, g, pair_entries, s);
-        row_entries = list_row_scalar(row_a, mask_a, r, row_entries, s);
+            pair_entries =
+                list_pair_scalar(row_a, row_b, code_a, code_b, mask_a, mask_b, g, pair_entries, s);
+        row_entries = list_row_scalar(row_a, code_a, mask_a, r, row_entries, s);
         if (pair)
-            row_entries = list_row_scalar(row_b, mask_b, r + 1, row_entries, s);
+            row_entries = list_row_scalar(row_b, code_b, mask_b, r + 1, row_entries, s);
     }
     s->row_start[(size_t)m * (size_t)s->chunks] = row_entries;
     if (pairs)
@@ -333,20 +354,22 @@ static int argmax_row(const double *z2_row, int classes)
 #endif
 
 /* The input lists of the m rows for the net's kernels, with `pairs` the
- * pair lists too (see list_inputs_scalar; the same lists on every
- * instruction set). */
-static void list_inputs(const multiclass_net *net, const double *x, const int *rows, int m,
-                        const uint64_t *masks, bool pairs, multiclass_scratch *s)
+ * pair lists too, codes where `codes` is not NULL (see list_inputs_scalar;
+ * the same lists on every instruction set). */
+static void list_inputs(const multiclass_net *net, const double *x, const uint8_t *codes,
+                        const int *rows, int m, const uint64_t *masks, bool pairs,
+                        multiclass_scratch *s)
 {
     s->input_stride = net->stride;
     s->chunks = (net->n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK;
+    s->coded = codes != NULL;
 #ifdef MULTICLASS_X86_LEVELS
     if (net->isa == SIMD_AVX512) {
-        mc_list_inputs_avx512(x, net->n_features, rows, m, masks, pairs, s);
+        mc_list_inputs_avx512(x, codes, net->n_features, rows, m, masks, pairs, s);
         return;
     }
 #endif
-    list_inputs_scalar(x, net->n_features, rows, m, masks, pairs, s);
+    list_inputs_scalar(x, codes, net->n_features, rows, m, masks, pairs, s);
 }
 
 static void forward(const multiclass_net *net, int m, multiclass_scratch *s)
@@ -415,7 +438,8 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
                               multiclass_scratch *scratch, int *correct)
 {
     const size_t class_stride = (size_t)net->class_stride;
-    list_inputs(net, x, rows, m, scratch->masks, true, scratch);
+    list_inputs(net, x, scratch->code_table != NULL ? scratch->codes : NULL, rows, m,
+                scratch->masks, true, scratch);
     forward(net, m, scratch);
     exp_rows(net, m, scratch);
     double loss = 0.0, err_total = 0.0;
@@ -439,8 +463,8 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
 }
 
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
-                           const uint64_t *masks, double loss_total, int *correct,
-                           multiclass_scratch *scratch)
+                           const uint64_t *masks, const uint8_t *codes, double loss_total,
+                           int *correct, multiclass_scratch *scratch)
 {
     const size_t class_stride = (size_t)net->class_stride;
     int right = 0;
@@ -448,12 +472,15 @@ double multiclass_evaluate(const multiclass_net *net, const double *x, const dou
         const int m = n - start < scratch->capacity ? n - start : scratch->capacity;
         const double *chunk = x + (size_t)start * (size_t)net->n_features;
         const uint64_t *chunk_masks = scratch->chunk_masks;
+        const uint8_t *chunk_codes = NULL;
         if (masks != NULL)
             chunk_masks = masks + (size_t)start * (size_t)scratch->mask_words;
         else
             multiclass_row_masks(chunk, net->n_features, m, scratch->mask_words,
                                  scratch->chunk_masks);
-        list_inputs(net, chunk, NULL, m, chunk_masks, false, scratch);
+        if (masks != NULL && codes != NULL && scratch->code_table != NULL)
+            chunk_codes = codes + (size_t)start * (size_t)net->n_features;
+        list_inputs(net, chunk, chunk_codes, NULL, m, chunk_masks, false, scratch);
         forward(net, m, scratch);
         exp_rows(net, m, scratch);
         for (int r = 0; r < m; r++) { /* in row order: the losses go into one running sum */

@@ -17,6 +17,7 @@
 #ifndef SWEEP_MULTICLASS_H
 #define SWEEP_MULTICLASS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,14 @@ typedef struct {
     double *input_value_a; /* (entries) the group's first row's value of the entry's
                               feature */
     double *input_value_b; /* (entries) its second row's (0.0 without one) */
+    /* With a coded data set (value_codes.h), the lists hold each input's
+     * one-byte code instead of its value: the same entries, a byte each. */
+    const double *code_table; /* the codes' values (NULL: the data set is not coded) */
+    const uint8_t *codes;     /* the train rows' codes, as x (NULL: list the values) */
+    bool coded;               /* the last listing wrote codes, not values */
+    uint8_t *row_code;        /* (entries) as row_value */
+    uint8_t *input_code_a;    /* (entries) as input_value_a */
+    uint8_t *input_code_b;    /* (entries) as input_value_b */
     /* Which inputs of a row are nonzero, one bit per feature, mask_words
      * words per row: the lists are built from these bits. */
     int mask_words;        /* (n_features + 63) / 64 */
@@ -97,6 +106,7 @@ typedef struct {
     size_t a1, e1, z2, err, sum_w1, sum_w2, sum_b1;
     size_t row_start, row_index, row_value;
     size_t input_start, input_index, input_value_a, input_value_b;
+    size_t row_code, input_code; /* bytes, each of the code arrays */
     size_t mask_words, chunk_masks;
 } multiclass_sizes;
 multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units, int classes,
@@ -109,7 +119,8 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
 void multiclass_init(multiclass_net *net, numpy_rng *rng);
 
 /* The textbook's `training` on the m rows x[rows[i]] (x (n, n_features)
- * row-major, y (n) the classes as doubles; scratch->masks those of x): forward, softmax, backward,
+ * row-major, y (n) the classes as doubles; scratch->masks those of x, and
+ * scratch->codes its codes or NULL): forward, softmax, backward,
  * penalties, SGD update. Returns the batch's loss, Σ over its rows in order
  * (from 0.0) of -log(clip(softmax_class, 1e-10, 1 - 1e-10)) with the
  * outputs before the update; *correct counts the rows whose argmax of z2
@@ -122,10 +133,12 @@ double multiclass_train_batch(multiclass_net *net, const double *x, const double
  * adds each row's loss (as above) to `loss_total` in row
  * order and returns it; *correct receives the number of rows whose argmax of z2 (the first
  * maximum, like numpy) equals y. `masks` are the n rows' nonzero bits
- * (multiclass_row_masks), or NULL to make them chunk by chunk. */
+ * (multiclass_row_masks), or NULL to make them chunk by chunk; `codes` the
+ * rows' codes into scratch->code_table (with masks; 16 bytes readable past
+ * the last row), or NULL to list the values. */
 double multiclass_evaluate(const multiclass_net *net, const double *x, const double *y, int n,
-                           const uint64_t *masks, double loss_total, int *correct,
-                           multiclass_scratch *scratch);
+                           const uint64_t *masks, const uint8_t *codes, double loss_total,
+                           int *correct, multiclass_scratch *scratch);
 
 /* reg_loss: l1 (S|w1| + S|w2|) + l2/2 (S w1^2 + S w2^2), each S a sum in
  * row-major order of the unpadded arrays from 0.0. */

@@ -33,6 +33,7 @@
 
 #include "model.h"
 #include "multiclass.h"
+#include "value_codes.h"
 #include "train.h"
 
 #include "reference_multiclass.c"
@@ -532,6 +533,11 @@ static int *tiny_ints(tiny_model *model, size_t n)
     return p;
 }
 
+static uint8_t *tiny_bytes(tiny_model *model, size_t n)
+{
+    return (uint8_t *)tiny_doubles(model, (n + sizeof(double) - 1) / sizeof(double));
+}
+
 /* A scratch for up to `capacity` rows, its arrays owned by the model (no
  * train masks: the caller sets them if it trains). */
 static multiclass_scratch tiny_scratch(tiny_model *model, multiclass_sizes size, int capacity)
@@ -551,6 +557,9 @@ static multiclass_scratch tiny_scratch(tiny_model *model, multiclass_sizes size,
                                 .input_index = tiny_ints(model, size.input_index),
                                 .input_value_a = tiny_doubles(model, size.input_value_a),
                                 .input_value_b = tiny_doubles(model, size.input_value_b),
+                                .row_code = tiny_bytes(model, size.row_code),
+                                .input_code_a = tiny_bytes(model, size.input_code),
+                                .input_code_b = tiny_bytes(model, size.input_code),
                                 .mask_words = (int)size.mask_words,
                                 .chunk_masks = (uint64_t *)tiny_doubles(model, size.chunk_masks)};
 }
@@ -617,12 +626,12 @@ static void test_forward_infinite_w1(void **state)
         tiny_model_new(&model, (simd_isa)isa, x);
         model.net.w1[1 * model.net.stride + 0] = INFINITY; /* input 1: row 1 only */
         int correct_pair, correct_alone;
-        double pair = multiclass_evaluate(&model.net, x, y, TINY_ROWS, NULL, 0.0, &correct_pair,
-                                          &model.scratch);
-        double alone =
-            multiclass_evaluate(&model.net, x, y, 1, NULL, 0.0, &correct_alone, &model.scratch);
+        double pair = multiclass_evaluate(&model.net, x, y, TINY_ROWS, NULL, NULL, 0.0,
+                                          &correct_pair, &model.scratch);
+        double alone = multiclass_evaluate(&model.net, x, y, 1, NULL, NULL, 0.0, &correct_alone,
+                                           &model.scratch);
         int correct_second;
-        alone = multiclass_evaluate(&model.net, x + TINY_FEATURES, y + 1, 1, NULL, alone,
+        alone = multiclass_evaluate(&model.net, x + TINY_FEATURES, y + 1, 1, NULL, NULL, alone,
                                     &correct_second, &model.scratch);
         if (!isfinite(pair) || memcmp(&pair, &alone, sizeof pair) != 0)
             fail_msg("[%s] loss of the pair %.17g, of the rows alone %.17g",
@@ -749,10 +758,10 @@ static void test_lists_at_end_of_x(void **state)
         eval_model_new(&model_copy, (simd_isa)isa, FEATURES, ROWS);
         assert_true(FEATURES * model.net.stride <= FEATURES * 24);
         int correct_guarded, correct_copy;
-        double guarded = multiclass_evaluate(&model.net, x, y, ROWS, NULL, 0.0, &correct_guarded,
-                                             &model.scratch);
-        double copied = multiclass_evaluate(&model.net, copy, y, ROWS, NULL, 0.0, &correct_copy,
-                                            &model.scratch);
+        double guarded = multiclass_evaluate(&model.net, x, y, ROWS, NULL, NULL, 0.0,
+                                             &correct_guarded, &model.scratch);
+        double copied = multiclass_evaluate(&model.net, copy, y, ROWS, NULL, NULL, 0.0,
+                                            &correct_copy, &model.scratch);
         double trained = train_rows_of(&model, x, y, FEATURES, w1_guarded);
         double trained_copy = train_rows_of(&model_copy, copy, y, FEATURES, w1_copied);
         if (compared == 0)
@@ -770,6 +779,83 @@ static void test_lists_at_end_of_x(void **state)
         assert_int_equal(correct_guarded, correct_copy);
         tiny_model_free(&model);
         tiny_model_free(&model_copy);
+        compared++;
+    }
+    assert_true(compared >= 1);
+    munmap(region, (pages + 1) * (size_t)page);
+}
+
+/* Rows as codes (value_codes.h): the lists hold a byte per input, and the
+ * AVX-512 listing reads a row's codes 16 at a time, up to 15 bytes past
+ * the row's end. Rows of 150 inputs from a palette of 41 values (-0.0
+ * among the zeros, so that a pair's zero entry is a code of its own),
+ * coded into an array that ends 16 bytes before an unreadable page: every
+ * evaluation and training batch on every instruction set gives the bits of
+ * the same rows listed as values, and reads nothing past the 16 bytes. */
+static void test_coded_lists_equal_values(void **state)
+{
+    (void)state;
+    enum { FEATURES = 150, ROWS = 3, SLACK = 16 };
+    const long page = sysconf(_SC_PAGESIZE);
+    const size_t bytes = (size_t)ROWS * FEATURES + SLACK;
+    const size_t pages = (bytes + (size_t)page - 1) / (size_t)page;
+    char *region = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(region != MAP_FAILED);
+    assert_int_equal(mprotect(region + pages * (size_t)page, (size_t)page, PROT_NONE), 0);
+    uint8_t *codes = (uint8_t *)(region + pages * (size_t)page - bytes);
+    static double x[ROWS * FEATURES], w1_coded[FEATURES * 24], w1_values[FEATURES * 24];
+    uint32_t seed = 5u;
+    for (int i = 0; i < ROWS * FEATURES; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        const int f = i % FEATURES, draw = (int)((seed >> 9) % 40);
+        x[i] = f >= FEATURES - 2 || (seed >> 20) % 2 == 0 ? (draw - 13) / 16.0
+               : (seed >> 22) % 2 == 0                    ? -0.0
+                                                          : 0.0;
+    }
+    value_table table;
+    value_table_init(&table);
+    assert_true(value_codes_encode(x, ROWS * FEATURES, &table, codes));
+    uint64_t masks[ROWS * 4];
+    static const double y[ROWS] = {1.0, 0.0, 2.0};
+    double expected_loss = NAN, expected_train = NAN;
+    int compared = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        tiny_model coded, plain;
+        eval_model_new(&coded, (simd_isa)isa, FEATURES, ROWS);
+        eval_model_new(&plain, (simd_isa)isa, FEATURES, ROWS);
+        assert_true(FEATURES * coded.net.stride <= FEATURES * 24);
+        multiclass_row_masks(x, FEATURES, ROWS, coded.scratch.mask_words, masks);
+        coded.scratch.code_table = table.value;
+        coded.scratch.codes = codes;
+        int correct_coded, correct_plain;
+        double loss_coded = multiclass_evaluate(&coded.net, x, y, ROWS, masks, codes, 0.0,
+                                                &correct_coded, &coded.scratch);
+        assert_true(coded.scratch.coded);
+        double loss_plain = multiclass_evaluate(&plain.net, x, y, ROWS, masks, NULL, 0.0,
+                                                &correct_plain, &plain.scratch);
+        double trained_coded = train_rows_of(&coded, x, y, FEATURES, w1_coded);
+        assert_true(coded.scratch.coded);
+        double trained_plain = train_rows_of(&plain, x, y, FEATURES, w1_values);
+        assert_false(plain.scratch.coded);
+        if (compared == 0)
+            expected_loss = loss_plain, expected_train = trained_plain;
+        if (!isfinite(loss_coded) || memcmp(&loss_coded, &loss_plain, sizeof loss_coded) != 0 ||
+            memcmp(&loss_coded, &expected_loss, sizeof loss_coded) != 0)
+            fail_msg("[%s] loss %.17g coded, %.17g from values, %.17g on SSE2",
+                     simd_name((simd_isa)isa), loss_coded, loss_plain, expected_loss);
+        if (!isfinite(trained_coded) ||
+            memcmp(&trained_coded, &trained_plain, sizeof trained_coded) != 0 ||
+            memcmp(&trained_coded, &expected_train, sizeof trained_coded) != 0 ||
+            memcmp(w1_coded, w1_values, FEATURES * (size_t)coded.net.stride * sizeof(double)))
+            fail_msg("[%s] training batch: loss %.17g coded, %.17g from values, %.17g on SSE2, "
+                     "or w1 differs",
+                     simd_name((simd_isa)isa), trained_coded, trained_plain, expected_train);
+        assert_int_equal(correct_coded, correct_plain);
+        tiny_model_free(&coded);
+        tiny_model_free(&plain);
         compared++;
     }
     assert_true(compared >= 1);
@@ -857,6 +943,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_forward_infinite_w1),
         cmocka_unit_test(test_pair_gradient_nan_error),
         cmocka_unit_test(test_lists_at_end_of_x),
+        cmocka_unit_test(test_coded_lists_equal_values),
         cmocka_unit_test(test_model_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
