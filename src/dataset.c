@@ -20,6 +20,7 @@
 #include "builtin_data.h"
 #include "file_read.h"
 #include "fashion.h"
+#include "value_codes.h"
 
 #define DATASET_MAX_FILE_BYTES ((size_t)1 << 30) /* 1 GiB */
 
@@ -198,6 +199,9 @@ void dataset_free(dataset *data)
     free(data->x_val);
     free(data->y_val);
     free(data->x_test);
+    free(data->codes_train);
+    free(data->codes_val);
+    free(data->code_values);
     free(data->y_test);
     memset(data, 0, sizeof *data);
 }
@@ -415,4 +419,32 @@ void dataset_folds_free(dataset_folds *folds)
             dataset_free(&folds->sets[i]);
     free(folds->sets);
     memset(folds, 0, sizeof *folds);
+}
+
+void dataset_code_values(dataset *data)
+{
+    enum { READ_AHEAD = 16 }; /* the AVX-512 listing reads codes 16 at a time */
+    const size_t n_train = (size_t)data->n_train * (size_t)data->n_features;
+    const size_t n_val = (size_t)data->n_val * (size_t)data->n_features;
+    value_table *table = malloc(sizeof *table);
+    uint8_t *train = calloc(n_train + READ_AHEAD, 1), *val = calloc(n_val + READ_AHEAD, 1);
+    double *values = malloc(VALUE_CODES_MAX * sizeof(double));
+    bool coded = false;
+    if (table != NULL && train != NULL && val != NULL && values != NULL &&
+        data->codes_train == NULL) {
+        value_table_init(table);
+        coded = value_codes_encode(data->x_train, n_train, table, train) &&
+                value_codes_encode(data->x_val, n_val, table, val);
+    }
+    if (coded) {
+        memcpy(values, table->value, VALUE_CODES_MAX * sizeof(double));
+        data->codes_train = train;
+        data->codes_val = val;
+        data->code_values = values;
+    } else {
+        free(train);
+        free(val);
+        free(values);
+    }
+    free(table);
 }

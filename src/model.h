@@ -68,6 +68,9 @@ typedef struct {
     void (*scores)(void *state, const dataset *data, double *train, double *val, double *test);
     /* runs trained side by side; NULL: one at a time */
     const model_pack_ops *pack;
+    /* whether its runs read the data set's one-byte codes of the features
+       (dataset_code_values) when it has them */
+    bool reads_codes;
 } model_ops;
 
 /* The entry of `id` (MODEL_MINIBATCH ... MODEL_COUNT - 1). */

@@ -46,8 +46,9 @@ typedef struct {
        it (coded), and the input lists' codes */
     value_table table;
     bool coded;
-    uint8_t *codes, *val_codes, *row_code, *input_code_a, *input_code_b;
-    size_t codes_capacity, val_codes_capacity, row_code_capacity, input_code_a_capacity,
+    uint8_t *own_codes, *own_val_codes, *row_code, *input_code_a, *input_code_b;
+    const uint8_t *train_codes, *val_codes; /* the data set's, or own_codes and own_val_codes */
+    size_t own_codes_capacity, own_val_codes_capacity, row_code_capacity, input_code_a_capacity,
         input_code_b_capacity;
     /* the run in progress */
     multiclass_net net;
@@ -93,8 +94,8 @@ static void multiclass_delete(void *opaque)
     free(state->masks);
     free(state->val_masks);
     free(state->chunk_masks);
-    free(state->codes);
-    free(state->val_codes);
+    free(state->own_codes);
+    free(state->own_val_codes);
     free(state->row_code);
     free(state->input_code_a);
     free(state->input_code_b);
@@ -198,22 +199,32 @@ static int reserve_words(uint64_t **masks, size_t *capacity, size_t words, sweep
     return 0;
 }
 
-/* The train and val rows as codes (value_codes.h), made at the start of
- * every run like the masks, when their values fit one table; 16 bytes of
- * room after each array for the AVX-512 listing's reads. Sets ws->coded. */
+/* The train and val rows as codes (value_codes.h): the data set's own
+ * (dataset_code_values, one copy for every run), else made here at the
+ * start of the run like the masks, when their values fit one table; 16
+ * bytes of room after each array for the AVX-512 listing's reads. Sets
+ * ws->coded, ws->train_codes and ws->val_codes. */
 static int make_codes(multiclass_state *ws, const dataset *data, sweep_error *err)
 {
     const size_t train = (size_t)data->n_train * (size_t)data->n_features;
     const size_t val = (size_t)data->n_val * (size_t)data->n_features;
-    ws->coded = false;
-    if (reserve_bytes(&ws->codes, &ws->codes_capacity, train + 16, err) < 0 ||
-        reserve_bytes(&ws->val_codes, &ws->val_codes_capacity, val + 16, err) < 0)
+    ws->coded = true;
+    if (data->codes_train != NULL) {
+        memcpy(ws->table.value, data->code_values, sizeof ws->table.value);
+        ws->train_codes = data->codes_train;
+        ws->val_codes = data->codes_val;
+        return 0;
+    }
+    if (reserve_bytes(&ws->own_codes, &ws->own_codes_capacity, train + 16, err) < 0 ||
+        reserve_bytes(&ws->own_val_codes, &ws->own_val_codes_capacity, val + 16, err) < 0)
         return -1;
-    memset(ws->codes + train, 0, 16);
-    memset(ws->val_codes + val, 0, 16);
+    memset(ws->own_codes + train, 0, 16);
+    memset(ws->own_val_codes + val, 0, 16);
     value_table_init(&ws->table);
-    ws->coded = value_codes_encode(data->x_train, train, &ws->table, ws->codes) &&
-                value_codes_encode(data->x_val, val, &ws->table, ws->val_codes);
+    ws->coded = value_codes_encode(data->x_train, train, &ws->table, ws->own_codes) &&
+                value_codes_encode(data->x_val, val, &ws->table, ws->own_val_codes);
+    ws->train_codes = ws->coded ? ws->own_codes : NULL;
+    ws->val_codes = ws->coded ? ws->own_val_codes : NULL;
     return 0;
 }
 
@@ -279,7 +290,7 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .input_value_a = ws->input_value_a.data,
         .input_value_b = ws->input_value_b.data,
         .code_table = ws->coded ? ws->table.value : NULL,
-        .codes = ws->coded ? ws->codes : NULL,
+        .codes = ws->coded ? ws->train_codes : NULL,
         .row_code = ws->row_code,
         .input_code_a = ws->input_code_a,
         .input_code_b = ws->input_code_b,
@@ -323,8 +334,8 @@ static void multiclass_scores(void *opaque, const dataset *data, double *train, 
 {
     multiclass_state *ws = opaque;
     int correct;
-    multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, ws->masks, ws->codes,
-                        0.0, &correct, &ws->scratch);
+    multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, ws->masks,
+                        ws->train_codes, 0.0, &correct, &ws->scratch);
     *train = (double)correct / data->n_train;
     multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, ws->val_masks,
                         ws->val_codes, 0.0, &correct, &ws->scratch);
@@ -348,4 +359,5 @@ const model_ops MODEL_MULTICLASS_OPS = {
     .epoch = multiclass_epoch,
     .scores = multiclass_scores,
     .pack = &MODEL_MULTICLASS_PACK_OPS,
+    .reads_codes = true,
 };

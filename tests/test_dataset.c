@@ -525,6 +525,47 @@ static void test_checksum_includes_class_names(void **state)
 }
 
 /* StandardScaler: a column constant in the train rows is only centred. */
+/* dataset_code_values: a set whose train and val values fit one table is
+ * coded, each code standing for its value bit for bit (-0.0 apart from
+ * 0.0), with 16 readable bytes after each array; a set with more values
+ * stays uncoded; freeing a coded set frees its codes (ASan's leak check). */
+static void test_code_values(void **state)
+{
+    (void)state;
+    const char *text = "a,b,target,split\n0.5,-0,0,train\n0.25,0,1,train\n0.5,0.75,1,val\n"
+                       "9,9,0,test\n";
+    dataset_spec spec = csv_spec("split", false);
+    dataset data;
+    sweep_error err;
+    error_clear(&err);
+    assert_int_equal(dataset_load_csv_text(text, strlen(text), "c.csv", &spec, &data, &err), 0);
+    dataset_code_values(&data);
+    assert_non_null(data.codes_train);
+    assert_non_null(data.codes_val);
+    for (int i = 0; i < data.n_train * data.n_features; i++)
+        assert_memory_equal(&data.code_values[data.codes_train[i]], &data.x_train[i],
+                            sizeof(double));
+    for (int i = 0; i < data.n_val * data.n_features; i++)
+        assert_memory_equal(&data.code_values[data.codes_val[i]], &data.x_val[i], sizeof(double));
+    assert_int_not_equal(data.codes_train[1], data.codes_train[3]); /* -0 and 0 */
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(data.codes_val[data.n_val * data.n_features + i], 0);
+    dataset_free(&data);
+
+    /* 300 distinct values: no codes, and the set is as it was */
+    char many[300 * 24 + 64];
+    int at = snprintf(many, sizeof many, "a,target,split\n");
+    for (int r = 0; r < 300; r++)
+        at += snprintf(many + at, sizeof many - (size_t)at, "%d.5,%d,%s\n", r, r % 2,
+                       r % 3 == 0 ? "val" : "train");
+    assert_int_equal(dataset_load_csv_text(many, (size_t)at, "m.csv", &spec, &data, &err), 0);
+    dataset_code_values(&data);
+    assert_null(data.codes_train);
+    assert_null(data.codes_val);
+    assert_null(data.code_values);
+    dataset_free(&data);
+}
+
 static void test_constant_column_is_centred(void **state)
 {
     (void)state;
@@ -1060,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_class_names_and_numbers),
         cmocka_unit_test(test_checksum_includes_class_names),
         cmocka_unit_test(test_constant_column_is_centred),
+        cmocka_unit_test(test_code_values),
         cmocka_unit_test(test_builtin_raw_rows_in_file_order),
         cmocka_unit_test(test_unknown_builtin),
         cmocka_unit_test(test_standardization_matches_numpy),

@@ -434,6 +434,64 @@ static void test_wide_sparse_equals_reference(void **state)
     assert_true(compared >= 3);
 }
 
+/* The wide set's inputs rounded to a palette of 97 values (-0.0 among
+ * them), so that they fit one table of codes: coded by the data set
+ * (dataset_code_values, as a sweep does) or by each run (a set without
+ * codes), every instruction set gives the reference's bits. */
+static void test_coded_set_equals_reference(void **state)
+{
+    (void)state;
+    enum { N_TRAIN = 90, N_VAL = 31 };
+    static double x_train[N_TRAIN * WIDE_FEATURES], x_val[N_VAL * WIDE_FEATURES], y_train[N_TRAIN],
+        y_val[N_VAL];
+    uint32_t seed = 777u;
+    fill_wide_rows(x_train, y_train, N_TRAIN, &seed);
+    fill_wide_rows(x_val, y_val, N_VAL, &seed);
+    for (int i = 0; i < N_TRAIN * WIDE_FEATURES; i++)
+        x_train[i] = x_train[i] == 0.0 ? (i % 5 == 0 ? -0.0 : 0.0) : round(x_train[i] * 48) / 48;
+    for (int i = 0; i < N_VAL * WIDE_FEATURES; i++)
+        x_val[i] = round(x_val[i] * 48) / 48;
+    dataset data = {.name = "palette",
+                    .n_features = WIDE_FEATURES,
+                    .n_classes = WIDE_CLASSES,
+                    .n_train = N_TRAIN,
+                    .n_val = N_VAL,
+                    .x_train = x_train,
+                    .y_train = y_train,
+                    .x_val = x_val,
+                    .y_val = y_val};
+    const train_params params = mc_params(16, 0.1, 0.001, 0.01, 130, 3, 4);
+    refmc_result reference;
+    refmc_run(&data, &params, &reference);
+    int compared = 0;
+    for (int by_set = 0; by_set < 2; by_set++) {
+        if (by_set) {
+            dataset_code_values(&data);
+            assert_non_null(data.codes_train);
+        }
+        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+            if (!simd_supported((simd_isa)isa))
+                continue;
+            train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
+            assert_non_null(workspace);
+            run_result fast;
+            run_on(workspace, &data, &params, &fast);
+            char label[128];
+            snprintf(label, sizeof label, "palette, coded by the %s [%s]", by_set ? "set" : "run",
+                     simd_name((simd_isa)isa));
+            check_same_as_reference(&fast, &reference, &params, label);
+            compared++;
+            run_result_free(&fast);
+            train_workspace_delete(workspace);
+        }
+    }
+    free(data.codes_train);
+    free(data.codes_val);
+    free(data.code_values);
+    refmc_result_free(&reference);
+    assert_true(compared >= 2);
+}
+
 /* A run that diverges stops at the same epoch as the reference, as failed. */
 static void test_divergence(void **state)
 {
@@ -938,6 +996,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digits_odd_batch),
         cmocka_unit_test(test_fast_equals_reference),
         cmocka_unit_test(test_wide_sparse_equals_reference),
+        cmocka_unit_test(test_coded_set_equals_reference),
         cmocka_unit_test(test_divergence),
         cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_forward_infinite_w1),
