@@ -44,7 +44,10 @@
  * row's extra zero terms are exact while the errors are finite, which the
  * kernel checks (else every row runs alone over its own list). The
  * softmax's exps run on vectors (vexp: fastmath_exp's bits); its sums, the
- * divisions and the losses are scalar.
+ * divisions and the losses are scalar. When the rows come with one-byte
+ * codes into a table of their values (value_codes.h), the lists hold the
+ * codes and the kernels read each value from the table: the same doubles,
+ * a byte to list instead of eight.
  */
 #include "multiclass.h"
 
