@@ -55,6 +55,10 @@ typedef struct {
     multiclass_scratch scratch;
     numpy_rng rng;
     int batch_rows;
+    /* the val rows the last epoch scored right, with the weights as they
+       still are (the final val score is the same count) */
+    int last_val_correct;
+    bool val_scored;
 } multiclass_state;
 
 static void *multiclass_new(simd_isa isa)
@@ -298,6 +302,7 @@ static int multiclass_start(void *opaque, const dataset *data, const train_param
         .masks = ws->masks,
         .chunk_masks = ws->chunk_masks,
     };
+    ws->val_scored = false;
     rng_seed(&ws->rng, params->seed); /* once: the shuffles continue the stream */
     multiclass_init(&ws->net, &ws->rng);
     return 0;
@@ -327,6 +332,8 @@ static void multiclass_epoch(void *opaque, const dataset *data, const train_para
                                            &ws->scratch);
     outcome->val_loss = (val_total + reg) / data->n_val;
     outcome->val_acc = (double)val_correct / data->n_val;
+    ws->last_val_correct = val_correct;
+    ws->val_scored = true;
 }
 
 static void multiclass_scores(void *opaque, const dataset *data, double *train, double *val,
@@ -337,8 +344,11 @@ static void multiclass_scores(void *opaque, const dataset *data, double *train, 
     multiclass_evaluate(&ws->net, data->x_train, data->y_train, data->n_train, ws->masks,
                         ws->train_codes, 0.0, &correct, &ws->scratch);
     *train = (double)correct / data->n_train;
-    multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, ws->val_masks,
-                        ws->val_codes, 0.0, &correct, &ws->scratch);
+    if (ws->val_scored)
+        correct = ws->last_val_correct;
+    else
+        multiclass_evaluate(&ws->net, data->x_val, data->y_val, data->n_val, ws->val_masks,
+                            ws->val_codes, 0.0, &correct, &ws->scratch);
     *val = (double)correct / data->n_val;
     *test = NAN;
     if (data->n_test > 0) {

@@ -343,8 +343,8 @@ static int prepare(sweep_state *state, const sweep_config *config, const sweep_o
         snprintf(why, sizeof why, "%s", err->message);
         return error_set(err, ERROR_INPUT, "%s: %s", config->path, why);
     }
-    if (state->model->reads_codes)
-        dataset_code_values(&state->data); /* once, for every run: see dataset.h */
+    if (state->model->reads_codes && state->cv.n_splits == 0)
+        dataset_code_values(&state->data); /* once, for every run (folds code their own) */
     if (options->shard_count > 0) {
         if (select_shard(options, &state->data, state->runs, &state->n_runs, &state->members,
                          err) != 0)
