@@ -469,6 +469,8 @@ int protocol_serve_sweep(protocol_transport transport, const void *packet, size_
     wire_unpack_start(packet, size, &settings, &data, &problem);
     if (receive_arrays(&transport, &data, &problem, err) != 0)
         goto cleanup;
+    if (problem.kind == ERROR_NONE && settings.code_values)
+        dataset_code_values(&data);
     /* Under cross-validation the folds are built here from the rows rank 0
      * sent, as rank 0 built its own. */
     if (problem.kind == ERROR_NONE &&

@@ -286,7 +286,7 @@ static int start_ranks(sweep_state *state, cluster *job, sweep_error *err)
     state->writer.coordinator = &state->coordinator;
     state->team.talks = true;
     wire_settings settings = {state->requested, state->team.n_scheduled, state->cv,
-                              state->raw.x_train != NULL};
+                              state->raw.x_train != NULL, state->data.codes_train != NULL};
     /* Under cv the ranks get the rows the folds are built from. */
     const dataset *rows = state->raw.x_train != NULL ? &state->raw : &state->data;
     return protocol_start_ranks(&state->coordinator, &settings, rows, err);

@@ -151,6 +151,7 @@ int wire_pack_start(const wire_settings *settings, const dataset *data, void **b
     put_int(&out, settings->cv.shuffle);
     put_int(&out, settings->cv.seed);
     put_int(&out, settings->standardize_folds);
+    put_int(&out, settings->code_values);
     return finish_packing(&out, bytes, size, err);
 }
 
@@ -180,8 +181,9 @@ static void get_class_names(unpacker *in, dataset *data)
     }
 }
 
-/* The cross-validation settings at the very end of a start message, in
- * the config's bounds (settings.h); folds_assign checks them again. */
+/* The cross-validation settings (and whether to code the data set) at the
+ * very end of a start message, in the config's bounds (settings.h);
+ * folds_assign checks them again. */
 static void get_cv(unpacker *in, wire_settings *settings)
 {
     fold_settings *cv = &settings->cv;
@@ -190,6 +192,7 @@ static void get_cv(unpacker *in, wire_settings *settings)
     cv->shuffle = get_count(in, 1) == 1;
     cv->seed = (uint32_t)get_count(in, SETTING_INFO[SETTING_CV_SEED].max);
     settings->standardize_folds = get_count(in, 1) == 1;
+    settings->code_values = get_count(in, 1) == 1;
     if (cv->n_splits == 1 || (cv->n_splits > 0 && cv->n_repeats < 1))
         in->failed = true;
 }

@@ -46,6 +46,9 @@ typedef struct {
      * rank 0's, instead of receiving repeats x folds copies. */
     fold_settings cv;
     bool standardize_folds;
+    /* Rank 0 coded the data set's features (dataset_code_values): each
+     * rank codes its copy too, once, rather than every run its own. */
+    bool code_values;
 } wire_settings;
 
 /* The kind of a broadcast packet, or -1 when it is malformed. */

@@ -211,7 +211,8 @@ static void start_packet_and_arrays_carry_the_data_set(void **state)
         {.threads = 4,
          .n_runs = 123456,
          .cv = {.n_splits = 5, .n_repeats = 3, .shuffle = true, .seed = 4294967295u},
-         .standardize_folds = true};
+         .standardize_folds = true,
+         .code_values = true};
     void *bytes = NULL;
     size_t size = 0;
     sweep_error err = {0};
@@ -241,6 +242,7 @@ static void start_packet_and_arrays_carry_the_data_set(void **state)
     assert_true(got_settings.cv.shuffle);
     assert_int_equal(got_settings.cv.seed, 4294967295u);
     assert_true(got_settings.standardize_folds);
+    assert_true(got_settings.code_values);
     assert_string_equal(got.name, "my data.csv");
     assert_int_equal(got.n_features, 2);
     assert_int_equal(got.n_train, 3);
