@@ -424,14 +424,15 @@ void dataset_folds_free(dataset_folds *folds)
 void dataset_code_values(dataset *data)
 {
     enum { READ_AHEAD = 16 }; /* the AVX-512 listing reads codes 16 at a time */
+    if (data->codes_train != NULL)
+        return;
     const size_t n_train = (size_t)data->n_train * (size_t)data->n_features;
     const size_t n_val = (size_t)data->n_val * (size_t)data->n_features;
     value_table *table = malloc(sizeof *table);
     uint8_t *train = calloc(n_train + READ_AHEAD, 1), *val = calloc(n_val + READ_AHEAD, 1);
     double *values = malloc(VALUE_CODES_MAX * sizeof(double));
     bool coded = false;
-    if (table != NULL && train != NULL && val != NULL && values != NULL &&
-        data->codes_train == NULL) {
+    if (table != NULL && train != NULL && val != NULL && values != NULL) {
         value_table_init(table);
         coded = value_codes_encode(data->x_train, n_train, table, train) &&
                 value_codes_encode(data->x_val, n_val, table, val);

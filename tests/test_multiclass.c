@@ -290,6 +290,30 @@ static void check_same_as_reference(const run_result *fast, const refmc_result *
         fail_msg("%s: scores differ from the reference", label);
 }
 
+/* The run of `params` on `data` on every instruction set this CPU has,
+ * each the reference's bits (failures named `what` [isa]); returns how
+ * many instruction sets ran. */
+static int check_every_isa(const dataset *data, const train_params *params,
+                           const refmc_result *reference, const char *what)
+{
+    int compared = 0;
+    for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
+        if (!simd_supported((simd_isa)isa))
+            continue;
+        train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
+        assert_non_null(workspace);
+        run_result fast;
+        run_on(workspace, data, params, &fast);
+        char label[160];
+        snprintf(label, sizeof label, "%s [%s]", what, simd_name((simd_isa)isa));
+        check_same_as_reference(&fast, reference, params, label);
+        compared++;
+        run_result_free(&fast);
+        train_workspace_delete(workspace);
+    }
+    return compared;
+}
+
 /* Shapes that exercise the kernels' blocks and tails: units below, at and
  * above the lanes and blocks, classes 3 and 10, batch sizes 1, odd (a row
  * left over from the pairs), power of two, full, over one block of rows;
@@ -322,21 +346,11 @@ static void test_fast_equals_reference(void **state)
         train_params params = fast_cases(c, all, &data);
         refmc_result reference;
         refmc_run(data, &params, &reference);
-        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
-            if (!simd_supported((simd_isa)isa))
-                continue;
-            levels += c == 0;
-            train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
-            assert_non_null(workspace);
-            run_result fast;
-            run_on(workspace, data, &params, &fast);
-            char label[128];
-            snprintf(label, sizeof label, "case %d on %s [%s]", c, data->name,
-                     simd_name((simd_isa)isa));
-            check_same_as_reference(&fast, &reference, &params, label);
-            run_result_free(&fast);
-            train_workspace_delete(workspace);
-        }
+        char what[96];
+        snprintf(what, sizeof what, "case %d on %s", c, data->name);
+        const int ran = check_every_isa(data, &params, &reference, what);
+        if (c == 0)
+            levels = ran;
         refmc_result_free(&reference);
     }
     printf("fast path == reference on %d instruction set(s)\n", levels);
@@ -415,20 +429,9 @@ static void test_wide_sparse_equals_reference(void **state)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         refmc_result reference;
         refmc_run(&data, &cases[c], &reference);
-        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
-            if (!simd_supported((simd_isa)isa))
-                continue;
-            train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
-            assert_non_null(workspace);
-            run_result fast;
-            run_on(workspace, &data, &cases[c], &fast);
-            char label[128];
-            snprintf(label, sizeof label, "wide case %zu [%s]", c, simd_name((simd_isa)isa));
-            check_same_as_reference(&fast, &reference, &cases[c], label);
-            compared++;
-            run_result_free(&fast);
-            train_workspace_delete(workspace);
-        }
+        char what[32];
+        snprintf(what, sizeof what, "wide case %zu", c);
+        compared += check_every_isa(&data, &cases[c], &reference, what);
         refmc_result_free(&reference);
     }
     assert_true(compared >= 3);
@@ -469,21 +472,9 @@ static void test_coded_set_equals_reference(void **state)
             dataset_code_values(&data);
             assert_non_null(data.codes_train);
         }
-        for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
-            if (!simd_supported((simd_isa)isa))
-                continue;
-            train_workspace *workspace = train_workspace_new_for((simd_isa)isa);
-            assert_non_null(workspace);
-            run_result fast;
-            run_on(workspace, &data, &params, &fast);
-            char label[128];
-            snprintf(label, sizeof label, "palette, coded by the %s [%s]", by_set ? "set" : "run",
-                     simd_name((simd_isa)isa));
-            check_same_as_reference(&fast, &reference, &params, label);
-            compared++;
-            run_result_free(&fast);
-            train_workspace_delete(workspace);
-        }
+        compared +=
+            check_every_isa(&data, &params, &reference,
+                            by_set ? "palette, coded by the set" : "palette, coded by the run");
     }
     free(data.codes_train);
     free(data.codes_val);
@@ -778,6 +769,54 @@ static double train_rows_of(tiny_model *model, const double *x, const double *y,
     return loss;
 }
 
+/* `bytes` of memory that end right before an unreadable page (a read past
+ * them faults); guarded_free gives it back. */
+typedef struct {
+    char *region;
+    size_t length;
+} guarded_memory;
+
+static void *guarded_end(size_t bytes, guarded_memory *memory)
+{
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const size_t pages = (bytes + page - 1) / page;
+    memory->length = (pages + 1) * page;
+    memory->region =
+        mmap(NULL, memory->length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(memory->region != MAP_FAILED);
+    assert_int_equal(mprotect(memory->region + pages * page, page, PROT_NONE), 0);
+    return memory->region + pages * page - bytes;
+}
+
+static void guarded_free(guarded_memory *memory)
+{
+    munmap(memory->region, memory->length);
+}
+
+/* One instruction set's evaluation loss and training batch (loss, w1 of
+ * n_w1 doubles) of the rows done two ways, `way` and `other`, the same bits
+ * as each other and as the first instruction set's (`expected`, from
+ * `other`). */
+typedef struct {
+    double loss, trained;
+    const double *w1;
+} batch_outcome;
+
+static void check_same_outcomes(const char *isa, const char *way, const char *other,
+                                const batch_outcome *a, const batch_outcome *b,
+                                const batch_outcome *expected, size_t n_w1)
+{
+    if (!isfinite(a->loss) || memcmp(&a->loss, &b->loss, sizeof a->loss) != 0 ||
+        memcmp(&a->loss, &expected->loss, sizeof a->loss) != 0)
+        fail_msg("[%s] loss %.17g %s, %.17g %s, %.17g on SSE2", isa, a->loss, way, b->loss, other,
+                 expected->loss);
+    if (!isfinite(a->trained) || memcmp(&a->trained, &b->trained, sizeof a->trained) != 0 ||
+        memcmp(&a->trained, &expected->trained, sizeof a->trained) != 0 ||
+        memcmp(a->w1, b->w1, n_w1 * sizeof(double)) != 0)
+        fail_msg("[%s] training batch: loss %.17g %s, %.17g %s, %.17g on SSE2, or w1 differs", isa,
+                 a->trained, way, b->trained, other, expected->trained);
+}
+
 /* The listing reads a row's inputs 16 at a time with AVX-512 (loads under
  * the mask of the features listed): rows that end right before an
  * unreadable page, 150 inputs each (not a multiple of 16 or 8), their last
@@ -789,14 +828,9 @@ static void test_lists_at_end_of_x(void **state)
 {
     (void)state;
     enum { FEATURES = 150, ROWS = 3 };
-    const long page = sysconf(_SC_PAGESIZE);
     const size_t bytes = (size_t)ROWS * FEATURES * sizeof(double);
-    const size_t pages = (bytes + (size_t)page - 1) / (size_t)page;
-    char *region = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(region != MAP_FAILED);
-    assert_int_equal(mprotect(region + pages * (size_t)page, (size_t)page, PROT_NONE), 0);
-    double *x = (double *)(region + pages * (size_t)page - bytes);
+    guarded_memory memory;
+    double *x = guarded_end(bytes, &memory);
     static double copy[ROWS * FEATURES], w1_guarded[FEATURES * 24], w1_copied[FEATURES * 24];
     uint32_t seed = 99u;
     for (int i = 0; i < ROWS * FEATURES; i++) {
@@ -806,7 +840,7 @@ static void test_lists_at_end_of_x(void **state)
     }
     memcpy(copy, x, bytes);
     static const double y[ROWS] = {0.0, 2.0, 1.0};
-    double expected = NAN, expected_train = NAN;
+    batch_outcome expected = {NAN, NAN, NULL};
     int compared = 0;
     for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
         if (!simd_supported((simd_isa)isa))
@@ -822,25 +856,19 @@ static void test_lists_at_end_of_x(void **state)
                                             &correct_copy, &model.scratch);
         double trained = train_rows_of(&model, x, y, FEATURES, w1_guarded);
         double trained_copy = train_rows_of(&model_copy, copy, y, FEATURES, w1_copied);
+        const batch_outcome at_end = {guarded, trained, w1_guarded},
+                            elsewhere = {copied, trained_copy, w1_copied};
         if (compared == 0)
-            expected = copied, expected_train = trained_copy;
-        if (!isfinite(guarded) || memcmp(&guarded, &copied, sizeof guarded) != 0 ||
-            memcmp(&guarded, &expected, sizeof guarded) != 0)
-            fail_msg("[%s] loss %.17g at the end of x, %.17g elsewhere, %.17g on SSE2",
-                     simd_name((simd_isa)isa), guarded, copied, expected);
-        if (!isfinite(trained) || memcmp(&trained, &trained_copy, sizeof trained) != 0 ||
-            memcmp(&trained, &expected_train, sizeof trained) != 0 ||
-            memcmp(w1_guarded, w1_copied, FEATURES * (size_t)model.net.stride * sizeof(double)))
-            fail_msg("[%s] training batch: loss %.17g at the end of x, %.17g elsewhere, %.17g on "
-                     "SSE2, or w1 differs",
-                     simd_name((simd_isa)isa), trained, trained_copy, expected_train);
+            expected = elsewhere;
+        check_same_outcomes(simd_name((simd_isa)isa), "at the end of x", "elsewhere", &at_end,
+                            &elsewhere, &expected, FEATURES * (size_t)model.net.stride);
         assert_int_equal(correct_guarded, correct_copy);
         tiny_model_free(&model);
         tiny_model_free(&model_copy);
         compared++;
     }
     assert_true(compared >= 1);
-    munmap(region, (pages + 1) * (size_t)page);
+    guarded_free(&memory);
 }
 
 /* Rows as codes (value_codes.h): the lists hold a byte per input, and the
@@ -854,14 +882,8 @@ static void test_coded_lists_equal_values(void **state)
 {
     (void)state;
     enum { FEATURES = 150, ROWS = 3, SLACK = 16 };
-    const long page = sysconf(_SC_PAGESIZE);
-    const size_t bytes = (size_t)ROWS * FEATURES + SLACK;
-    const size_t pages = (bytes + (size_t)page - 1) / (size_t)page;
-    char *region = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(region != MAP_FAILED);
-    assert_int_equal(mprotect(region + pages * (size_t)page, (size_t)page, PROT_NONE), 0);
-    uint8_t *codes = (uint8_t *)(region + pages * (size_t)page - bytes);
+    guarded_memory memory;
+    uint8_t *codes = guarded_end((size_t)ROWS * FEATURES + SLACK, &memory);
     static double x[ROWS * FEATURES], w1_coded[FEATURES * 24], w1_values[FEATURES * 24];
     uint32_t seed = 5u;
     for (int i = 0; i < ROWS * FEATURES; i++) {
@@ -876,7 +898,7 @@ static void test_coded_lists_equal_values(void **state)
     assert_true(value_codes_encode(x, ROWS * FEATURES, &table, codes));
     uint64_t masks[ROWS * 4];
     static const double y[ROWS] = {1.0, 0.0, 2.0};
-    double expected_loss = NAN, expected_train = NAN;
+    batch_outcome expected = {NAN, NAN, NULL};
     int compared = 0;
     for (int isa = 0; isa < SIMD_ISA_COUNT; isa++) {
         if (!simd_supported((simd_isa)isa))
@@ -898,26 +920,19 @@ static void test_coded_lists_equal_values(void **state)
         assert_true(coded.scratch.coded);
         double trained_plain = train_rows_of(&plain, x, y, FEATURES, w1_values);
         assert_false(plain.scratch.coded);
+        const batch_outcome from_codes = {loss_coded, trained_coded, w1_coded},
+                            from_values = {loss_plain, trained_plain, w1_values};
         if (compared == 0)
-            expected_loss = loss_plain, expected_train = trained_plain;
-        if (!isfinite(loss_coded) || memcmp(&loss_coded, &loss_plain, sizeof loss_coded) != 0 ||
-            memcmp(&loss_coded, &expected_loss, sizeof loss_coded) != 0)
-            fail_msg("[%s] loss %.17g coded, %.17g from values, %.17g on SSE2",
-                     simd_name((simd_isa)isa), loss_coded, loss_plain, expected_loss);
-        if (!isfinite(trained_coded) ||
-            memcmp(&trained_coded, &trained_plain, sizeof trained_coded) != 0 ||
-            memcmp(&trained_coded, &expected_train, sizeof trained_coded) != 0 ||
-            memcmp(w1_coded, w1_values, FEATURES * (size_t)coded.net.stride * sizeof(double)))
-            fail_msg("[%s] training batch: loss %.17g coded, %.17g from values, %.17g on SSE2, "
-                     "or w1 differs",
-                     simd_name((simd_isa)isa), trained_coded, trained_plain, expected_train);
+            expected = from_values;
+        check_same_outcomes(simd_name((simd_isa)isa), "coded", "from values", &from_codes,
+                            &from_values, &expected, FEATURES * (size_t)coded.net.stride);
         assert_int_equal(correct_coded, correct_plain);
         tiny_model_free(&coded);
         tiny_model_free(&plain);
         compared++;
     }
     assert_true(compared >= 1);
-    munmap(region, (pages + 1) * (size_t)page);
+    guarded_free(&memory);
 }
 
 /* ---- the model table ---- */
