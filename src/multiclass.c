@@ -34,15 +34,17 @@
  * inputs are listed once per batch (list_inputs), a chunk of features at a
  * time: each row's own (the row lists), and, for a training batch, two
  * rows at a time (the pair lists: the features where either row is
- * nonzero, with both values). The forward sums walk each row's list alone,
+ * nonzero, in three parts per chunk: both rows, only the first, only the
+ * second). The forward sums walk each row's list alone,
  * its sums in registers over a chunk (partial sums wait in a1 between
  * chunks): one row's 26 vector operations per nonzero input of 100 units
  * run faster than a pair's 52 per entry of their union (1.33 times the
  * rows' nonzero inputs). The w1 gradient, bound by the loads and stores of
  * sum_w1 rather than by the arithmetic, adds a pair's terms to sum_w1 in
- * row order, each vector of sum_w1 loaded and stored once for both rows: a
- * row's extra zero terms are exact while the errors are finite, which the
- * kernel checks (else every row runs alone over its own list). The
+ * row order, each vector of sum_w1 loaded and stored once for both rows:
+ * both rows' terms where both are nonzero, one row's where only it is, so
+ * every sum gets exactly the terms of the rows taken one at a time, and no
+ * zero input adds a term (0 * inf would be NaN). The
  * softmax's exps run on vectors (vexp: fastmath_exp's bits); its sums, the
  * divisions and the losses are scalar. When the rows come with one-byte
  * codes into a table of their values (value_codes.h), the lists hold the
@@ -98,7 +100,7 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
         .row_start = rows * chunks + 1,
         .row_index = row_entries,
         .row_value = row_entries,
-        .input_start = groups * chunks + 1,
+        .input_start = groups * chunks * MULTICLASS_PAIR_PARTS + 1,
         .input_index = groups * (size_t)n_features + LIST_SLACK,
         .input_value_a = groups * (size_t)n_features + LIST_SLACK,
         .input_value_b = groups * (size_t)n_features + LIST_SLACK,
@@ -225,39 +227,54 @@ static int list_row_scalar(const double *row, const uint8_t *code_row, const uin
     return entries;
 }
 
+_Static_assert(MULTICLASS_CHUNK <= 64, "mask_bits gives a chunk's bits in one word");
+
+/* The bits of features first..first + count - 1 of a row's mask (count at
+ * most 64), the first feature's in bit 0. */
+static uint64_t mask_bits(const uint64_t *mask, int first, int count)
+{
+    const int word = first / 64, shift = first % 64;
+    uint64_t bits = mask[word] >> shift;
+    if (shift != 0 && shift + count > 64)
+        bits |= mask[word + 1] << (64 - shift);
+    return count == 64 ? bits : bits & ((UINT64_C(1) << count) - 1);
+}
+
 /* Group g's pair list (see multiclass_scratch) from `entries` on, of its
- * rows row_a and row_b (NULL for the last row of an odd count): every
- * feature where either row is nonzero, in order, with both values. A
- * row's value where its bit is clear is a zero of x itself (+-0.0), which
- * the w1 gradient adds as an exact +-0.0 term (coded: the code of that
- * zero; code 0, +0.0, for a missing second row). Returns the entries after
+ * rows row_a and row_b (NULL for the last row of an odd count): in each
+ * chunk the features where both rows are nonzero, then those where only
+ * row_a is, then only row_b, each part in feature order, with the values
+ * or codes of the rows its terms use (the others 0.0 or code 0; the
+ * AVX-512 listing leaves them as they were). Returns the entries after
  * it. */
 static int list_pair_scalar(const double *row_a, const double *row_b, const uint8_t *code_a,
                             const uint8_t *code_b, const uint64_t *mask_a, const uint64_t *mask_b,
-                            int g, int entries, multiclass_scratch *s)
+                            int n_features, int g, int entries, multiclass_scratch *s)
 {
-    const int chunks = s->chunks;
-    int *start = s->input_start + (size_t)g * (size_t)chunks;
-    int chunk = 0, chunk_end = MULTICLASS_CHUNK;
-    start[0] = entries;
-    for (int w = 0; w < s->mask_words; w++)
-        for (uint64_t bits = mask_a[w] | (row_b != NULL ? mask_b[w] : 0); bits != 0;
-             bits &= bits - 1) {
-            const int f = w * 64 + __builtin_ctzll(bits);
-            for (; f >= chunk_end; chunk_end += MULTICLASS_CHUNK)
-                start[++chunk] = entries;
-            s->input_index[entries] = f * s->input_stride;
-            if (code_a != NULL) {
-                s->input_code_a[entries] = code_a[f];
-                s->input_code_b[entries] = row_b != NULL ? code_b[f] : 0;
-            } else {
-                s->input_value_a[entries] = row_a[f];
-                s->input_value_b[entries] = row_b != NULL ? row_b[f] : 0.0;
+    int *start = s->input_start + (size_t)g * (size_t)s->chunks * MULTICLASS_PAIR_PARTS;
+    for (int c = 0; c < s->chunks; c++) {
+        const int first = c * MULTICLASS_CHUNK;
+        const int count = n_features - first < MULTICLASS_CHUNK ? n_features - first
+                                                                 : MULTICLASS_CHUNK;
+        const uint64_t in_a = mask_bits(mask_a, first, count);
+        const uint64_t in_b = row_b != NULL ? mask_bits(mask_b, first, count) : 0;
+        const uint64_t parts[MULTICLASS_PAIR_PARTS] = {in_a & in_b, in_a & ~in_b, in_b & ~in_a};
+        for (int part = 0; part < MULTICLASS_PAIR_PARTS; part++) {
+            *start++ = entries;
+            for (uint64_t bits = parts[part]; bits != 0; bits &= bits - 1) {
+                const int f = first + __builtin_ctzll(bits);
+                s->input_index[entries] = f * s->input_stride;
+                if (code_a != NULL) {
+                    s->input_code_a[entries] = part != 2 ? code_a[f] : 0;
+                    s->input_code_b[entries] = part != 1 ? code_b[f] : 0;
+                } else {
+                    s->input_value_a[entries] = part != 2 ? row_a[f] : 0.0;
+                    s->input_value_b[entries] = part != 1 ? row_b[f] : 0.0;
+                }
+                entries++;
             }
-            entries++;
         }
-    while (chunk + 1 < chunks)
-        start[++chunk] = entries;
+    }
     return entries;
 }
 
@@ -283,15 +300,15 @@ static void list_inputs_scalar(const double *x, const uint8_t *codes, int n_feat
         const uint64_t *mask_a = masks + batch_row(rows, r) * (size_t)words;
         const uint64_t *mask_b = pair ? masks + batch_row(rows, r + 1) * (size_t)words : NULL;
         if (pairs)
-            pair_entries =
-                list_pair_scalar(row_a, row_b, code_a, code_b, mask_a, mask_b, g, pair_entries, s);
+            pair_entries = list_pair_scalar(row_a, row_b, code_a, code_b, mask_a, mask_b,
+                                            n_features, g, pair_entries, s);
         row_entries = list_row_scalar(row_a, code_a, mask_a, r, row_entries, s);
         if (pair)
             row_entries = list_row_scalar(row_b, code_b, mask_b, r + 1, row_entries, s);
     }
     s->row_start[(size_t)m * (size_t)s->chunks] = row_entries;
     if (pairs)
-        s->input_start[(size_t)groups * (size_t)s->chunks] = pair_entries;
+        s->input_start[(size_t)groups * (size_t)s->chunks * MULTICLASS_PAIR_PARTS] = pair_entries;
 }
 
 /* np.clip(v, low, high) with NaN passing through. */

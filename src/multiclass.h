@@ -55,21 +55,25 @@ typedef struct {
      * order, row after row. Pair lists (the w1 gradient of a training
      * batch): the rows go in groups of two (rows 2g and 2g + 1; the last
      * group of an odd count holds one row), a group's entries the features
-     * where either of its rows is nonzero, with both rows' values (0.0 for
-     * the missing second row). */
+     * where either of its rows is nonzero, each chunk's in
+     * MULTICLASS_PAIR_PARTS parts: the features where both rows are
+     * nonzero (with both values), then those where only the first is (its
+     * value), then only the second (its value), each part in feature
+     * order. */
     int *row_start;        /* (rows * chunks + 1) the first entry of row r's chunk c at
                           r * chunks + c */
     int *row_index;        /* (entries) feature * input_stride: where its row of w1 (and of
                           sum_w1) starts */
     double *row_value;     /* (entries) the row's value of the entry's feature */
-    int *input_start;      /* (groups * chunks + 1) the first entry of group g's chunk c
-                          at g * chunks + c; groups = (rows + 1) / 2 */
+    int *input_start;      /* (groups * chunks * MULTICLASS_PAIR_PARTS + 1) the first entry
+                          of part p of group g's chunk c at (g * chunks + c) *
+                          MULTICLASS_PAIR_PARTS + p; groups = (rows + 1) / 2 */
     int *input_index;      /* (entries) as row_index */
     int input_stride;      /* the net's stride */
     int chunks;            /* (n_features + MULTICLASS_CHUNK - 1) / MULTICLASS_CHUNK */
     double *input_value_a; /* (entries) the group's first row's value of the entry's
                               feature */
-    double *input_value_b; /* (entries) its second row's (0.0 without one) */
+    double *input_value_b; /* (entries) its second row's */
     /* With a coded data set (value_codes.h), the lists hold each input's
      * one-byte code instead of its value: the same entries, a byte each. */
     const double *code_table; /* the codes' values (NULL: the data set is not coded) */
@@ -92,6 +96,10 @@ typedef struct {
  * a multiple of 16 (the AVX-512 listing); the bits are the same for any
  * value. */
 #define MULTICLASS_CHUNK 48
+
+/* Parts of a chunk of a pair list: both rows nonzero, only the first, only
+ * the second (see multiclass_scratch). */
+#define MULTICLASS_PAIR_PARTS 3
 
 /* The nonzero bits of the n rows of x (n, n_features) into masks
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */

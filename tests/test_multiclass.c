@@ -550,12 +550,11 @@ static void test_two_threads(void **state)
 
 /* ---- zero inputs add nothing, whatever the weights and errors hold ---- */
 
-/* The w1 gradient runs the rows of a batch in pairs over the union of
- * their nonzero inputs, adding 0 * e1 for a row's zero inputs: +-0.0,
- * nothing, while e1 is finite; the forward sums walk each row's own
- * nonzero inputs. These check that a zero input still adds NOTHING once
- * w1 (forward) or a row's e1 (w1 gradient) is not finite, as the scalar
- * reference has it: 0 * inf and 0 * NaN would be NaN. */
+/* The w1 gradient runs the rows of a batch in pairs, each over the features
+ * where both rows, or only it, are nonzero; the forward sums walk each
+ * row's own nonzero inputs. These check that a zero input adds NOTHING
+ * once w1 (forward) or a row's e1 (w1 gradient) is not finite, as the
+ * scalar reference has it: 0 * inf and 0 * NaN would be NaN. */
 enum { TINY_FEATURES = 3, TINY_UNITS = 2, TINY_CLASSES = 2, TINY_ROWS = 2 };
 
 typedef struct {
