@@ -255,7 +255,7 @@ static int list_pair_scalar(const double *row_a, const double *row_b, const uint
     for (int c = 0; c < s->chunks; c++) {
         const int first = c * MULTICLASS_CHUNK;
         const int count = n_features - first < MULTICLASS_CHUNK ? n_features - first
-                                                                 : MULTICLASS_CHUNK;
+                                                                : MULTICLASS_CHUNK;
         const uint64_t in_a = mask_bits(mask_a, first, count);
         const uint64_t in_b = row_b != NULL ? mask_bits(mask_b, first, count) : 0;
         const uint64_t parts[MULTICLASS_PAIR_PARTS] = {in_a & in_b, in_a & ~in_b, in_b & ~in_a};
