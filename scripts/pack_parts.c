@@ -6,14 +6,16 @@
  * kernel, and timed by the thread's CPU clock (the machine is shared);
  * the fastest of many rounds is its cost at its best. The passes are the
  * project's own code (network_pack.c is included, so its static kernels
- * are called directly), not copies. It prints cycles (at 2.8 GHz, this
- * machine's nominal clock) per pack of train rows, the sum over the
+ * are called directly), not copies. It prints cycles per pack of train
+ * rows (at the clock given, 2.8 GHz unless told: the nominal clock of the
+ * machine it was written on; scripts/peak_flops.c gives a machine's, as
+ * its GFLOP/s over 2 x 8 doubles a cycle), the sum over the
  * passes of a whole epoch at each batch size, and the vector operations
  * per row they do. It is not built with the project; run it by hand:
  *
  *   gcc -O3 -DNDEBUG -ffp-contract=off -Isrc -o /tmp/pack_parts scripts/pack_parts.c \
  *       src/fastmath.c src/lanes.c src/rng.c src/rng_lanes.c src/simd.c src/error.c -lm
- *   /tmp/pack_parts [rounds]
+ *   /tmp/pack_parts [rounds] [GHz]
  *
  * (docs/performance.md quotes its result.)
  */
@@ -256,14 +258,16 @@ static int pass_val(int m)
     return VAL;
 }
 
-/* One round of a pass: cycles (2.8 GHz) per pack row. */
+static double clock_hz = 2.8e9;
+
+/* One round of a pass: cycles (at clock_hz) per pack row. */
 static double round_cycles(int (*pass)(int), int m)
 {
     int rows = 0;
     const double start = cpu_seconds();
     while (rows < 20000)
         rows += pass(m);
-    return (cpu_seconds() - start) * 2.8e9 / rows;
+    return (cpu_seconds() - start) * clock_hz / rows;
 }
 
 enum { Z1, SIGMOIDS, FORWARD, OUTPUTS, HIDDEN, W1_SUMS, SHUFFLE, VAL_ROWS, PER_BATCH };
@@ -305,6 +309,12 @@ static void measure(int rounds, double *best)
 int main(int argc, char **argv)
 {
     const int rounds = argc > 1 ? atoi(argv[1]) : 21;
+    if (argc > 2)
+        clock_hz = atof(argv[2]) * 1e9;
+    if (rounds < 1 || clock_hz <= 0.0) {
+        fprintf(stderr, "usage: pack_parts [rounds] [GHz]\n");
+        return 2;
+    }
     if (!simd_supported(SIMD_AVX512)) {
         fprintf(stderr, "pack_parts: this CPU has no AVX-512\n");
         return 1;
@@ -312,8 +322,8 @@ int main(int argc, char **argv)
     setup();
     double best[N_PASSES];
     measure(rounds, best);
-    printf("cycles (2.8 GHz) per pack of 8 train rows, each pass alone at its best (%d rounds):\n",
-           rounds);
+    printf("cycles (%.2f GHz) per pack of 8 train rows, each pass alone at its best (%d rounds):\n",
+           clock_hz / 1e9, rounds);
     printf("  z1 sums %.0f (600 vector ops), hidden sigmoids %.0f (10 x ~41), forward in all %.0f "
            "(z2 sums %.0f)\n",
            best[Z1], best[SIGMOIDS], best[FORWARD], best[FORWARD] - best[Z1] - best[SIGMOIDS]);

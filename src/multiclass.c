@@ -111,6 +111,26 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
     };
 }
 
+void multiclass_row_masks_coded(const uint8_t *codes, const double *table, int n_features, int n,
+                                int mask_words, uint64_t *masks)
+{
+    uint64_t nonzero[256]; /* 1 where the code's value != 0.0 (NaN too) */
+    for (int code = 0; code < 256; code++)
+        nonzero[code] = table[code] != 0.0;
+    for (int r = 0; r < n; r++) {
+        const uint8_t *row = codes + (size_t)r * (size_t)n_features;
+        uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
+        for (int w = 0; w < mask_words; w++) {
+            const int first = w * 64;
+            const int count = n_features - first < 64 ? n_features - first : 64;
+            uint64_t bits = 0;
+            for (int b = 0; b < count; b++)
+                bits |= nonzero[row[first + b]] << b;
+            mask[w] = bits;
+        }
+    }
+}
+
 /* w2t = the transpose of w2 (its padding stays zero). */
 static void transpose_w2(multiclass_net *net)
 {

@@ -105,6 +105,12 @@ typedef struct {
  * (n * mask_words), bit f % 64 of word f / 64 for feature f. */
 void multiclass_row_masks(const double *x, int n_features, int n, int mask_words, uint64_t *masks);
 
+/* The same bits from the rows' one-byte codes (value_codes.h) into
+ * `table` (of its used codes; a code's input is nonzero where its value
+ * != 0.0, as above): a byte read per input instead of a double. */
+void multiclass_row_masks_coded(const uint8_t *codes, const double *table, int n_features, int n,
+                                int mask_words, uint64_t *masks);
+
 /* Doubles per row of `count` lanes at `isa`: count rounded up to the lanes. */
 int multiclass_stride(simd_isa isa, int count);
 

@@ -7,7 +7,8 @@
 void value_table_init(value_table *table)
 {
     table->count = 1;
-    table->value[0] = 0.0;
+    for (int i = 0; i < VALUE_CODES_MAX; i++) /* unused codes' values defined, +0.0 */
+        table->value[i] = 0.0;
     for (int i = 0; i < VALUE_CODES_SLOTS; i++)
         table->slot_code[i] = -1;
     table->slot_bits[0] = 0; /* +0.0 hashes to slot 0 (slot_of) */

@@ -934,6 +934,37 @@ static void test_coded_lists_equal_values(void **state)
     guarded_free(&memory);
 }
 
+/* The masks made from codes are those made from the doubles, word for
+ * word: +0.0 and -0.0 zero, NaN and the infinities nonzero; widths that
+ * end inside a word (150 features) and on one (64), and a width whose
+ * last word holds one feature (129). */
+static void test_coded_masks_equal_values(void **state)
+{
+    (void)state;
+    enum { ROWS = 5, MAX_FEATURES = 150, WORDS = 3 };
+    static const int widths[] = {150, 64, 129};
+    static const double specials[] = {0.0, -0.0, NAN, INFINITY, -INFINITY, 1.0 / 255.0, -2.5};
+    static double x[ROWS * MAX_FEATURES];
+    static uint8_t codes[ROWS * MAX_FEATURES];
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        const int n_features = widths[w], words = (n_features + 63) / 64;
+        uint32_t seed = 11u + (uint32_t)w;
+        for (int i = 0; i < ROWS * n_features; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            x[i] = specials[(seed >> 16) % (sizeof specials / sizeof specials[0])];
+        }
+        value_table table;
+        value_table_init(&table);
+        assert_true(value_codes_encode(x, (size_t)ROWS * (size_t)n_features, &table, codes));
+        uint64_t from_values[ROWS * WORDS], from_codes[ROWS * WORDS];
+        multiclass_row_masks(x, n_features, ROWS, words, from_values);
+        multiclass_row_masks_coded(codes, table.value, n_features, ROWS, words, from_codes);
+        for (int i = 0; i < ROWS * words; i++)
+            assert_true(from_codes[i] == from_values[i]);
+        assert_true(from_values[0] != 0 && from_values[0] != ~(uint64_t)0); /* both kinds met */
+    }
+}
+
 /* ---- the model table ---- */
 
 static void test_model_table(void **state)
@@ -1017,6 +1048,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pair_gradient_nan_error),
         cmocka_unit_test(test_lists_at_end_of_x),
         cmocka_unit_test(test_coded_lists_equal_values),
+        cmocka_unit_test(test_coded_masks_equal_values),
         cmocka_unit_test(test_model_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
