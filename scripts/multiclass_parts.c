@@ -27,7 +27,7 @@
  *       scripts/multiclass_parts.c build/libsweepcore.a -lz -lm
  *   /tmp/multiclass_parts 5 0.91        # rounds, numpy's s/epoch
  *
- * (docs/performance.md quotes its result.)
+ * (docs/performance_multiclass.md quotes its result.)
  */
 #include "../src/multiclass.c"
 
@@ -70,9 +70,9 @@ __attribute__((target("avx512f"), noinline)) static double peak_hz(void)
     const double start = cpu_seconds();
     for (long step = 0; step < steps; step++) {
         PEAK_STEP(a[0])
-        PEAK_STEP(a[1]) PEAK_STEP(a[2]) PEAK_STEP(a[3]) PEAK_STEP(a[4]) PEAK_STEP(a[5])
-            PEAK_STEP(a[6]) PEAK_STEP(a[7]) PEAK_STEP(a[8]) PEAK_STEP(a[9]) PEAK_STEP(a[10])
-                PEAK_STEP(a[11])
+        PEAK_STEP(a[1])
+        PEAK_STEP(a[2]) PEAK_STEP(a[3]) PEAK_STEP(a[4]) PEAK_STEP(a[5]) PEAK_STEP(a[6])
+            PEAK_STEP(a[7]) PEAK_STEP(a[8]) PEAK_STEP(a[9]) PEAK_STEP(a[10]) PEAK_STEP(a[11])
     }
     const double seconds = cpu_seconds() - start;
     peak_vec total = a[0];

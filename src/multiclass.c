@@ -111,26 +111,6 @@ multiclass_sizes multiclass_array_sizes(simd_isa isa, int n_features, int units,
     };
 }
 
-void multiclass_row_masks_coded(const uint8_t *codes, const double *table, int n_features, int n,
-                                int mask_words, uint64_t *masks)
-{
-    uint64_t nonzero[256]; /* 1 where the code's value != 0.0 (NaN too) */
-    for (int code = 0; code < 256; code++)
-        nonzero[code] = table[code] != 0.0;
-    for (int r = 0; r < n; r++) {
-        const uint8_t *row = codes + (size_t)r * (size_t)n_features;
-        uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
-        for (int w = 0; w < mask_words; w++) {
-            const int first = w * 64;
-            const int count = n_features - first < 64 ? n_features - first : 64;
-            uint64_t bits = 0;
-            for (int b = 0; b < count; b++)
-                bits |= nonzero[row[first + b]] << b;
-            mask[w] = bits;
-        }
-    }
-}
-
 /* w2t = the transpose of w2 (its padding stays zero). */
 static void transpose_w2(multiclass_net *net)
 {
@@ -176,22 +156,54 @@ double multiclass_reg_loss(const multiclass_net *net, double l1, double l2)
     return l1 * (abs_w1 + abs_w2) + l2 / 2.0 * (square_w1 + square_w2);
 }
 
+/* Where the mask functions read a row's inputs: its doubles, or its codes
+ * with a table of which codes are nonzero. */
+typedef struct {
+    const double *x;
+    const uint8_t *codes;
+    const uint64_t *nonzero; /* (256) 1 where the code's value != 0.0 (NaN too) */
+    int n_features;
+} mask_source;
+
+/* The bits of features first..first+count-1 of row r; in a register:
+ * or-ing into memory bit by bit waits on the previous store every time. */
+static uint64_t mask_word(const mask_source *src, int r, int first, int count)
+{
+    const size_t start = (size_t)r * (size_t)src->n_features + (size_t)first;
+    uint64_t bits = 0;
+    if (src->codes != NULL)
+        for (int b = 0; b < count; b++)
+            bits |= src->nonzero[src->codes[start + (size_t)b]] << b;
+    else
+        for (int b = 0; b < count; b++)
+            bits |= (uint64_t)(src->x[start + (size_t)b] != 0.0) << b;
+    return bits;
+}
+
+static void row_masks(const mask_source *src, int n, int mask_words, uint64_t *masks)
+{
+    for (int r = 0; r < n; r++)
+        for (int w = 0; w < mask_words; w++) {
+            const int first = w * 64;
+            const int count = src->n_features - first < 64 ? src->n_features - first : 64;
+            masks[(size_t)r * (size_t)mask_words + (size_t)w] = mask_word(src, r, first, count);
+        }
+}
+
 void multiclass_row_masks(const double *x, int n_features, int n, int mask_words, uint64_t *masks)
 {
-    for (int r = 0; r < n; r++) {
-        const double *row = x + (size_t)r * (size_t)n_features;
-        uint64_t *mask = masks + (size_t)r * (size_t)mask_words;
-        for (int w = 0; w < mask_words; w++) {
-            /* in a register: or-ing into memory bit by bit waits on the
-             * previous store every time */
-            const int first = w * 64;
-            const int count = n_features - first < 64 ? n_features - first : 64;
-            uint64_t bits = 0;
-            for (int b = 0; b < count; b++)
-                bits |= (uint64_t)(row[first + b] != 0.0) << b;
-            mask[w] = bits;
-        }
-    }
+    const mask_source src = {.x = x, .n_features = n_features};
+    row_masks(&src, n, mask_words, masks);
+}
+
+void multiclass_row_masks_coded(const uint8_t *codes, const double *table, int n_features, int n,
+                                int mask_words, uint64_t *masks)
+{
+    uint64_t nonzero[256];
+    for (int code = 0; code < 256; code++)
+        nonzero[code] = table[code] != 0.0;
+    const mask_source src = {.codes = codes, .nonzero = nonzero, .n_features = n_features};
+    row_masks(&src, n, mask_words, masks);
 }
 
 /* Row r of the batch: its place in x (rows NULL: r). */

@@ -92,7 +92,7 @@ typedef struct {
 /* Features per chunk of the forward sums and of the w1 gradient, so that
  * the rows of w1 (or sum_w1) a chunk reads stay in the L1 cache while
  * every row of the batch passes over them (48 x 100 units: 40 KB of the
- * 48 KB; measured fastest of 16 to 64 and one chunk, docs/performance.md);
+ * 48 KB; measured fastest of 16 to 64 and one chunk, docs/performance_multiclass.md);
  * a multiple of 16 (the AVX-512 listing); the bits are the same for any
  * value. */
 #define MULTICLASS_CHUNK 48

@@ -5,7 +5,7 @@
  * values. Coded, a row of 784 inputs is 784 bytes instead of 6,272, and the
  * multi-class network's input lists carry a byte per input instead of a
  * double: the listing of a training batch, which reads rows scattered over
- * the data set, runs about 2.5 times faster (docs/performance.md). A code
+ * the data set, runs about 2.5 times faster (docs/performance_multiclass.md). A code
  * stands for a value's exact bits, so the kernels compute with the very
  * doubles of the data set: coding never changes a result.
  */
