@@ -31,40 +31,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "measure.h"
+
 enum { VECS = 13, STRIDE = 104, FEATURES = 784, CHUNK = 48, ROWS = 256, INPUTS = 1 << 16 };
 
 typedef double vec8 __attribute__((vector_size(64)));
 
-static double cpu_seconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
-}
-
-/* The clock: 12 chains of 2 operations, 2 issued a cycle. */
-__attribute__((target("avx512f"), noinline)) static double clock_hz(void)
-{
-    const long steps = 4000000;
-    vec8 chain[12], m = {0}, k = {0};
-    m += 0.999999;
-    k += 1e-6;
-    for (int i = 0; i < 12; i++)
-        chain[i] = m * (double)(i + 1);
-    const double start = cpu_seconds();
-    for (long step = 0; step < steps; step++) {
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++)
-            chain[i] = chain[i] * m + k;
-    }
-    const double seconds = cpu_seconds() - start;
-    vec8 total = chain[0];
-    for (int i = 1; i < 12; i++)
-        total += chain[i];
-    volatile double sink = total[0];
-    (void)sink;
-    return 24.0 * (double)steps / 2.0 / seconds;
-}
 
 /* Lists: a segment's inputs at index[start[s]..start[s + 1]), each the
  * offset of its row of w1 and a code; segment s adds into sums + home[s]. */
@@ -147,6 +119,10 @@ int main(void)
                   {"one row", FEATURES, 0, 1},
                   {"all of w1", FEATURES, INPUTS, 1}};
     enum { SHAPES = sizeof shapes / sizeof shapes[0], ROUNDS = 9, REPEATS = 20 };
+    if (!__builtin_cpu_supports("avx512f")) {
+        fprintf(stderr, "forward_loop: this CPU has no AVX-512\n");
+        return 1;
+    }
     const size_t cap = (size_t)ROWS * FEATURES;
     double *w1 = aligned_alloc(64, FEATURES * STRIDE * sizeof(double));
     double *sums = aligned_alloc(64, ROWS * STRIDE * sizeof(double));
@@ -168,7 +144,7 @@ int main(void)
         const long inputs = l.start[l.segments];
         double best = 1e300;
         for (int round = 0; round < ROUNDS; round++) {
-            const double round_hz = clock_hz();
+            const double round_hz = core_clock_hz();
             hz = round_hz > hz ? round_hz : hz;
             memset(sums, 0, ROWS * STRIDE * sizeof(double));
             const double start = cpu_seconds();

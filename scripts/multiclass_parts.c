@@ -37,6 +37,7 @@
 
 #include "dataset.h"
 #include "fashion.h"
+#include "measure.h"
 #include "params.h"
 #include "rng.h"
 
@@ -45,41 +46,6 @@ static const char *const PASS_NAMES[PASSES] = {"listing",  "forward", "softmax",
                                                "backward", "update",  "val rows"};
 enum { LISTING, FORWARD, SOFTMAX, BACKWARD, UPDATE, VAL };
 
-static double cpu_seconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
-}
-
-/* The core's clock, measured: 12 independent chains of a vector
- * multiplication and an addition (scripts/peak_flops.c's loop) issue 2
- * vector operations a cycle, so their rate over 2 is the clock at which
- * the two floating-point ports are the bound. Run between the epochs, so
- * that the clock is read as the epochs see it. */
-typedef double peak_vec __attribute__((vector_size(64)));
-__attribute__((target("avx512f"), noinline)) static double peak_hz(void)
-{
-    const long steps = 4000000;
-    peak_vec a[12], m = {0}, k = {0};
-    m += 0.999999;
-    k += 1e-6;
-    for (int i = 0; i < 12; i++)
-        a[i] = m * (double)(i + 1);
-    const double start = cpu_seconds();
-    for (long step = 0; step < steps; step++) {
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++)
-            a[i] = a[i] * m + k;
-    }
-    const double seconds = cpu_seconds() - start;
-    peak_vec total = a[0];
-    for (int i = 1; i < 12; i++)
-        total += a[i];
-    volatile double sink = total[0] + total[7]; /* every chain is used */
-    (void)sink;
-    return 24.0 * (double)steps / 2.0 / seconds;
-}
 
 static void *zeroed(size_t n, size_t size)
 {
@@ -322,7 +288,7 @@ int main(int argc, char **argv)
     for (int p = 0; p < PASSES; p++)
         best[p] = 1e300;
     for (int round = 0; round < rounds; round++) {
-        const double round_hz = peak_hz();
+        const double round_hz = core_clock_hz();
         double seconds[PASSES] = {0};
         double t0 = cpu_seconds();
         double val_loss = timed_epoch(&data, &net, &s, val_masks, &rng, order, &params, seconds);

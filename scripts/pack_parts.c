@@ -7,11 +7,10 @@
  * the fastest of many rounds is its cost at its best. The passes are the
  * project's own code (network_pack.c is included, so its static kernels
  * are called directly), not copies. It prints cycles per pack of train
- * rows (at the clock given, 2.8 GHz unless told: the nominal clock of the
- * machine it was written on; scripts/peak_flops.c gives a machine's, as
- * its GFLOP/s over 2 x 8 doubles a cycle), the sum over the
- * passes of a whole epoch at each batch size, and the vector operations
- * per row they do. It is not built with the project; run it by hand:
+ * rows (at the clock given in GHz, or else at the clock measure.h reads
+ * off the two floating-point ports), the sum over the passes of a whole
+ * epoch at each batch size, and the vector operations per row they do.
+ * It is not built with the project; run it by hand:
  *
  *   gcc -O3 -DNDEBUG -ffp-contract=off -Isrc -o /tmp/pack_parts scripts/pack_parts.c \
  *       src/fastmath.c src/lanes.c src/rng.c src/rng_lanes.c src/simd.c src/error.c -lm
@@ -27,16 +26,11 @@
 #include <time.h>
 
 #include "error.h"
+#include "measure.h"
 #include "rng_lanes.h"
 
 enum { FEATURES = 30, UNITS = 10, LANES = 8, TRAIN = 364, VAL = 91 };
 
-static double cpu_seconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
-}
 
 static double *doubles(size_t n)
 {
@@ -258,7 +252,7 @@ static int pass_val(int m)
     return VAL;
 }
 
-static double clock_hz = 2.8e9;
+static double clock_hz;
 
 /* One round of a pass: cycles (at clock_hz) per pack row. */
 static double round_cycles(int (*pass)(int), int m)
@@ -309,15 +303,14 @@ static void measure(int rounds, double *best)
 int main(int argc, char **argv)
 {
     const int rounds = argc > 1 ? atoi(argv[1]) : 21;
-    if (argc > 2)
-        clock_hz = atof(argv[2]) * 1e9;
-    if (rounds < 1 || clock_hz <= 0.0) {
-        fprintf(stderr, "usage: pack_parts [rounds] [GHz]\n");
-        return 2;
-    }
     if (!simd_supported(SIMD_AVX512)) {
         fprintf(stderr, "pack_parts: this CPU has no AVX-512\n");
         return 1;
+    }
+    clock_hz = argc > 2 ? atof(argv[2]) * 1e9 : core_clock_hz();
+    if (rounds < 1 || clock_hz <= 0.0) {
+        fprintf(stderr, "usage: pack_parts [rounds] [GHz]\n");
+        return 2;
     }
     setup();
     double best[N_PASSES];
