@@ -233,7 +233,7 @@ static int make_codes(multiclass_state *ws, const dataset *data, sweep_error *er
 }
 
 /* The train and val rows' codes (make_codes) and nonzero bits, made at the
- * start of every run (from the codes where there are some: 0.02 s on
+ * start of every run (from the codes where there are some: 0.04 s on
  * fashion-MNIST, 0.14 s from the doubles; a cache keyed on the data's
  * address could outlive the data), and room for other evaluated rows'. */
 static int reserve_masks(multiclass_state *ws, const dataset *data, const multiclass_sizes *size,

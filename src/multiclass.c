@@ -171,10 +171,20 @@ static uint64_t mask_word(const mask_source *src, int r, int first, int count)
 {
     const size_t start = (size_t)r * (size_t)src->n_features + (size_t)first;
     uint64_t bits = 0;
-    if (src->codes != NULL)
-        for (int b = 0; b < count; b++)
-            bits |= src->nonzero[src->codes[start + (size_t)b]] << b;
-    else
+    if (src->codes != NULL) {
+        const uint8_t *code = src->codes + start;
+        int b = 0;
+        for (; b + 8 <= count; b += 8) { /* constant shifts, eight independent lookups */
+            const uint64_t *nz = src->nonzero;
+            const uint64_t byte = nz[code[b]] | nz[code[b + 1]] << 1 | nz[code[b + 2]] << 2 |
+                                  nz[code[b + 3]] << 3 | nz[code[b + 4]] << 4 |
+                                  nz[code[b + 5]] << 5 | nz[code[b + 6]] << 6 |
+                                  nz[code[b + 7]] << 7;
+            bits |= byte << b;
+        }
+        for (; b < count; b++)
+            bits |= src->nonzero[code[b]] << b;
+    } else
         for (int b = 0; b < count; b++)
             bits |= (uint64_t)(src->x[start + (size_t)b] != 0.0) << b;
     return bits;
